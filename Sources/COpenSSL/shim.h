@@ -1,0 +1,44 @@
+// Wrappers for OpenSSL macros and composite constants that Swift cannot import directly.
+#ifndef MOCKENTRA_COPENSSL_SHIM_H
+#define MOCKENTRA_COPENSSL_SHIM_H
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+
+static inline long mockentra_BIO_get_mem_data(BIO *bio, char **pp) { return BIO_get_mem_data(bio, pp); }
+static inline void mockentra_OPENSSL_free(void *p) { OPENSSL_free(p); }
+static inline int mockentra_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline long mockentra_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline long mockentra_SSL_CTX_set_options(SSL_CTX *ctx, long options) { return (long)SSL_CTX_set_options(ctx, (uint64_t)options); }
+static inline long mockentra_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
+static inline int mockentra_BN_num_bytes(const BIGNUM *bn) { return (BN_num_bits(bn) + 7) / 8; }
+
+static const int mockentra_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;
+static const int mockentra_EVP_PKEY_KEYPAIR = EVP_PKEY_KEYPAIR;
+static const int mockentra_TLS1_2_VERSION = TLS1_2_VERSION;
+static const long mockentra_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+static const long mockentra_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
+
+// Parameter names as static C strings: OSSL_PARAM_BLD keeps the pointer, so a temporary
+// Swift-bridged C string would dangle (see shared/reference/swift-openssl.md).
+static inline const char *mockentra_param_rsa_n(void) { return OSSL_PKEY_PARAM_RSA_N; }
+static inline const char *mockentra_param_rsa_e(void) { return OSSL_PKEY_PARAM_RSA_E; }
+
+// Swift 6 rejects the `stdout` global; line-buffer it through this accessor.
+static inline void mockentra_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
+#endif
