@@ -32,6 +32,8 @@ static const int mockentra_EVP_PKEY_KEYPAIR = EVP_PKEY_KEYPAIR;
 static const int mockentra_TLS1_2_VERSION = TLS1_2_VERSION;
 static const long mockentra_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
 static const long mockentra_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
+// RFC 2253 distinguished names ("CN=a,O=b") that keep UTF-8 as is instead of \XX escapes.
+static const unsigned long mockentra_XN_FLAG_RFC2253_UTF8 = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
 
 // Parameter names as static C strings: OSSL_PARAM_BLD keeps the pointer, so a temporary
 // Swift-bridged C string would dangle (see shared/reference/swift-openssl.md).

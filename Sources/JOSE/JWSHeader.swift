@@ -1,0 +1,72 @@
+/// The protected header MockEntra writes on the tokens it issues.
+public struct JWSHeader: Encodable, Sendable {
+    public var alg: JWSAlgorithm
+    public var typ: String? = "JWT"
+    public var kid: String?
+    public var x5t: String?
+
+    public init(alg: JWSAlgorithm, typ: String? = "JWT", kid: String? = nil, x5t: String? = nil) {
+        self.alg = alg
+        self.typ = typ
+        self.kid = kid
+        self.x5t = x5t
+    }
+
+    private enum CodingKeys: String, CodingKey { case typ, alg, x5t, kid }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(typ, forKey: .typ)
+        try container.encode(alg.rawValue, forKey: .alg)
+        try container.encodeIfPresent(x5t, forKey: .x5t)
+        try container.encodeIfPresent(kid, forKey: .kid)
+    }
+
+    /// The header as compact JSON in Entra's member order: typ, alg, x5t, kid (nil members omitted).
+    /// Written by hand because JSONEncoder does not keep member order, and this runs for every token.
+    var jsonBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func member(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            JSONString.append(value, to: &out)
+        }
+        member("typ", typ)
+        member("alg", alg.rawValue)
+        member("x5t", x5t)
+        member("kid", kid)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+/// Minimal JSON string escaping (RFC 8259 §7), matching JSONEncoder with `.withoutEscapingSlashes`.
+enum JSONString {
+    static func append(_ value: String, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x00..<0x20:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                        hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// A decoded compact JWS (`header.payload.signature`).
+///
+/// `decode` checks structure only; trust comes from `verifySignature`, and claims checks
+/// (issuer, audience, times) belong to the caller.
+public struct JWT: Sendable {
+    public let header: [String: JSONValue]
+    public let payload: [String: JSONValue]
+    /// ASCII bytes of "<header>.<payload>", exactly as received: what the signature covers.
+    public let signingInput: [UInt8]
+    public let signature: [UInt8]
+    public let compact: String
+
+    /// Larger inputs are refused before any parsing: real tokens are a few KiB, and the limit
+    /// bounds the work a hostile request can cause.
+    public static let maximumLength = 64 * 1024
+
+    /// The header's `alg`, as given.
+    public var algorithm: String { header["alg"]?.stringValue ?? "" }
+
+    public static func decode(_ compact: String) throws(JWTError) -> JWT {
+        let bytes = compact.utf8
+        guard bytes.count <= maximumLength else { throw .malformed("longer than \(maximumLength) bytes") }
+        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard segments.count == 3 else {
+            throw .malformed("expected 3 dot-separated segments, found \(segments.count)")
+        }
+        guard let headerBytes = Base64URL.decode(Substring(segments[0])) else { throw .malformed("header is not base64url") }
+        guard let payloadBytes = Base64URL.decode(Substring(segments[1])) else { throw .malformed("payload is not base64url") }
+        guard let signature = Base64URL.decode(Substring(segments[2])) else { throw .malformed("signature is not base64url") }
+        guard let header = jsonObject(headerBytes) else { throw .malformed("header is not a JSON object") }
+        guard let payload = jsonObject(payloadBytes) else { throw .malformed("payload is not a JSON object") }
+        guard header["alg"]?.stringValue != nil else { throw .malformed("header has no string \"alg\"") }
+        return JWT(
+            header: header,
+            payload: payload,
+            signingInput: Array(bytes[bytes.startIndex..<segments[1].endIndex]),
+            signature: signature,
+            compact: compact
+        )
+    }
+
+    /// Checks the signature with `key`, refusing first — before the key is touched — any `alg`
+    /// outside `allowed`. `none`, `HS*`, `ES*` and `EdDSA` can never be allowed: accepting HMAC
+    /// here would let anyone sign with the (public) RSA key as the secret.
+    public func verifySignature(with key: RSAPublicKey, allowed: Set<JWSAlgorithm>) throws(JWTError) {
+        guard let algorithm = JWSAlgorithm(rawValue: self.algorithm), allowed.contains(algorithm) else {
+            throw .unsupportedAlgorithm(self.algorithm)
+        }
+        guard key.verify(signature: signature, message: signingInput, algorithm: algorithm) else {
+            throw .invalidSignature
+        }
+    }
+
+    private static func jsonObject(_ bytes: [UInt8]) -> [String: JSONValue]? {
+        // Only an object is acceptable; decoding straight to a dictionary skips the JSONValue probing.
+        try? JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Produces compact JWS tokens. This is the token-issuance hot path: one RSA signature should
+/// dominate its cost, so the header is written by hand and the payload goes through one
+/// `JSONEncoder` pass (never `JSONSerialization`).
+public struct JWTSigner: Sendable {
+    public let key: RSAPrivateKey
+
+    public init(key: RSAPrivateKey) { self.key = key }
+
+    /// `base64url(header) "." base64url(payload) "." base64url(signature)`, signed with `header.alg`.
+    public func sign(header: JWSHeader, payload: some Encodable) throws -> String {
+        // A fresh encoder per call: cheap, and nothing is shared between threads.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let payloadJSON = try encoder.encode(payload)
+        var token = Base64URL.encode(header.jsonBytes)
+        token.append(".")
+        token.append(Base64URL.encode(payloadJSON))
+        let signature = try key.sign(Array(token.utf8), algorithm: header.alg)
+        token.append(".")
+        token.append(Base64URL.encode(signature))
+        return token
+    }
+}

@@ -1,0 +1,74 @@
+import COpenSSL
+
+/// An RSA private key that signs RS256 and PS256.
+///
+/// The `EVP_PKEY` is never mutated after init; every `sign` call uses a fresh `EVP_MD_CTX`, so
+/// one instance can sign from many threads at once (swift-openssl.md: OpenSSL allows this).
+public final class RSAPrivateKey: @unchecked Sendable {
+    private let pkey: OpaquePointer
+    public let publicKey: RSAPublicKey
+    private let signatureLength: Int
+
+    /// PKCS#8 ("PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY") PEM. Encrypted keys, non-RSA keys
+    /// and keys under 2048 bits are refused.
+    public init(pem: String) throws(JOSEError) {
+        let key: OpaquePointer = try OpenSSLSupport.withMemoryBIO(Array(pem.utf8)) { bio throws(JOSEError) in
+            // The password callback refuses: OpenSSL's default would prompt on the terminal.
+            guard let key = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil) else {
+                ERR_clear_error()
+                throw .invalidPEM("an unencrypted PRIVATE KEY or RSA PRIVATE KEY block")
+            }
+            return key
+        }
+        guard EVP_PKEY_is_a(key, "RSA") == 1 else {
+            EVP_PKEY_free(key)
+            throw .notRSA
+        }
+        // The public half as its own public-only key, built from n and e (also validates the size).
+        guard let n = OpenSSLSupport.bigNumberParameter(key, mockentra_param_rsa_n()),
+              let e = OpenSSLSupport.bigNumberParameter(key, mockentra_param_rsa_e()) else {
+            EVP_PKEY_free(key)
+            throw JOSEError.fromOpenSSL("reading the RSA modulus and exponent")
+        }
+        do throws(JOSEError) {
+            self.publicKey = try RSAPublicKey(modulus: n, exponent: e)
+        } catch {
+            EVP_PKEY_free(key)
+            throw error
+        }
+        self.pkey = key
+        self.signatureLength = Int(EVP_PKEY_get_size(key))
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// Signs `message` with SHA-256. RS256 output is deterministic and byte-identical to
+    /// `openssl dgst -sha256 -sign`; PS256 uses a random 32-byte salt.
+    public func sign(_ message: some Collection<UInt8>, algorithm: JWSAlgorithm) throws(JOSEError) -> [UInt8] {
+        let result: Result<[UInt8], JOSEError>
+        if let contiguous = message.withContiguousStorageIfAvailable({ sign(buffer: $0, algorithm: algorithm) }) {
+            result = contiguous
+        } else {
+            result = Array(message).withUnsafeBufferPointer { sign(buffer: $0, algorithm: algorithm) }
+        }
+        return try result.get()
+    }
+
+    private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
+        guard let context = EVP_MD_CTX_new() else { return .failure(JOSEError.fromOpenSSL("EVP_MD_CTX_new")) }
+        defer { EVP_MD_CTX_free(context) }
+        var pkeyContext: OpaquePointer? = nil
+        guard EVP_DigestSignInit(context, &pkeyContext, EVP_sha256(), nil, pkey) == 1,
+              RSAPadding.configure(pkeyContext, for: algorithm) else {
+            return .failure(JOSEError.fromOpenSSL("EVP_DigestSignInit"))
+        }
+        var signature = [UInt8](repeating: 0, count: signatureLength)
+        var length = signatureLength
+        let ok = signature.withUnsafeMutableBufferPointer { output in
+            EVP_DigestSign(context, output.baseAddress, &length, buffer.baseAddress, buffer.count)
+        }
+        guard ok == 1 else { return .failure(JOSEError.fromOpenSSL("EVP_DigestSign")) }
+        if length != signature.count { signature.removeSubrange(length...) }
+        return .success(signature)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import XCTest
+@testable import JOSE
+
+final class RSAKeyTests: XCTestCase {
+    private let message = Array("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9".utf8)
+
+    func testLoadsPKCS8AndPKCS1AndTheyAgree() throws {
+        let pkcs8 = try TestKeys.text("signing-1.key")
+        XCTAssertTrue(pkcs8.hasPrefix("-----BEGIN PRIVATE KEY-----"))
+        let pkcs1 = try OpenSSLCLI.text(["rsa", "-traditional", "-in", TestKeys.path("signing-1.key")])
+        XCTAssertTrue(pkcs1.hasPrefix("-----BEGIN RSA PRIVATE KEY-----"))
+        let a = try RSAPrivateKey(pem: pkcs8), b = try RSAPrivateKey(pem: pkcs1)
+        XCTAssertEqual(a.publicKey.modulus, b.publicKey.modulus)
+        XCTAssertEqual(a.publicKey.exponent, [0x01, 0x00, 0x01])
+        XCTAssertEqual(a.publicKey.bitCount, 2048)
+        XCTAssertEqual(try a.sign(message, algorithm: .rs256), try b.sign(message, algorithm: .rs256))
+    }
+
+    func testRS256IsByteIdenticalToOpenSSLCommandLine() throws {
+        let ours = try TestKeys.signing1().sign(message, algorithm: .rs256)
+        let theirs = try OpenSSLCLI.run(["dgst", "-sha256", "-sign", TestKeys.path("signing-1.key")], input: message)
+        XCTAssertEqual(ours.count, 256)
+        XCTAssertEqual(ours, theirs)
+    }
+
+    func testVerifiesPS256SignatureMadeByOpenSSL() throws {
+        let signature = try OpenSSLCLI.run(["dgst", "-sha256", "-sign", TestKeys.path("signing-1.key"),
+                                            "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"], input: message)
+        let key = try TestKeys.signing1().publicKey
+        XCTAssertTrue(key.verify(signature: signature, message: message, algorithm: .ps256))
+        // The same bytes are not a valid PKCS#1 v1.5 signature, and a changed message fails.
+        XCTAssertFalse(key.verify(signature: signature, message: message, algorithm: .rs256))
+        XCTAssertFalse(key.verify(signature: signature, message: message + [0x20], algorithm: .ps256))
+    }
+
+    func testOurPS256VerifiesWithOpenSSLCommandLine() throws {
+        let signature = try TestKeys.signing1().sign(message, algorithm: .ps256)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jose-ps256-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let signatureFile = directory.appendingPathComponent("sig").path
+        try Data(signature).write(to: URL(fileURLWithPath: signatureFile))
+        let publicKey = directory.appendingPathComponent("pub.pem").path
+        try OpenSSLCLI.run(["pkey", "-pubout", "-in", TestKeys.path("signing-1.key"), "-out", publicKey])
+        let verdict = try OpenSSLCLI.text(["dgst", "-sha256", "-verify", publicKey, "-signature", signatureFile,
+                                           "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"], input: message)
+        XCTAssertTrue(verdict.contains("Verified OK"), verdict)
+    }
+
+    func testPS256WithAnotherSaltLengthIsRefused() throws {
+        // RFC 7518 fixes the salt at the digest length; a 20-byte salt is a different scheme.
+        let signature = try OpenSSLCLI.run(["dgst", "-sha256", "-sign", TestKeys.path("signing-1.key"),
+                                            "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:20"], input: message)
+        XCTAssertFalse(try TestKeys.signing1().publicKey.verify(signature: signature, message: message, algorithm: .ps256))
+    }
+
+    func testPublicKeyFromPEMAndFromModulusAgree() throws {
+        let pem = try OpenSSLCLI.text(["pkey", "-pubout", "-in", TestKeys.path("signing-1.key")])
+        let fromPEM = try RSAPublicKey(pem: pem)
+        let signer = try TestKeys.signing1()
+        XCTAssertEqual(fromPEM.modulus, signer.publicKey.modulus)
+        let rebuilt = try RSAPublicKey(modulus: [0, 0] + fromPEM.modulus, exponent: [0] + fromPEM.exponent)
+        XCTAssertEqual(rebuilt.modulus, fromPEM.modulus)
+        let signature = try signer.sign(message, algorithm: .rs256)
+        XCTAssertTrue(rebuilt.verify(signature: signature, message: message, algorithm: .rs256))
+        XCTAssertFalse(try TestKeys.signing2().publicKey.verify(signature: signature, message: message, algorithm: .rs256))
+    }
+
+    func testRefusesSmallNonRSAEncryptedAndGarbageKeys() throws {
+        let small = try OpenSSLCLI.text(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
+        XCTAssertThrowsError(try RSAPrivateKey(pem: small)) { XCTAssertEqual($0 as? JOSEError, .keyTooSmall(bits: 1024)) }
+
+        let ec = try OpenSSLCLI.text(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        XCTAssertThrowsError(try RSAPrivateKey(pem: ec)) { XCTAssertEqual($0 as? JOSEError, .notRSA) }
+
+        // An encrypted key must be refused, never answered with a terminal password prompt.
+        let encrypted = try OpenSSLCLI.text(["pkcs8", "-topk8", "-in", TestKeys.path("signing-1.key"), "-passout", "pass:secret"])
+        XCTAssertTrue(encrypted.contains("ENCRYPTED PRIVATE KEY"))
+        XCTAssertThrowsError(try RSAPrivateKey(pem: encrypted)) {
+            guard case .invalidPEM = $0 as? JOSEError else { return XCTFail("\($0)") }
+        }
+
+        for garbage in ["", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", try TestKeys.text("signing-1.pem")] {
+            XCTAssertThrowsError(try RSAPrivateKey(pem: garbage))
+            XCTAssertThrowsError(try RSAPublicKey(pem: garbage))
+        }
+    }
+
+    func testRefusesUnsoundModulusAndExponent() throws {
+        let good = try TestKeys.signing1().publicKey
+        XCTAssertThrowsError(try RSAPublicKey(modulus: [], exponent: [1, 0, 1]))
+        XCTAssertThrowsError(try RSAPublicKey(modulus: Array(good.modulus.prefix(128)), exponent: [1, 0, 1])) {
+            XCTAssertEqual($0 as? JOSEError, .keyTooSmall(bits: 1024))
+        }
+        XCTAssertThrowsError(try RSAPublicKey(modulus: [0xFF] + [UInt8](repeating: 0xFF, count: 1100), exponent: [1, 0, 1])) {
+            XCTAssertEqual($0 as? JOSEError, .keyTooLarge(bits: 8808))
+        }
+        XCTAssertThrowsError(try RSAPublicKey(modulus: good.modulus.dropLast() + [0x02], exponent: [1, 0, 1]))   // even
+        XCTAssertThrowsError(try RSAPublicKey(modulus: good.modulus, exponent: [1]))       // e = 1: anyone could "sign"
+        XCTAssertThrowsError(try RSAPublicKey(modulus: good.modulus, exponent: [0, 0, 1])) // e = 1 with leading zeros
+        XCTAssertThrowsError(try RSAPublicKey(modulus: good.modulus, exponent: [1, 0, 0])) // even
+        XCTAssertThrowsError(try RSAPublicKey(modulus: good.modulus, exponent: []))
+    }
+
+    func testVerifyRejectsWrongLengthSignaturesWithoutCrashing() throws {
+        let key = try TestKeys.signing1().publicKey
+        for length in [0, 1, 255, 257, 1024] {
+            XCTAssertFalse(key.verify(signature: [UInt8](repeating: 0xAB, count: length), message: message, algorithm: .rs256))
+        }
+        XCTAssertFalse(key.verify(signature: [UInt8](repeating: 0xFF, count: 256), message: message, algorithm: .ps256))
+    }
+
+    func testConcurrentSigningFromEightThreadsGivesValidSignatures() throws {
+        let key = try TestKeys.signing1()
+        let message = self.message
+        let expected = try key.sign(message, algorithm: .rs256)
+        let failures = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for round in 0..<25 {
+                let input = Array("thread \(thread) round \(round)".utf8)
+                do {
+                    let rs = try key.sign(input, algorithm: .rs256)
+                    let ps = try key.sign(input, algorithm: .ps256)
+                    let same = try key.sign(message, algorithm: .rs256)
+                    if !key.publicKey.verify(signature: rs, message: input, algorithm: .rs256)
+                        || !key.publicKey.verify(signature: ps, message: input, algorithm: .ps256)
+                        || same != expected {
+                        failures.increment()
+                    }
+                } catch {
+                    failures.increment()
+                }
+            }
+        }
+        XCTAssertEqual(failures.value, 0)
+    }
+}
+
+/// A thread-safe counter for the concurrency test.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
