@@ -1,0 +1,103 @@
+/// An ordered list of header fields. Order and spelling are kept as given (handlers' headers
+/// are written exactly as set); look-ups compare names ASCII case-insensitively, as HTTP requires.
+public struct HTTPHeaders: Sendable, Sequence {
+    public private(set) var fields: [(name: String, value: String)]
+
+    public init(_ pairs: [(String, String)] = []) {
+        fields = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The first value for `name`, or nil.
+    public subscript(name: String) -> String? {
+        for field in fields where Self.sameName(field.name, name) { return field.value }
+        return nil
+    }
+
+    public func values(for name: String) -> [String] {
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
+    }
+
+    public func contains(_ name: String) -> Bool { self[name] != nil }
+
+    public var count: Int { fields.count }
+
+    /// Appends a field, keeping any existing ones with the same name.
+    public mutating func add(_ name: String, _ value: String) {
+        fields.append((name: name, value: value))
+    }
+
+    /// Replaces every field named `name` by one field (at the position of the first, or appended).
+    public mutating func set(_ name: String, _ value: String) {
+        if let first = fields.firstIndex(where: { Self.sameName($0.name, name) }) {
+            fields[first] = (name: name, value: value)
+            var index = fields.count - 1
+            while index > first {
+                if Self.sameName(fields[index].name, name) { fields.remove(at: index) }
+                index -= 1
+            }
+        } else {
+            add(name, value)
+        }
+    }
+
+    public mutating func remove(_ name: String) {
+        fields.removeAll { Self.sameName($0.name, name) }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        fields.makeIterator()
+    }
+
+    /// ASCII case-insensitive comparison without allocating lowercased copies (hot path).
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return true
+            case let (x?, y?):
+                if ASCII.lower(x) != ASCII.lower(y) { return false }
+            default: return false
+            }
+        }
+    }
+}
+
+/// Byte-level helpers shared by the parsers (no Foundation, no allocation).
+enum ASCII {
+    static let cr: UInt8 = 13, lf: UInt8 = 10, space: UInt8 = 32, tab: UInt8 = 9, colon: UInt8 = 58
+
+    @inline(__always) static func lower(_ byte: UInt8) -> UInt8 {
+        (byte >= 65 && byte <= 90) ? byte + 32 : byte
+    }
+
+    /// RFC 9110 `tchar`: the characters allowed in a method or a header name.
+    static func isTokenChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 48...57, 65...90, 97...122: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+
+    /// Lower-cased ASCII copy, for comparing header values such as `chunked` or `close`.
+    static func lowercased(_ s: String) -> String {
+        String(decoding: s.utf8.map(lower), as: UTF8.self)
+    }
+
+    /// Trims spaces and tabs (HTTP's optional whitespace) at both ends.
+    static func trimOWS(_ s: Substring) -> Substring {
+        var result = s
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+
+    /// Comma-separated list elements, trimmed and lower-cased, empty elements dropped.
+    static func tokenList(_ value: String) -> [String] {
+        value.split(separator: ",").map { lowercased(String(trimOWS($0))) }.filter { !$0.isEmpty }
+    }
+}

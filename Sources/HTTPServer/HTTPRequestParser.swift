@@ -1,0 +1,219 @@
+/// How the body of a request is delimited on the wire.
+public enum BodyFraming: Equatable, Sendable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// The request line and header section of one request, validated.
+public struct HTTPRequestHead: Equatable, Sendable {
+    public var method: String
+    public var target: String
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var minorVersion: Int
+    public var headers: HTTPHeaders
+    public var framing: BodyFraming
+    /// Whether the connection may carry another request after this one.
+    public var keepAlive: Bool
+    /// `Expect: 100-continue`: the client waits for an interim response before sending the body.
+    public var expectsContinue: Bool
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.method == b.method && a.target == b.target && a.minorVersion == b.minorVersion
+            && a.framing == b.framing && a.keepAlive == b.keepAlive && a.expectsContinue == b.expectsContinue
+            && a.headers.fields.elementsEqual(b.headers.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+public struct HTTPParserLimits: Sendable {
+    public var maxHeaderBytes: Int
+    public var maxBodyBytes: Int
+    public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024) {
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// A pure parser for the head of an HTTP/1.x request: bytes in, a verdict out. No sockets, no
+/// state, so it is unit-testable and fuzzable. Every index is checked: hostile input is normal input.
+public enum HTTPRequestParser {
+    public enum HeadResult: Equatable, Sendable {
+        /// The head is not complete yet (and within limits): read more bytes.
+        case needMore
+        /// A complete head that occupied `length` bytes from the start of the buffer.
+        case head(HTTPRequestHead, length: Int)
+        case error(HTTPParseError)
+    }
+
+    public static func parseHead(_ buffer: ArraySlice<UInt8>, limits: HTTPParserLimits = HTTPParserLimits()) -> HeadResult {
+        var start = buffer.startIndex
+        // RFC 9112 §2.2: ignore empty lines before the request line (old clients add CRLF after a body).
+        while start + 1 < buffer.endIndex, buffer[start] == ASCII.cr, buffer[start + 1] == ASCII.lf { start += 2 }
+        if start - buffer.startIndex > limits.maxHeaderBytes {
+            return .error(HTTPParseError(431, "request header section larger than \(limits.maxHeaderBytes) bytes"))
+        }
+        if start < buffer.endIndex, !ASCII.isTokenChar(buffer[start]), buffer[start] != ASCII.cr {
+            // Fail fast on binary garbage (e.g. a TLS ClientHello on the plain port) instead of
+            // waiting for a blank line that will never come.
+            return .error(HTTPParseError(400, "malformed request line"))
+        }
+        guard let end = findHeadEnd(buffer, from: start, limit: limits.maxHeaderBytes) else {
+            if buffer.endIndex - start > limits.maxHeaderBytes {
+                return .error(HTTPParseError(431, "request header section larger than \(limits.maxHeaderBytes) bytes"))
+            }
+            return .needMore
+        }
+        let length = end + 4 - buffer.startIndex
+        do {
+            let head = try parseHeadLines(buffer[start..<(end + 2)], limits: limits)
+            return .head(head, length: length)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    /// Index of the CR of the first CRLFCRLF at or after `from`, looking no further than `limit` bytes.
+    static func findHeadEnd(_ buffer: ArraySlice<UInt8>, from: Int, limit: Int) -> Int? {
+        let stop = buffer.endIndex - from > limit ? from + limit : buffer.endIndex
+        var index = from
+        while index + 3 < stop {
+            if buffer[index + 3] == ASCII.lf, buffer[index] == ASCII.cr, buffer[index + 1] == ASCII.lf,
+               buffer[index + 2] == ASCII.cr {
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Splits `bytes` (ending in CRLF) into lines, rejecting a bare CR or bare LF.
+    static func splitLines(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> [ArraySlice<UInt8>] {
+        var lines: [ArraySlice<UInt8>] = []
+        var lineStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == ASCII.cr {
+                guard index + 1 < bytes.endIndex, bytes[index + 1] == ASCII.lf else {
+                    throw HTTPParseError(400, "bare CR in request head")
+                }
+                lines.append(bytes[lineStart..<index])
+                index += 2
+                lineStart = index
+            } else if byte == ASCII.lf {
+                throw HTTPParseError(400, "bare LF in request head")
+            } else {
+                index += 1
+            }
+        }
+        return lines
+    }
+
+    static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
+        let lines = try splitLines(bytes)
+        guard let requestLine = lines.first else { throw HTTPParseError(400, "missing request line") }
+        let (method, target, minor) = try parseRequestLine(requestLine)
+        let headers = try HeaderFieldParser.parseFields(lines.dropFirst())
+        return try interpret(method: method, target: target, minor: minor, headers: headers, limits: limits)
+    }
+
+    static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
+        let parts = line.split(separator: ASCII.space, omittingEmptySubsequences: false)
+        guard parts.count == 3 else {
+            if parts.count == 2 { throw HTTPParseError(400, "HTTP/0.9 requests are not supported") }
+            throw HTTPParseError(400, "malformed request line")
+        }
+        let methodBytes = parts[0], targetBytes = parts[1], versionBytes = parts[2]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(ASCII.isTokenChar) else {
+            throw HTTPParseError(400, "malformed method")
+        }
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPParseError(400, "malformed request target")
+        }
+        let version = Array(versionBytes)
+        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
+              (48...57).contains(version[5]), (48...57).contains(version[7]) else {
+            throw HTTPParseError(400, "malformed HTTP version")
+        }
+        guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
+            throw HTTPParseError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        return (String(decoding: methodBytes, as: UTF8.self), String(decoding: targetBytes, as: UTF8.self),
+                Int(version[7] - 48))
+    }
+
+    /// Applies the message-framing rules of RFC 9112 §6 and the connection options.
+    static func interpret(method: String, target: String, minor: Int, headers: HTTPHeaders,
+                          limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
+        let hosts = headers.values(for: "Host")
+        if minor == 1, hosts.isEmpty { throw HTTPParseError(400, "missing Host header") }
+        if hosts.count > 1 { throw HTTPParseError(400, "more than one Host header") }
+
+        let lengths = headers.values(for: "Content-Length")
+        let codings = headers.values(for: "Transfer-Encoding").flatMap(ASCII.tokenList)
+        var framing = BodyFraming.none
+        if !codings.isEmpty || headers.contains("Transfer-Encoding") {
+            guard lengths.isEmpty else { throw HTTPParseError(400, "both Transfer-Encoding and Content-Length") }
+            guard codings == ["chunked"] else { throw HTTPParseError(501, "unsupported transfer coding") }
+            framing = .chunked
+        } else if let first = lengths.first {
+            guard lengths.allSatisfy({ $0 == first }) else { throw HTTPParseError(400, "conflicting Content-Length headers") }
+            let length = try parseContentLength(first)
+            if length > limits.maxBodyBytes {
+                throw HTTPParseError(413, "request body larger than \(limits.maxBodyBytes) bytes")
+            }
+            if length > 0 { framing = .contentLength(length) }
+        }
+
+        let options = headers.values(for: "Connection").flatMap(ASCII.tokenList)
+        let keepAlive = minor == 1 ? !options.contains("close") : options.contains("keep-alive") && !options.contains("close")
+        let expects = headers.values(for: "Expect").flatMap(ASCII.tokenList)
+        return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing,
+                               keepAlive: keepAlive, expectsContinue: minor == 1 && expects.contains("100-continue"))
+    }
+
+    /// A plain decimal; absurdly long values saturate to Int.max (so they become 413, not a trap).
+    static func parseContentLength(_ value: String) throws(HTTPParseError) -> Int {
+        let digits = Array(value.utf8)
+        guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else {
+            throw HTTPParseError(400, "malformed Content-Length")
+        }
+        var result = 0
+        for digit in digits {
+            let (shifted, overflow1) = result.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = shifted.addingReportingOverflow(Int(digit - 48))
+            if overflow1 || overflow2 { return Int.max }
+            result = sum
+        }
+        return result
+    }
+}
+
+/// Parses `name: value` lines (shared by the request parser and the client's response parser).
+enum HeaderFieldParser {
+    static func parseFields(_ lines: some Sequence<ArraySlice<UInt8>>) throws(HTTPParseError) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for line in lines {
+            guard let first = line.first else { continue }
+            if first == ASCII.space || first == ASCII.tab { throw HTTPParseError(400, "obsolete line folding in header") }
+            guard let colon = line.firstIndex(of: ASCII.colon) else { throw HTTPParseError(400, "header line without colon") }
+            let name = line[line.startIndex..<colon]
+            guard !name.isEmpty else { throw HTTPParseError(400, "empty header name") }
+            guard name.allSatisfy(ASCII.isTokenChar) else {
+                if let last = name.last, last == ASCII.space || last == ASCII.tab {
+                    throw HTTPParseError(400, "whitespace before colon in header")
+                }
+                throw HTTPParseError(400, "malformed header name")
+            }
+            var value = line[(colon + 1)...]
+            while let byte = value.first, byte == ASCII.space || byte == ASCII.tab { value = value.dropFirst() }
+            while let byte = value.last, byte == ASCII.space || byte == ASCII.tab { value = value.dropLast() }
+            // Field values: VCHAR, SP, HTAB and obs-text; any other control byte (NUL, CR, DEL…) is an attack.
+            guard value.allSatisfy({ $0 == ASCII.tab || ($0 >= 0x20 && $0 != 0x7F) }) else {
+                throw HTTPParseError(400, "control character in header value")
+            }
+            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        }
+        return headers
+    }
+}

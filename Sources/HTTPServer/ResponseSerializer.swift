@@ -1,0 +1,40 @@
+/// Turns a response value into the exact bytes sent: status line, headers, blank line, body, in
+/// one buffer so it goes out in one send.
+enum ResponseSerializer {
+    /// - Parameters:
+    ///   - omitBody: HEAD requests get the headers (with the body's Content-Length) but no body.
+    ///   - close: adds `Connection: close` unless the handler set a Connection header itself.
+    static func serialize(_ response: HTTPResponse, omitBody: Bool, close: Bool) -> [UInt8] {
+        let status = (100...999).contains(response.status) ? response.status : 500
+        var head = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
+        for field in response.headers where isSafe(field.name) && isSafe(field.value) {
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        let headers = response.headers
+        if !headers.contains("Date") { head += "Date: \(HTTPDate.now())\r\n" }
+        if !HTTPStatus.forbidsBody(status), !headers.contains("Content-Length"), !headers.contains("Transfer-Encoding") {
+            head += "Content-Length: \(response.body.count)\r\n"
+        }
+        if close, !headers.contains("Connection") { head += "Connection: close\r\n" }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if !omitBody, !HTTPStatus.forbidsBody(status) { bytes.append(contentsOf: response.body) }
+        return bytes
+    }
+
+    /// A handler bug must not become response splitting: fields with CR or LF are dropped.
+    private static func isSafe(_ text: String) -> Bool {
+        !text.utf8.contains { $0 == ASCII.cr || $0 == ASCII.lf }
+    }
+
+    /// Whether the handler asked to close the connection (`Connection: close`).
+    static func handlerRequestsClose(_ response: HTTPResponse) -> Bool {
+        response.headers.values(for: "Connection").flatMap(ASCII.tokenList).contains("close")
+    }
+
+    static func errorResponse(_ error: HTTPParseError) -> HTTPResponse {
+        HTTPResponse.text(error.status, error.reason + "\n")
+    }
+
+    static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+}

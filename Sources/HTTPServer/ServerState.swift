@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// State shared by the accept loops and connection threads of one server: the stop flag, the wake
+/// pipe that interrupts their waits, and the counts `stop()` waits on.
+final class ServerState: @unchecked Sendable {
+    /// Readable once `stop()` has been called (a byte is written and never drained).
+    let wakeReadFD: Int32
+    private let wakeWriteFD: Int32
+    private let condition = NSCondition()
+    private var stopping = false
+    private var started = false
+    private var activeConnections = 0
+    private var runningListeners = 0
+
+    init() throws(HTTPServerError) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw .socket(operation: "pipe", errno: errno) }
+        SocketOps.setCloseOnExec(fds[0])
+        SocketOps.setCloseOnExec(fds[1])
+        wakeReadFD = fds[0]
+        wakeWriteFD = fds[1]
+    }
+
+    deinit {
+        // Only once no thread holds this state any more, so no poll() can see a reused descriptor.
+        _ = Glibc.close(wakeReadFD)
+        _ = Glibc.close(wakeWriteFD)
+    }
+
+    var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopping
+    }
+
+    func markStarted() throws(HTTPServerError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if started || stopping { throw .alreadyStarted }
+        started = true
+    }
+
+    func listenerStarted() { update { $0.runningListeners += 1 } }
+    func listenerExited() { update { $0.runningListeners -= 1 } }
+    func connectionEnded() { update { $0.activeConnections -= 1 } }
+
+    /// Counts a new connection unless the limit is reached.
+    func admitConnection(limit: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard activeConnections < limit else { return false }
+        activeConnections += 1
+        return true
+    }
+
+    /// Sets the stop flag and wakes every interruptible wait. False if already stopping.
+    func beginStop() -> Bool {
+        condition.lock()
+        let first = !stopping
+        stopping = true
+        condition.unlock()
+        if first {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeWriteFD, &byte, 1)
+        }
+        return first
+    }
+
+    /// Waits until no listener and no connection is running, or until `seconds` pass.
+    func waitForQuiescence(seconds: Double) {
+        let limit = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while runningListeners > 0 || activeConnections > 0 {
+            if !condition.wait(until: limit) { break }
+        }
+    }
+
+    var connectionCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return activeConnections
+    }
+
+    private func update(_ change: (ServerState) -> Void) {
+        condition.lock()
+        change(self)
+        condition.broadcast()
+        condition.unlock()
+    }
+}
