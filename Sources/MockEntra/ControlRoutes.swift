@@ -1,0 +1,72 @@
+import Foundation
+import HTTPServer
+import TokenService
+
+/// The test-control API under `/_mockentra/`: exchange records and the clock. It shares the
+/// listener with the Entra endpoints so a test needs only one URL.
+struct ControlRoutes: Sendable {
+    static let prefix = "_mockentra"
+
+    let service: TokenService
+
+    struct ExchangeList: Encodable {
+        let exchanges: [ExchangeRecord]
+        /// Records dropped from memory to keep it bounded (the `--record` file has them all).
+        let evicted: Int
+    }
+
+    struct ClockState: Encodable {
+        let now: Date
+        let offsetSeconds: Double
+    }
+
+    struct ClockChange: Decodable {
+        let advanceSeconds: Double?
+        let set: Date?
+        let reset: Bool?
+    }
+
+    struct ControlError: Encodable {
+        let error: String
+    }
+
+    func route(_ context: RequestContext, path: ArraySlice<String>) -> HTTPResponse {
+        let method = context.request.method
+        switch (method, Array(path)) {
+        case ("GET", ["health"]):
+            return .json(["status": "ok"])
+        case ("GET", ["exchanges"]):
+            let filter = ExchangeLog.Filter(
+                clientId: context.query.first("client_id"), grantType: context.query.first("grant_type"),
+                outcome: context.query.first("outcome"), afterSequence: context.query.first("after").flatMap { Int($0) })
+            return .json(ExchangeList(exchanges: service.log.records(matching: filter), evicted: service.log.evicted))
+        case ("DELETE", ["exchanges"]):
+            service.log.clear()
+            return .noContent
+        case ("GET", ["clock"]):
+            return clockState()
+        case ("POST", ["clock"]):
+            return changeClock(context.request.body)
+        default:
+            return .json(ControlError(error: "No test-control route \(method) /\(Self.prefix)/\(path.joined(separator: "/"))"), status: 404)
+        }
+    }
+
+    private func clockState() -> HTTPResponse {
+        let now = service.clock.now()
+        return .json(ClockState(now: now, offsetSeconds: (now.timeIntervalSinceNow * 1000).rounded() / 1000))
+    }
+
+    /// `{"advanceSeconds": 3600}`, `{"set": "2030-01-01T00:00:00Z"}` or `{"reset": true}`.
+    private func changeClock(_ body: [UInt8]) -> HTTPResponse {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let change = try? decoder.decode(ClockChange.self, from: Data(body)) else {
+            return .json(ControlError(error: "Expected a JSON body with advanceSeconds, set (ISO 8601) or reset."), status: 400)
+        }
+        if change.reset == true { service.clock.reset() }
+        if let date = change.set { service.clock.set(to: date) }
+        if let seconds = change.advanceSeconds, seconds.isFinite { service.clock.advance(by: seconds) }
+        return clockState()
+    }
+}

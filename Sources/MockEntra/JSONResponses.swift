@@ -1,0 +1,26 @@
+import Foundation
+import HTTPServer
+
+/// JSON bodies the way Entra writes them: compact, slashes unescaped, keys in declaration order.
+enum JSONBody {
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+    }
+}
+
+extension HTTPResponse {
+    static func json(_ value: some Encodable, status: Int = 200, headers extra: [(String, String)] = []) -> HTTPResponse {
+        var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
+        for (name, value) in extra { headers.add(name, value) }
+        return HTTPResponse(status: status, headers: headers, body: JSONBody.encode(value))
+    }
+
+    static func text(_ text: String, status: Int, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
+    }
+
+    static let noContent = HTTPResponse(status: 204)
+}

@@ -1,0 +1,54 @@
+import Foundation
+import EntraDirectory
+import HTTPServer
+import TokenService
+
+/// Maps Entra's URL paths to route handlers. Paths are matched on decoded segments; tenant
+/// segments are resolved by the handlers, which answer Entra's errors for unknown tenants.
+struct Router: Sendable {
+    let discovery: DiscoveryRoutes
+    let instance: InstanceRoutes
+    let tokens: TokenRoutes
+    let control: ControlRoutes
+
+    init(service: TokenService) {
+        discovery = DiscoveryRoutes(directory: service.directory, keys: service.keys)
+        instance = InstanceRoutes(directory: service.directory)
+        tokens = TokenRoutes(service: service)
+        control = ControlRoutes(service: service)
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let context = RequestContext(request)
+        let s = context.segments
+        let method = request.method
+
+        if s.first == ControlRoutes.prefix {
+            return control.route(context, path: s.dropFirst())
+        }
+        if method == "OPTIONS" {
+            return HTTPResponse(status: 204, headers: HTTPHeaders(DiscoveryRoutes.cacheHeaders))
+        }
+        let isRead = method == "GET" || method == "HEAD"
+        switch s.count {
+        case 3 where isRead && s[0].lowercased() == "common" && s[1] == "discovery" && s[2] == "instance":
+            return instance.instanceDiscovery(context)
+        case 3 where isRead && s[0].lowercased() == "common" && s[1] == "userrealm":
+            return instance.userRealm(context, user: s[2])
+        case 3 where isRead && s[1] == ".well-known" && s[2] == "openid-configuration":
+            return discovery.openIDConfiguration(context, tenant: s[0], v2: false)
+        case 4 where isRead && s[1] == "v2.0" && s[2] == ".well-known" && s[3] == "openid-configuration":
+            return discovery.openIDConfiguration(context, tenant: s[0], v2: true)
+        case 3 where isRead && s[1] == "discovery" && s[2] == "keys":
+            return discovery.keySet(context, tenant: s[0], v2: false)
+        case 4 where isRead && s[1] == "discovery" && s[2] == "v2.0" && s[3] == "keys":
+            return discovery.keySet(context, tenant: s[0], v2: true)
+        case 3 where s[1] == "oauth2" && s[2] == "token":
+            return tokens.token(context, tenant: s[0], version: .v1)
+        case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "token":
+            return tokens.token(context, tenant: s[0], version: .v2)
+        default:
+            return .text("Not found: \(request.path)\n", status: 404)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// Validates a `private_key_jwt` client assertion the way Entra does (certificate-credentials doc):
+/// RS256 or PS256; the certificate named by `x5t#S256` or `x5t` (base64url, padded or not) must be
+/// registered on the application and current; `iss` = `sub` = client id; `aud` = this tenant's token
+/// endpoint; `exp`/`nbf` as numbers, floats or numeric strings (MSAL.NET sends strings).
+struct ClientAssertionValidator: Sendable {
+    /// Entra tolerates clock skew on assertions; five minutes is the usual allowance (our choice).
+    static let allowedSkew: TimeInterval = 300
+
+    let application: Application
+    let allowedAudiences: Set<String>
+    let now: Date
+
+    func validate(_ assertion: String) throws(EntraError) {
+        let jwt: JWT
+        do {
+            jwt = try JWT.decode(assertion)
+        } catch {
+            throw .malformedJWT(String(describing: error))
+        }
+        guard let algorithm = JWSAlgorithm(rawValue: jwt.algorithm) else {
+            throw .malformedJWT("The signature algorithm '\(jwt.algorithm)' is not supported; use RS256 or PS256.")
+        }
+
+        let (key, thumbprintText) = try registeredKey(for: jwt)
+        if key.endDateTime <= now || key.startDateTime > now {
+            throw .invalidAssertionSignature(reason: "The key used is expired.", thumbprint: thumbprintText, appId: application.appId)
+        }
+        do {
+            try jwt.verifySignature(with: try key.certificate.publicKey, allowed: [algorithm])
+        } catch {
+            throw .invalidAssertionSignature(
+                reason: "The provided signature value did not match the expected signature value.",
+                thumbprint: thumbprintText, appId: application.appId)
+        }
+
+        try checkTimes(jwt.payload)
+        let clientId = application.appId.lowercased()
+        guard jwt.payload["iss"]?.stringValue?.lowercased() == clientId,
+              jwt.payload["sub"]?.stringValue?.lowercased() == clientId else {
+            throw .assertionSubjectMismatch()
+        }
+        guard audienceMatches(jwt.payload["aud"]) else { throw .assertionAudienceMismatch() }
+    }
+
+    /// The registered certificate whose thumbprint the header names. Entra requires the header.
+    private func registeredKey(for jwt: JWT) throws(EntraError) -> (KeyCredential, String) {
+        let sha256 = jwt.header["x5t#S256"]?.stringValue
+        let sha1 = jwt.header["x5t"]?.stringValue
+        let text = sha256 ?? sha1 ?? ""
+        guard let thumbprint = Base64URL.decode(text), !thumbprint.isEmpty else {
+            throw .invalidAssertionSignature(reason: "The key was not found.", thumbprint: text, appId: application.appId)
+        }
+        let found = application.keyCredentials.first { credential in
+            sha256 != nil ? credential.certificate.sha256Thumbprint == thumbprint
+                          : credential.certificate.sha1Thumbprint == thumbprint
+        }
+        guard let found else {
+            throw .invalidAssertionSignature(reason: "The key was not found.", thumbprint: text, appId: application.appId)
+        }
+        return (found, text)
+    }
+
+    private func checkTimes(_ payload: [String: JSONValue]) throws(EntraError) {
+        let expiry = try NumericDate.read(payload["exp"], claim: "exp")
+        let notBefore = try NumericDate.read(payload["nbf"], claim: "nbf")
+        guard let expiry else {
+            throw .assertionOutsideValidity(now: now, notBefore: notBefore, expiry: nil)
+        }
+        let expired = expiry.addingTimeInterval(Self.allowedSkew) <= now
+        let early = notBefore.map { $0.addingTimeInterval(-Self.allowedSkew) > now } ?? false
+        if expired || early {
+            throw .assertionOutsideValidity(now: now, notBefore: notBefore, expiry: expiry)
+        }
+    }
+
+    /// `aud` may be a string or an array holding one of the accepted token endpoint URLs.
+    private func audienceMatches(_ audience: JSONValue?) -> Bool {
+        switch audience {
+        case .string(let value):
+            return allowedAudiences.contains(value.lowercased())
+        case .array(let values):
+            return values.contains { $0.stringValue.map { allowedAudiences.contains($0.lowercased()) } ?? false }
+        default:
+            return false
+        }
+    }
+}
+
+/// JWT NumericDate claims as real clients write them: integers, floats (MSAL Python) or strings
+/// of digits (MSAL.NET).
+enum NumericDate {
+    static func read(_ value: JSONValue?, claim: String) throws(EntraError) -> Date? {
+        switch value {
+        case nil, .null?:
+            return nil
+        case .number(let seconds)?:
+            guard seconds.isFinite else { throw .malformedJWT("The '\(claim)' claim is not a valid number.") }
+            return Date(timeIntervalSince1970: seconds)
+        case .string(let text)?:
+            guard let seconds = Double(text), seconds.isFinite else {
+                throw .malformedJWT("The '\(claim)' claim is not a valid number.")
+            }
+            return Date(timeIntervalSince1970: seconds)
+        default:
+            throw .malformedJWT("The '\(claim)' claim is not a valid number.")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// How the client proved who it is; recorded in the exchange log and mapped to `appidacr`/`azpacr`.
+public enum ClientAuthenticationMethod: String, Sendable, Codable {
+    case none
+    case clientSecretPost = "client_secret_post"
+    case clientSecretBasic = "client_secret_basic"
+    case privateKeyJWT = "private_key_jwt"
+
+    /// `appidacr` / `azpacr`: "0" public client, "1" secret, "2" certificate.
+    public var authenticationContextClass: String {
+        switch self {
+        case .none: return "0"
+        case .clientSecretPost, .clientSecretBasic: return "1"
+        case .privateKeyJWT: return "2"
+        }
+    }
+}
+
+/// A client whose identity has been established for this request.
+struct AuthenticatedClient: Sendable {
+    let application: Application
+    let method: ClientAuthenticationMethod
+}
+
+/// Client authentication at the token endpoint: a secret (body or Basic), a certificate-signed
+/// assertion, or nothing for a public client. Every failure is the AADSTS error Entra gives.
+struct ClientAuthenticator: Sendable {
+    static let jwtBearerAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+    /// The client id from the body, or from the Basic header when the body has none.
+    static func clientId(_ parameters: RequestParameters, basic: BasicCredentials?) throws(EntraError) -> String {
+        if let id = parameters.optional("client_id") { return id }
+        if let basic, !basic.clientId.isEmpty { return basic.clientId }
+        throw .missingParameter("client_id")
+    }
+
+    /// Finds the application behind `clientId` in `tenant`, refusing malformed, unknown and disabled ones.
+    static func application(_ clientId: String, in tenant: Tenant) throws(EntraError) -> Application {
+        guard Identifiers.isGUID(clientId) else { throw .invalidApplicationIdentifier(clientId) }
+        guard let application = tenant.application(appId: clientId) else {
+            throw .applicationNotFound(clientId, tenantName: tenant.displayName)
+        }
+        guard application.accountEnabled else {
+            throw .applicationDisabled(appId: application.appId, name: application.displayName)
+        }
+        return application
+    }
+
+    /// Authenticates the client. `requireCredential` is true for grants only confidential clients
+    /// may use (client credentials, OBO); a public client may otherwise present nothing.
+    static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
+                             allowedAudiences: Set<String>, now: Date,
+                             requireCredential: Bool) throws(EntraError) -> AuthenticatedClient {
+        let clientId = try clientId(parameters, basic: basic)
+        let application = try application(clientId, in: tenant)
+        if let basic, basic.clientId.lowercased() != clientId.lowercased() {
+            throw .conflictingClientCredentials()
+        }
+
+        let bodySecret = parameters.optional("client_secret")
+        let assertion = parameters.optional("client_assertion")
+        let presented = [bodySecret != nil, basic != nil, assertion != nil].filter { $0 }.count
+        if presented > 1 { throw .conflictingClientCredentials() }
+
+        if let secret = bodySecret ?? basic?.secret {
+            try verifySecret(secret, of: application, now: now)
+            return AuthenticatedClient(application: application, method: bodySecret != nil ? .clientSecretPost : .clientSecretBasic)
+        }
+        if let assertion {
+            let type = parameters.optional("client_assertion_type") ?? ""
+            guard type == jwtBearerAssertionType else {
+                if type.isEmpty { throw .missingParameter("client_assertion_type") }
+                throw .unsupportedAssertionType(type)
+            }
+            try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences, now: now)
+                .validate(assertion)
+            return AuthenticatedClient(application: application, method: .privateKeyJWT)
+        }
+        if requireCredential || !application.isFallbackPublicClient {
+            throw .missingClientCredential()
+        }
+        return AuthenticatedClient(application: application, method: .none)
+    }
+
+    /// Secrets compare in constant time; a match on an expired secret is 7000222, no match 7000215.
+    static func verifySecret(_ secret: String, of application: Application, now: Date) throws(EntraError) {
+        let presented = Array(secret.utf8)
+        guard let match = application.passwordCredentials.first(where: { constantTimeEqual(Array($0.secretText.utf8), presented) }) else {
+            throw .invalidClientSecret(appId: application.appId)
+        }
+        if let end = match.endDateTime, end <= now { throw .expiredClientSecret(appId: application.appId) }
+        if let start = match.startDateTime, start > now { throw .invalidClientSecret(appId: application.appId) }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

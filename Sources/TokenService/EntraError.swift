@@ -1,0 +1,60 @@
+import Foundation
+
+/// One rejection, as Entra reports it: an OAuth `error`, an AADSTS code with its message, and
+/// optionally a `suberror` and a `claims` challenge. Trace and correlation ids and the timestamp
+/// are stamped by `TokenService` when the error leaves it, so each grant only says *what* failed.
+public struct EntraError: Error, Sendable, Equatable {
+    /// The OAuth 2.0 `error` value (`invalid_client`, `invalid_grant`, ...).
+    public var error: String
+    /// The AADSTS number; the description starts with `AADSTS<code>: `.
+    public var code: Int
+    /// The text after `AADSTS<code>: `.
+    public var message: String
+    public var suberror: String?
+    /// A JSON *string* (not base64), as Entra sends it in token-endpoint errors.
+    public var claims: String?
+
+    public init(error: String, code: Int, message: String, suberror: String? = nil, claims: String? = nil) {
+        self.error = error
+        self.code = code
+        self.message = message
+        self.suberror = suberror
+        self.claims = claims
+    }
+
+    /// Entra answers `invalid_client` with 401 and every other token-endpoint error with 400.
+    public var httpStatus: Int { error == "invalid_client" ? 401 : 400 }
+}
+
+/// An error together with the ids Entra prints under it.
+public struct StampedError: Error, Sendable, Equatable {
+    public var error: EntraError
+    public var traceId: String
+    public var correlationId: String
+    public var timestamp: Date
+
+    public init(error: EntraError, traceId: String, correlationId: String, timestamp: Date) {
+        self.error = error
+        self.traceId = traceId
+        self.correlationId = correlationId
+        self.timestamp = timestamp
+    }
+
+    /// `AADSTS7000215: Invalid client secret provided. ...\r\nTrace ID: ...\r\nCorrelation ID: ...\r\nTimestamp: 2023-05-06 06:03:00Z`
+    public var description: String {
+        "AADSTS\(error.code): \(error.message)\r\nTrace ID: \(traceId)\r\nCorrelation ID: \(correlationId)\r\nTimestamp: \(EntraTimestamp.format(timestamp))"
+    }
+
+    public var timestampText: String { EntraTimestamp.format(timestamp) }
+}
+
+/// Entra's error timestamps: `2023-05-06 06:03:00Z` (UTC, seconds, a space instead of `T`).
+public enum EntraTimestamp {
+    public static func format(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+}

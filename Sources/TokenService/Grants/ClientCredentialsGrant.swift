@@ -1,0 +1,75 @@
+import Foundation
+import EntraDirectory
+
+/// `grant_type=client_credentials`: an application acting as itself. The scope must be exactly one
+/// resource's `/.default` (v2) or a `resource` (v1); the token carries the app roles the client's
+/// service principal holds on that resource, and no refresh token.
+struct ClientCredentialsGrant: GrantHandler {
+    func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
+        let parameters = context.parameters
+        let clientId = parameters.optional("client_id") ?? context.request.basicCredentials?.clientId
+        let tenant = try context.tenantSelection.tenantForAppOnlyGrant(clientId: clientId, in: context.directory)
+        record.tenantId = tenant.id
+
+        let client = try ClientAuthenticator.authenticate(
+            parameters, basic: context.request.basicCredentials, tenant: tenant,
+            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
+        let app = client.application
+        record.client = .init(appId: app.appId, displayName: app.displayName, authenticationMethod: client.method)
+
+        let requested = try requestedResource(context)
+        record.requestedScopes = requested.scopes
+        guard let resource = tenant.resource(identifier: requested.identifier) else {
+            throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
+        }
+        let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
+        record.resource = .init(appId: resource.appId, displayName: resource.displayName,
+                                requestedAs: requested.identifier, tokenVersion: format.version)
+        record.subject = .init(kind: "app", id: app.servicePrincipalId, name: app.displayName)
+
+        let roles = tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
+            .filter(\.isEnabled).map(\.value)
+        record.grantedRoles = roles
+
+        let token = try context.minter.appToken(client: client, resource: resource, audience: requested.identifier,
+                                                roles: roles, tenant: tenant, baseURL: context.request.baseURL,
+                                                now: context.now)
+        record.issuedTokens = [.init(type: "access_token", uti: token.tokenId, expiresAt: token.expiresAt)]
+        return IssuedTokens(endpoint: context.request.version, accessToken: token.compact,
+                            expiresIn: token.lifetime, extExpiresIn: token.lifetime,
+                            expiresOn: Int(token.expiresAt.timeIntervalSince1970),
+                            notBefore: Int(token.notBefore.timeIntervalSince1970),
+                            scope: nil, resource: context.request.version == .v1 ? requested.identifier : nil)
+    }
+
+    /// The one resource asked for: v1 reads `resource`; v2 reads `scope`, which must be a single
+    /// `{resource}/.default`, and tolerates an RFC 8707 `resource` only when it names the same resource.
+    private func requestedResource(_ context: GrantContext) throws(EntraError) -> (identifier: String, scopes: [String]) {
+        let parameters = context.parameters
+        if context.request.version == .v1 {
+            let resource = try parameters.required("resource")
+            return (resource, [resource])
+        }
+        if parameters.optional("scope") == nil, parameters.optional("resource") != nil {
+            throw .resourceParameterNotSupported()
+        }
+        let scope = try parameters.required("scope")
+        let items = ScopeParser.split(scope)
+        if let named = items.first(where: { !$0.hasSuffix("/.default") }) {
+            throw .clientCredentialsNeedDefaultScope(named)
+        }
+        let parsed = try ScopeParser.parse(scope)
+        guard let resource = parsed.resource, parsed.openIDScopes.isEmpty else { throw .invalidScope(scope) }
+        if let indicator = parameters.optional("resource"),
+           !Self.sameResource(indicator, resource.identifier) {
+            throw .resourceDoesNotMatchScopes(resource: indicator)
+        }
+        return (resource.identifier, items)
+    }
+
+    /// Resource indicators compare without case and without a trailing slash.
+    static func sameResource(_ a: String, _ b: String) -> Bool {
+        func normal(_ s: String) -> String { (s.hasSuffix("/") ? String(s.dropLast()) : s).lowercased() }
+        return normal(a) == normal(b)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import EntraDirectory
+
+/// Everything a grant needs to decide, as values.
+struct GrantContext: Sendable {
+    let request: TokenRequest
+    let parameters: RequestParameters
+    let tenantSelection: TenantSelection
+    let directory: Directory
+    let minter: TokenMinter
+    let now: Date
+
+    /// The `aud` values a client assertion may carry: this tenant's v1 and v2 token endpoints on
+    /// the host the client called, named by tenant id, by any of its domains, or by the segment used.
+    func assertionAudiences(for tenant: Tenant) -> Set<String> {
+        var audiences: Set<String> = []
+        let base = request.baseURL.lowercased()
+        for name in [tenant.id, request.tenant.lowercased()] + tenant.domains.map({ $0.lowercased() }) {
+            audiences.insert("\(base)/\(name)/oauth2/v2.0/token")
+            audiences.insert("\(base)/\(name)/oauth2/token")
+        }
+        return audiences
+    }
+}
+
+/// One OAuth grant. Each grant lives in its own file and fills in the exchange record as it
+/// learns who and what the request is about, so even a rejection is recorded in full.
+protocol GrantHandler: Sendable {
+    func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens
+}

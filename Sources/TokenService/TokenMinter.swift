@@ -1,0 +1,88 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// A signed token and the facts the exchange record and the response need.
+struct MintedToken: Sendable {
+    let compact: String
+    let tokenId: String
+    let issuedAt: Date
+    let notBefore: Date
+    let expiresAt: Date
+    let lifetime: Int
+}
+
+/// Builds and signs access tokens. Values in, a signed JWT out.
+struct TokenMinter: Sendable {
+    /// Entra backdates `iat`/`nbf` by five minutes to absorb clock skew at resources
+    /// (real tokens show `exp - iat` = lifetime + 300 s).
+    static let backdating: TimeInterval = 300
+    /// App-only tokens live an hour; Entra answers `expires_in: 3599`.
+    static let appTokenLifetime = 3599
+
+    let keys: KeyRing
+
+    /// An app-only token (client credentials): the client's service principal is the subject.
+    func appToken(client: AuthenticatedClient, resource: Application, audience: String, roles: [String],
+                  tenant: Tenant, baseURL: String, now: Date) throws(EntraError) -> MintedToken {
+        let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
+        let app = client.application
+        let times = Lifetime(now: now, seconds: Self.appTokenLifetime)
+        let uti = Identifiers.tokenId()
+        let subject = app.servicePrincipalId
+        var claims = AccessTokenClaims(
+            aud: format == .v2 ? resource.appId : audience,
+            iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
+            iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
+            aio: Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43),
+            idtyp: "app",
+            oid: subject,
+            rh: "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + ".",
+            roles: roles.isEmpty ? nil : roles,
+            sub: subject, tid: tenant.id, uti: uti, ver: format.version)
+        switch format {
+        case .v1:
+            claims.appid = app.appId
+            claims.appidacr = client.method.authenticationContextClass
+            claims.idp = "https://sts.windows.net/\(tenant.id)/"
+        case .v2:
+            claims.azp = app.appId
+            claims.azpacr = client.method.authenticationContextClass
+        }
+        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId,
+                               x5t: format == .v1 ? keys.active.keyId : nil)
+        return MintedToken(compact: try sign(header: header, claims: claims), tokenId: uti,
+                           issuedAt: now, notBefore: times.notBefore, expiresAt: times.expiry,
+                           lifetime: Self.appTokenLifetime)
+    }
+
+    private func sign(header: JWSHeader, claims: AccessTokenClaims) throws(EntraError) -> String {
+        do {
+            return try keys.signer.sign(header: header, payload: claims)
+        } catch {
+            throw .signingFailed(String(describing: error))
+        }
+    }
+}
+
+/// `iat`/`nbf` backdated, `exp` from now, as whole seconds.
+struct Lifetime: Sendable {
+    let notBefore: Date
+    let expiry: Date
+
+    init(now: Date, seconds: Int) {
+        notBefore = now.addingTimeInterval(-TokenMinter.backdating)
+        expiry = now.addingTimeInterval(TimeInterval(seconds))
+    }
+
+    var issuedAtSeconds: Int { Int(notBefore.timeIntervalSince1970) }
+    var expirySeconds: Int { Int(expiry.timeIntervalSince1970) }
+}
+
+extension EntraError {
+    /// 50000: Entra's generic service error. Only a broken signing key leads here.
+    static func signingFailed(_ reason: String) -> EntraError {
+        EntraError(error: "temporarily_unavailable", code: 50000,
+                   message: "There was an error issuing a token or an issue with our sign-in service. \(reason)")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Which token endpoint was called: `/oauth2/token` (v1, `resource=`) or `/oauth2/v2.0/token` (`scope=`).
+public enum TokenEndpointVersion: String, Sendable, Codable {
+    case v1, v2
+}
+
+/// Client id and secret from an HTTP Basic `Authorization` header (RFC 6749 §2.3.1), already decoded.
+public struct BasicCredentials: Sendable, Equatable {
+    public var clientId: String
+    public var secret: String
+    public init(clientId: String, secret: String) {
+        self.clientId = clientId
+        self.secret = secret
+    }
+}
+
+/// A token request as the token service sees it: plain values, no HTTP.
+public struct TokenRequest: Sendable {
+    /// The `{tenant}` path segment exactly as sent: a GUID, a domain, `common`, `organizations` or `consumers`.
+    public var tenant: String
+    public var version: TokenEndpointVersion
+    /// The form body, in order, duplicates kept (Entra rejects duplicated parameters).
+    public var form: [(String, String)]
+    public var basicCredentials: BasicCredentials?
+    /// The client's `client-request-id` header: Entra echoes it as the correlation id.
+    public var clientRequestId: String?
+    /// Scheme, host and port the request came in on, e.g. `https://localhost:8443`: issuers and
+    /// endpoint URLs are built from it so tokens match the discovery documents the client read.
+    public var baseURL: String
+    public var remoteAddress: String
+
+    public init(tenant: String, version: TokenEndpointVersion, form: [(String, String)],
+                basicCredentials: BasicCredentials? = nil, clientRequestId: String? = nil,
+                baseURL: String, remoteAddress: String = "127.0.0.1") {
+        self.tenant = tenant
+        self.version = version
+        self.form = form
+        self.basicCredentials = basicCredentials
+        self.clientRequestId = clientRequestId
+        self.baseURL = baseURL
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The path this request was sent to, for the exchange record.
+    public var endpointPath: String {
+        version == .v2 ? "/\(tenant)/oauth2/v2.0/token" : "/\(tenant)/oauth2/token"
+    }
+}
+
+/// Form parameters by name. Built once per request; duplicates are an error, as in Entra.
+struct RequestParameters: Sendable {
+    private var values: [String: String] = [:]
+
+    init(_ pairs: [(String, String)]) throws(EntraError) {
+        values.reserveCapacity(pairs.count)
+        for (name, value) in pairs {
+            if values.updateValue(value, forKey: name) != nil {
+                throw .duplicateParameter(name)
+            }
+        }
+    }
+
+    subscript(_ name: String) -> String? { values[name] }
+
+    /// A value that must be present and non-empty.
+    func required(_ name: String) throws(EntraError) -> String {
+        guard let value = values[name], !value.isEmpty else { throw .missingParameter(name) }
+        return value
+    }
+
+    /// A present, non-empty value, or nil: Entra treats `scope=` like no scope.
+    func optional(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+}

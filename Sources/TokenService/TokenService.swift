@@ -1,0 +1,67 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// The security token service: a token request in, tokens or an Entra error out, and one exchange
+/// record per request. No sockets and no JSON here; the HTTP layer translates.
+public final class TokenService: Sendable {
+    public static let clientCredentialsGrantType = "client_credentials"
+
+    public let directory: Directory
+    public let keys: KeyRing
+    public let clock: Clock
+    public let log: ExchangeLog
+    private let grants: [String: any GrantHandler]
+
+    public init(directory: Directory, keys: KeyRing, clock: Clock = Clock(), log: ExchangeLog) {
+        self.directory = directory
+        self.keys = keys
+        self.clock = clock
+        self.log = log
+        self.grants = [
+            Self.clientCredentialsGrantType: ClientCredentialsGrant(),
+        ]
+    }
+
+    public func token(_ request: TokenRequest) -> TokenOutcome {
+        let now = clock.now()
+        let traceId = Identifiers.randomGUID()
+        let correlationId = Self.correlationId(from: request.clientRequestId)
+        var record = ExchangeRecord(endpoint: request.endpointPath, time: now, traceId: traceId, correlationId: correlationId)
+
+        let result: Result<IssuedTokens, StampedError>
+        do {
+            let tokens = try issue(request, now: now, record: &record)
+            record.outcome = "issued"
+            result = .success(tokens)
+        } catch {
+            let stamped = StampedError(error: error, traceId: traceId, correlationId: correlationId, timestamp: now)
+            record.outcome = "error"
+            record.failure = .init(error: error.error, code: error.code, description: stamped.description,
+                                   suberror: error.suberror, claims: error.claims)
+            result = .failure(stamped)
+        }
+        let sequence = log.append(record)
+        return TokenOutcome(result: result, exchangeSequence: sequence, traceId: traceId, correlationId: correlationId)
+    }
+
+    private func issue(_ request: TokenRequest, now: Date, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
+        let parameters = try RequestParameters(request.form)
+        let selection = try TenantSelection.resolve(request.tenant, in: directory)
+        if case .tenant(let tenant) = selection { record.tenantId = tenant.id }
+
+        let grantType = try parameters.required("grant_type")
+        record.grantType = grantType
+        guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
+
+        let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,
+                                   directory: directory, minter: TokenMinter(keys: keys), now: now)
+        return try grant.handle(context, record: &record)
+    }
+
+    /// Entra echoes a client's `client-request-id` as the correlation id when it is a GUID.
+    static func correlationId(from clientRequestId: String?) -> String {
+        if let id = clientRequestId, Identifiers.isGUID(id) { return id.lowercased() }
+        return Identifiers.randomGUID()
+    }
+}
