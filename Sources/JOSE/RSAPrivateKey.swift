@@ -20,18 +20,10 @@ public final class RSAPrivateKey: @unchecked Sendable {
             }
             return key
         }
-        guard EVP_PKEY_is_a(key, "RSA") == 1 else {
-            EVP_PKEY_free(key)
-            throw .notRSA
-        }
         // The public half as its own public-only key, built from n and e (also validates the size).
-        guard let n = OpenSSLSupport.bigNumberParameter(key, mockentra_param_rsa_n()),
-              let e = OpenSSLSupport.bigNumberParameter(key, mockentra_param_rsa_e()) else {
-            EVP_PKEY_free(key)
-            throw JOSEError.fromOpenSSL("reading the RSA modulus and exponent")
-        }
         do throws(JOSEError) {
-            self.publicKey = try RSAPublicKey(modulus: n, exponent: e)
+            let components = try RSAPublicKey.components(of: key)
+            self.publicKey = try RSAPublicKey(modulus: components.modulus, exponent: components.exponent)
         } catch {
             EVP_PKEY_free(key)
             throw error

@@ -14,25 +14,28 @@ public final class RSAPublicKey: @unchecked Sendable {
 
     /// Takes ownership of `pkey` (freed here on failure). Checks the key is RSA and of a sane size.
     init(adopting pkey: OpaquePointer) throws(JOSEError) {
-        guard EVP_PKEY_is_a(pkey, "RSA") == 1 else {
-            EVP_PKEY_free(pkey)
-            throw .notRSA
-        }
-        guard let n = OpenSSLSupport.bigNumberParameter(pkey, mockentra_param_rsa_n()),
-              let e = OpenSSLSupport.bigNumberParameter(pkey, mockentra_param_rsa_e()) else {
-            EVP_PKEY_free(pkey)
-            throw JOSEError.fromOpenSSL("reading the RSA modulus and exponent")
-        }
+        let components: (modulus: [UInt8], exponent: [UInt8])
         do throws(JOSEError) {
-            try Self.validate(modulus: n, exponent: e)
+            components = try Self.components(of: pkey)
+            try Self.validate(modulus: components.modulus, exponent: components.exponent)
         } catch {
             EVP_PKEY_free(pkey)
             throw error
         }
         self.pkey = pkey
-        self.modulus = n
-        self.exponent = e
+        self.modulus = components.modulus
+        self.exponent = components.exponent
         self.bitCount = Int(EVP_PKEY_get_bits(pkey))
+    }
+
+    /// Modulus and exponent of an RSA `EVP_PKEY` (public or private); `.notRSA` for other key types.
+    static func components(of pkey: OpaquePointer) throws(JOSEError) -> (modulus: [UInt8], exponent: [UInt8]) {
+        guard EVP_PKEY_is_a(pkey, "RSA") == 1 else { throw .notRSA }
+        guard let n = OpenSSLSupport.bigNumberParameter(pkey, mockentra_param_rsa_n()),
+              let e = OpenSSLSupport.bigNumberParameter(pkey, mockentra_param_rsa_e()) else {
+            throw JOSEError.fromOpenSSL("reading the RSA modulus and exponent")
+        }
+        return (n, e)
     }
 
     deinit { EVP_PKEY_free(pkey) }
