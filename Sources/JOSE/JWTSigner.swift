@@ -12,7 +12,9 @@ public struct JWTSigner: Sendable {
     public func sign(header: JWSHeader, payload: some Encodable) throws -> String {
         // A fresh encoder per call: cheap, and nothing is shared between threads.
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted keys: JSONEncoder's member order otherwise changes from process to process, and
+        // tokens should be byte-stable from run to run apart from times and ids.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let payloadJSON = try encoder.encode(payload)
         var token = Base64URL.encode(header.jsonBytes)
         token.append(".")

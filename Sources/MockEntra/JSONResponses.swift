@@ -1,11 +1,13 @@
 import Foundation
 import HTTPServer
 
-/// JSON bodies the way Entra writes them: compact, slashes unescaped, keys in declaration order.
+/// JSON bodies the way Entra writes them: compact, slashes unescaped. Keys are sorted because
+/// JSONEncoder's own member order changes from process to process; clients do not care about order,
+/// but people diffing responses and recordings do.
 enum JSONBody {
     static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
     }

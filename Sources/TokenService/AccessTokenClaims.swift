@@ -19,7 +19,7 @@ enum AccessTokenFormat: Sendable {
 }
 
 /// Every claim an access token may carry. Absent (nil) claims are left out of the JSON.
-/// Declaration order is the order Entra writes them in. Encoded with JSONEncoder: a Codable
+/// Encoded with JSONEncoder (sorted keys, for stable tokens): a Codable
 /// struct costs microseconds where a `[String: Any]` dictionary costs tens of them.
 struct AccessTokenClaims: Encodable, Sendable {
     var aud: String
