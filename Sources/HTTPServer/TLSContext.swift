@@ -28,7 +28,7 @@ final class TLSContext: @unchecked Sendable {
             throw .tls("cannot load certificate chain \(configuration.certificateChainFile): \(openSSLErrors())")
         }
         guard SSL_CTX_use_PrivateKey_file(raw, configuration.privateKeyFile, SSL_FILETYPE_PEM) == 1 else {
-            throw .tls("cannot load private key \(configuration.privateKeyFile): \(openSSLErrors())")
+            throw .tls("cannot load private key \(configuration.privateKeyFile) for \(configuration.certificateChainFile): \(openSSLErrors())")
         }
         guard SSL_CTX_check_private_key(raw) == 1 else {
             throw .tls("private key \(configuration.privateKeyFile) does not match certificate \(configuration.certificateChainFile)")
