@@ -1,0 +1,145 @@
+// An application registration together with its service principal, as Microsoft Graph shows them.
+import Foundation
+import JOSE
+
+public struct Application: Sendable {
+    public let appId: String
+    /// The application object's id (Graph `application.id`).
+    public let objectId: String
+    /// The service principal's object id in this tenant: the `oid` of app-only tokens.
+    public let servicePrincipalId: String
+    public let displayName: String
+    public let identifierUris: [String]
+    /// True for first-party Microsoft resources that every tenant has without declaring them.
+    public let isBuiltIn: Bool
+    /// The service principal's `accountEnabled`.
+    public let accountEnabled: Bool
+    public let signInAudience: String?
+    public let isFallbackPublicClient: Bool
+    public let publicClientRedirectUris: [String]
+    public let webRedirectUris: [String]
+    public let spaRedirectUris: [String]
+    public let passwordCredentials: [PasswordCredential]
+    public let keyCredentials: [KeyCredential]
+    /// nil or 1 → the resource receives v1 tokens, 2 → v2 tokens.
+    public let requestedAccessTokenVersion: Int?
+    public let oauth2PermissionScopes: [PermissionScope]
+    public let appRoles: [AppRole]
+    public let requiredResourceAccess: [RequiredResourceAccess]
+
+    public init(
+        appId: String, objectId: String, servicePrincipalId: String, displayName: String,
+        identifierUris: [String], isBuiltIn: Bool, accountEnabled: Bool, signInAudience: String?,
+        isFallbackPublicClient: Bool, publicClientRedirectUris: [String], webRedirectUris: [String],
+        spaRedirectUris: [String], passwordCredentials: [PasswordCredential], keyCredentials: [KeyCredential],
+        requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
+        requiredResourceAccess: [RequiredResourceAccess]
+    ) {
+        self.appId = appId
+        self.objectId = objectId
+        self.servicePrincipalId = servicePrincipalId
+        self.displayName = displayName
+        self.identifierUris = identifierUris
+        self.isBuiltIn = isBuiltIn
+        self.accountEnabled = accountEnabled
+        self.signInAudience = signInAudience
+        self.isFallbackPublicClient = isFallbackPublicClient
+        self.publicClientRedirectUris = publicClientRedirectUris
+        self.webRedirectUris = webRedirectUris
+        self.spaRedirectUris = spaRedirectUris
+        self.passwordCredentials = passwordCredentials
+        self.keyCredentials = keyCredentials
+        self.requestedAccessTokenVersion = requestedAccessTokenVersion
+        self.oauth2PermissionScopes = oauth2PermissionScopes
+        self.appRoles = appRoles
+        self.requiredResourceAccess = requiredResourceAccess
+    }
+
+    /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
+    public func scope(named value: String) -> PermissionScope? {
+        oauth2PermissionScopes.first { $0.value == value }
+    }
+
+    /// The app role whose value or id is `reference` (ids compared case-insensitively).
+    public func appRole(matching reference: String) -> AppRole? {
+        appRoles.first { $0.value == reference } ?? appRoles.first { $0.id == reference.lowercased() }
+    }
+}
+
+public struct PasswordCredential: Sendable {
+    public let keyId: String
+    public let displayName: String?
+    public let secretText: String
+    /// The first three characters of the secret, as Graph shows in `hint`.
+    public let hint: String
+    public let startDateTime: Date?
+    public let endDateTime: Date?
+
+    public init(keyId: String, displayName: String?, secretText: String, startDateTime: Date?, endDateTime: Date?) {
+        self.keyId = keyId
+        self.displayName = displayName
+        self.secretText = secretText
+        self.hint = String(secretText.prefix(3))
+        self.startDateTime = startDateTime
+        self.endDateTime = endDateTime
+    }
+}
+
+public struct KeyCredential: Sendable {
+    public let keyId: String
+    public let displayName: String?
+    public let certificate: X509Certificate
+    public let startDateTime: Date
+    public let endDateTime: Date
+
+    public init(keyId: String, displayName: String?, certificate: X509Certificate, startDateTime: Date, endDateTime: Date) {
+        self.keyId = keyId
+        self.displayName = displayName
+        self.certificate = certificate
+        self.startDateTime = startDateTime
+        self.endDateTime = endDateTime
+    }
+}
+
+/// A delegated permission (Graph `permissionScope`). `type` is "User" or "Admin" (who may consent).
+public struct PermissionScope: Sendable {
+    public let id: String
+    public let value: String
+    public let type: String
+    public let isEnabled: Bool
+
+    public init(id: String, value: String, type: String, isEnabled: Bool) {
+        self.id = id
+        self.value = value
+        self.type = type
+        self.isEnabled = isEnabled
+    }
+}
+
+/// An app role; `allowedMemberTypes` holds "Application" and/or "User".
+public struct AppRole: Sendable {
+    public let id: String
+    public let value: String
+    public let allowedMemberTypes: [String]
+    public let isEnabled: Bool
+
+    public init(id: String, value: String, allowedMemberTypes: [String], isEnabled: Bool) {
+        self.id = id
+        self.value = value
+        self.allowedMemberTypes = allowedMemberTypes
+        self.isEnabled = isEnabled
+    }
+}
+
+/// Permissions an app declares it needs on one resource: scope and role *names*, checked to exist.
+public struct RequiredResourceAccess: Sendable {
+    public let resourceAppId: String
+    public let scopes: [String]
+    public let roles: [String]
+
+    public init(resourceAppId: String, scopes: [String], roles: [String]) {
+        self.resourceAppId = resourceAppId
+        self.scopes = scopes
+        self.roles = roles
+    }
+}

@@ -1,0 +1,267 @@
+// Reads one `applications[i]` entry into a draft. References to other apps (requiredResourceAccess)
+// are kept as text with their paths and resolved once every app of the tenant is known.
+import Foundation
+import JOSE
+
+struct DraftApplication {
+    struct ResourceAccessDraft {
+        let resource: String
+        let path: JSONPath
+        let scopes: [(text: String, path: JSONPath)]
+        let roles: [(text: String, path: JSONPath)]
+    }
+
+    var application: Application
+    let path: JSONPath
+    /// False when the appId was derived from the display name (a duplicate name then implies a
+    /// duplicate appId, which is not worth a second problem).
+    let appIdWasGiven: Bool
+    let identifierUriPaths: [JSONPath]
+    let requiredResourceAccess: [ResourceAccessDraft]
+}
+
+struct ApplicationParser {
+    static let allowedKeys = [
+        "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
+        "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
+    ]
+    static let signInAudiences = [
+        "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
+    ]
+
+    let tenantId: String
+    /// Directory that relative `certificateFile` paths are resolved against (the scenario file's folder).
+    let baseDirectory: String
+
+    func parse(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> DraftApplication? {
+        reader.rejectUnknownKeys(allowed: Self.allowedKeys, &diagnostics)
+        let displayName = reader.string("displayName", required: true, &diagnostics)
+        let explicitAppId = reader.guid("appId", &diagnostics)
+        // A missing display name is already reported; keep reading to find the other problems.
+        let appId = explicitAppId ?? DerivedIDs.application(tenantId: tenantId, displayName: displayName ?? reader.path.text)
+
+        var uris: [String] = []
+        var uriPaths: [JSONPath] = []
+        for uri in reader.strings("identifierUris", &diagnostics) {
+            guard IdentifierURI.hasAllowedScheme(uri.text) else {
+                diagnostics.report(uri.path, "identifier URI '\(Spelling.excerpt(uri.text))' must start with api://, https:// or urn:")
+                continue
+            }
+            uris.append(uri.text)
+            uriPaths.append(uri.path)
+        }
+
+        let signInAudience = reader.string("signInAudience", &diagnostics)
+        if let audience = signInAudience, !Self.signInAudiences.contains(audience) {
+            diagnostics.report(reader.path.key("signInAudience"),
+                               "'\(Spelling.excerpt(audience))' is not one of \(Self.signInAudiences.joined(separator: ", "))")
+        }
+
+        let api = reader.object("api", &diagnostics)
+        api?.rejectUnknownKeys(allowed: ["requestedAccessTokenVersion", "oauth2PermissionScopes"], &diagnostics)
+        let scopes = api.map { parseScopes($0, appId: appId, &diagnostics) } ?? []
+        let roles = parseRoles(reader, appId: appId, &diagnostics)
+        checkUniquePermissionIds(scopes: scopes, roles: roles, at: reader.path, &diagnostics)
+
+        let application = Application(
+            appId: appId,
+            objectId: DerivedIDs.applicationObject(tenantId: tenantId, appId: appId),
+            servicePrincipalId: DerivedIDs.servicePrincipal(tenantId: tenantId, appId: appId),
+            displayName: displayName ?? "",
+            identifierUris: uris, isBuiltIn: false,
+            accountEnabled: reader.bool("accountEnabled", &diagnostics) ?? true,
+            signInAudience: signInAudience,
+            isFallbackPublicClient: reader.bool("isFallbackPublicClient", &diagnostics) ?? false,
+            publicClientRedirectUris: redirectUris(reader, "publicClient", &diagnostics),
+            webRedirectUris: redirectUris(reader, "web", &diagnostics),
+            spaRedirectUris: redirectUris(reader, "spa", &diagnostics),
+            passwordCredentials: parsePasswords(reader, appId: appId, &diagnostics),
+            keyCredentials: parseKeys(reader, appId: appId, &diagnostics),
+            requestedAccessTokenVersion: api.flatMap { tokenVersion($0, &diagnostics) },
+            oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [])
+        return DraftApplication(
+            application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
+            requiredResourceAccess: parseResourceAccess(reader, &diagnostics))
+    }
+
+    private func redirectUris(_ reader: ObjectReader, _ key: String, _ diagnostics: inout Diagnostics) -> [String] {
+        guard let platform = reader.object(key, &diagnostics) else { return [] }
+        platform.rejectUnknownKeys(allowed: ["redirectUris"], &diagnostics)
+        var result: [String] = []
+        for uri in platform.strings("redirectUris", &diagnostics) {
+            // Custom schemes (msal…://auth) and the out-of-band URN are legitimate for native clients.
+            guard uri.text.contains("://") || uri.text.hasPrefix("urn:") else {
+                diagnostics.report(uri.path, "'\(Spelling.excerpt(uri.text))' is not an absolute URI")
+                continue
+            }
+            result.append(uri.text)
+        }
+        return result
+    }
+
+    private func tokenVersion(_ api: ObjectReader, _ diagnostics: inout Diagnostics) -> Int? {
+        guard let value = api.present("requestedAccessTokenVersion") else { return nil }
+        if case .number(let number) = value, number == 1 || number == 2 { return Int(number) }
+        let shown: String
+        switch value {
+        case .number(let number): shown = number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .string(let text): shown = "\"\(Spelling.excerpt(text))\""
+        default: shown = value.kindDescription
+        }
+        diagnostics.report(api.path.key("requestedAccessTokenVersion"), "must be 1, 2 or null, found \(shown)")
+        return nil
+    }
+
+    private func parseScopes(_ api: ObjectReader, appId: String, _ diagnostics: inout Diagnostics) -> [PermissionScope] {
+        var scopes: [PermissionScope] = []
+        var seen: Set<String> = []
+        for scope in api.objects("oauth2PermissionScopes", &diagnostics) {
+            // Graph's consent texts are accepted (exports carry them) but not used.
+            scope.rejectUnknownKeys(allowed: ["id", "value", "type", "adminConsentDisplayName", "adminConsentDescription",
+                                              "userConsentDisplayName", "userConsentDescription", "isEnabled"], &diagnostics)
+            _ = scope.string("adminConsentDisplayName", &diagnostics)
+            _ = scope.string("adminConsentDescription", &diagnostics)
+            _ = scope.string("userConsentDisplayName", &diagnostics)
+            _ = scope.string("userConsentDescription", &diagnostics)
+            guard let value = permissionValue(scope, &diagnostics) else { continue }
+            guard seen.insert(value).inserted else {
+                diagnostics.report(scope.path.key("value"), "duplicate scope value '\(value)' on this application")
+                continue
+            }
+            let type = scope.string("type", &diagnostics) ?? "User"
+            if type != "User", type != "Admin" {
+                diagnostics.report(scope.path.key("type"), "must be \"User\" or \"Admin\", found \"\(Spelling.excerpt(type))\"")
+            }
+            scopes.append(PermissionScope(
+                id: scope.guid("id", &diagnostics) ?? DerivedIDs.scope(appId: appId, value: value), value: value,
+                type: type, isEnabled: scope.bool("isEnabled", &diagnostics) ?? true))
+        }
+        return scopes
+    }
+
+    private func parseRoles(_ reader: ObjectReader, appId: String, _ diagnostics: inout Diagnostics) -> [AppRole] {
+        var roles: [AppRole] = []
+        var seen: Set<String> = []
+        for role in reader.objects("appRoles", &diagnostics) {
+            role.rejectUnknownKeys(allowed: ["id", "value", "allowedMemberTypes", "displayName", "description", "isEnabled"],
+                                   &diagnostics)
+            _ = role.string("displayName", &diagnostics)
+            _ = role.string("description", &diagnostics)
+            guard let value = permissionValue(role, &diagnostics) else { continue }
+            guard seen.insert(value).inserted else {
+                diagnostics.report(role.path.key("value"), "duplicate app role value '\(value)' on this application")
+                continue
+            }
+            var memberTypes: [String] = []
+            for memberType in role.strings("allowedMemberTypes", &diagnostics) {
+                guard memberType.text == "Application" || memberType.text == "User" else {
+                    diagnostics.report(memberType.path, "must be \"Application\" or \"User\", found \"\(Spelling.excerpt(memberType.text))\"")
+                    continue
+                }
+                if !memberTypes.contains(memberType.text) { memberTypes.append(memberType.text) }
+            }
+            if !role.has("allowedMemberTypes") {
+                diagnostics.report(role.path.key("allowedMemberTypes"), "required property is missing")
+            } else if memberTypes.isEmpty {
+                diagnostics.report(role.path.key("allowedMemberTypes"), "must name \"Application\", \"User\" or both")
+            }
+            roles.append(AppRole(
+                id: role.guid("id", &diagnostics) ?? DerivedIDs.appRole(appId: appId, value: value), value: value,
+                allowedMemberTypes: memberTypes, isEnabled: role.bool("isEnabled", &diagnostics) ?? true))
+        }
+        return roles
+    }
+
+    /// A scope or role `value`: required, and without spaces (scope strings are space-separated).
+    private func permissionValue(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> String? {
+        guard let value = reader.string("value", required: true, &diagnostics) else { return nil }
+        guard !value.contains(where: { $0 == " " || $0.isNewline || $0 == "\t" }) else {
+            diagnostics.report(reader.path.key("value"), "'\(Spelling.excerpt(value))' must not contain spaces")
+            return nil
+        }
+        return value
+    }
+
+    /// Entra requires permission ids to be unique across an app's scopes and roles.
+    private func checkUniquePermissionIds(scopes: [PermissionScope], roles: [AppRole], at path: JSONPath,
+                                          _ diagnostics: inout Diagnostics) {
+        var seen: Set<String> = []
+        for id in scopes.map(\.id) + roles.map(\.id) where !seen.insert(id).inserted {
+            diagnostics.report(path, "permission id \(id) is used by more than one scope or app role")
+        }
+    }
+
+    private func parsePasswords(_ reader: ObjectReader, appId: String, _ diagnostics: inout Diagnostics) -> [PasswordCredential] {
+        var credentials: [PasswordCredential] = []
+        for (position, entry) in reader.objects("passwordCredentials", &diagnostics).enumerated() {
+            entry.rejectUnknownKeys(allowed: ["keyId", "displayName", "secretText", "startDateTime", "endDateTime"], &diagnostics)
+            let keyId = entry.guid("keyId", &diagnostics) ?? DerivedIDs.credential(appId: appId, kind: "password", index: position)
+            let displayName = entry.string("displayName", &diagnostics)
+            let start = date(entry, "startDateTime", &diagnostics)
+            let end = date(entry, "endDateTime", &diagnostics)
+            checkOrder(start, end, entry, &diagnostics)
+            guard let secret = entry.string("secretText", required: true, &diagnostics) else { continue }
+            credentials.append(PasswordCredential(keyId: keyId, displayName: displayName, secretText: secret,
+                                                  startDateTime: start, endDateTime: end))
+        }
+        return credentials
+    }
+
+    private func parseKeys(_ reader: ObjectReader, appId: String, _ diagnostics: inout Diagnostics) -> [KeyCredential] {
+        var credentials: [KeyCredential] = []
+        for (position, entry) in reader.objects("keyCredentials", &diagnostics).enumerated() {
+            entry.rejectUnknownKeys(allowed: ["keyId", "displayName", "certificate", "certificateFile", "startDateTime",
+                                              "endDateTime"], &diagnostics)
+            let keyId = entry.guid("keyId", &diagnostics) ?? DerivedIDs.credential(appId: appId, kind: "key", index: position)
+            let displayName = entry.string("displayName", &diagnostics)
+            let start = date(entry, "startDateTime", &diagnostics)
+            let end = date(entry, "endDateTime", &diagnostics)
+            guard let certificate = CertificateSource.load(entry, baseDirectory: baseDirectory, &diagnostics) else { continue }
+            let validFrom = start ?? certificate.notBefore
+            let validTo = end ?? certificate.notAfter
+            checkOrder(validFrom, validTo, entry, &diagnostics)
+            credentials.append(KeyCredential(keyId: keyId, displayName: displayName, certificate: certificate,
+                                             startDateTime: validFrom, endDateTime: validTo))
+        }
+        return credentials
+    }
+
+    private func date(_ reader: ObjectReader, _ key: String, _ diagnostics: inout Diagnostics) -> Date? {
+        guard let text = reader.string(key, &diagnostics) else { return nil }
+        guard let date = ISO8601.parse(text) else {
+            diagnostics.report(reader.path.key(key),
+                               "'\(Spelling.excerpt(text))' is not an ISO 8601 date-time (e.g. 2030-01-31T00:00:00Z)")
+            return nil
+        }
+        return date
+    }
+
+    private func checkOrder(_ start: Date?, _ end: Date?, _ reader: ObjectReader, _ diagnostics: inout Diagnostics) {
+        if let start, let end, end < start {
+            diagnostics.report(reader.path.key("endDateTime"), "ends before it starts")
+        }
+    }
+
+    private func parseResourceAccess(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [DraftApplication.ResourceAccessDraft] {
+        reader.objects("requiredResourceAccess", &diagnostics).compactMap { entry in
+            entry.rejectUnknownKeys(allowed: ["resource", "scopes", "roles"], &diagnostics)
+            guard let resource = entry.string("resource", required: true, &diagnostics) else { return nil }
+            return .init(resource: resource, path: entry.path.key("resource"),
+                         scopes: entry.strings("scopes", &diagnostics), roles: entry.strings("roles", &diagnostics))
+        }
+    }
+}
+
+/// ISO 8601 date-times as Graph writes them, with or without fractional seconds, or a bare date.
+enum ISO8601 {
+    static func parse(_ text: String) -> Date? {
+        guard text.utf8.count <= 64 else { return nil }
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds],
+                                                      [.withFullDate]] {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+}

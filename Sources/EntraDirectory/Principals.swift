@@ -1,0 +1,79 @@
+// Users, groups, and the two kinds of permission a principal can hold.
+
+public struct User: Sendable {
+    public let id: String
+    public let userPrincipalName: String
+    public let displayName: String
+    public let givenName: String?
+    public let surname: String?
+    public let mail: String?
+    public let accountEnabled: Bool
+    /// Emulator-only: the password accepted by the sign-in page and the ROPC grant.
+    public let password: String?
+    /// Emulator-only: sign-in fails as Entra does for an expired password.
+    public let passwordExpired: Bool
+    /// Emulator-only: whether the user can satisfy an MFA requirement.
+    public let mfaRegistered: Bool
+    public let groupIds: [String]
+
+    public init(
+        id: String, userPrincipalName: String, displayName: String, givenName: String?, surname: String?,
+        mail: String?, accountEnabled: Bool, password: String?, passwordExpired: Bool, mfaRegistered: Bool,
+        groupIds: [String]
+    ) {
+        self.id = id
+        self.userPrincipalName = userPrincipalName
+        self.displayName = displayName
+        self.givenName = givenName
+        self.surname = surname
+        self.mail = mail
+        self.accountEnabled = accountEnabled
+        self.password = password
+        self.passwordExpired = passwordExpired
+        self.mfaRegistered = mfaRegistered
+        self.groupIds = groupIds
+    }
+}
+
+public struct Group: Sendable {
+    public let id: String
+    public let displayName: String
+    public let memberIds: [String]
+
+    public init(id: String, displayName: String, memberIds: [String]) {
+        self.id = id
+        self.displayName = displayName
+        self.memberIds = memberIds
+    }
+}
+
+/// A principal (an app's service principal id, or a user's id) holding an app role on a resource.
+public struct AppRoleAssignment: Sendable {
+    public let principalId: String
+    public let resourceAppId: String
+    public let appRoleId: String
+
+    public init(principalId: String, resourceAppId: String, appRoleId: String) {
+        self.principalId = principalId
+        self.resourceAppId = resourceAppId
+        self.appRoleId = appRoleId
+    }
+}
+
+/// Delegated consent: `client` may call `resource` with `scopes` for all users ("AllPrincipals")
+/// or for one user ("Principal", with `principalId`).
+public struct OAuth2PermissionGrant: Sendable {
+    public let clientAppId: String
+    public let resourceAppId: String
+    public let scopes: [String]
+    public let consentType: String
+    public let principalId: String?
+
+    public init(clientAppId: String, resourceAppId: String, scopes: [String], consentType: String, principalId: String?) {
+        self.clientAppId = clientAppId
+        self.resourceAppId = resourceAppId
+        self.scopes = scopes
+        self.consentType = consentType
+        self.principalId = principalId
+    }
+}

@@ -1,0 +1,176 @@
+// Resolves and validates everything that points from one entity to another.
+
+struct ReferenceChecker {
+    let resolver: ReferenceResolver
+    let applications: [Application]
+    let users: [User]
+
+    func application(_ reference: String, at path: JSONPath, _ diagnostics: inout Diagnostics) -> Application? {
+        switch resolver.application(reference) {
+        case .found(let position): return applications[position]
+        case .missing:
+            diagnostics.report(path, "no application or built-in resource '\(Spelling.excerpt(reference))' (use a displayName, appId or identifier URI)")
+        case .ambiguous:
+            diagnostics.report(path, "'\(Spelling.excerpt(reference))' names more than one application; use its appId")
+        }
+        return nil
+    }
+
+    func user(_ reference: String, at path: JSONPath, _ diagnostics: inout Diagnostics) -> Int? {
+        switch resolver.user(reference) {
+        case .found(let position): return position
+        case .missing, .ambiguous:
+            diagnostics.report(path, "no user '\(Spelling.excerpt(reference))' (use a userPrincipalName or id)")
+            return nil
+        }
+    }
+
+    func resolveRequiredResourceAccess(_ draft: DraftApplication, _ diagnostics: inout Diagnostics) -> Application {
+        var entries: [RequiredResourceAccess] = []
+        for access in draft.requiredResourceAccess {
+            guard let resource = application(access.resource, at: access.path, &diagnostics) else { continue }
+            for scope in access.scopes where resource.scope(named: scope.text) == nil {
+                diagnostics.report(scope.path, "'\(resource.displayName)' exposes no delegated permission '\(Spelling.excerpt(scope.text))'")
+            }
+            for role in access.roles where resource.appRole(matching: role.text) == nil {
+                diagnostics.report(role.path, "'\(resource.displayName)' has no app role '\(Spelling.excerpt(role.text))'")
+            }
+            entries.append(RequiredResourceAccess(resourceAppId: resource.appId, scopes: access.scopes.map(\.text),
+                                                  roles: access.roles.map(\.text)))
+        }
+        let app = draft.application
+        return Application(
+            appId: app.appId, objectId: app.objectId, servicePrincipalId: app.servicePrincipalId,
+            displayName: app.displayName, identifierUris: app.identifierUris, isBuiltIn: app.isBuiltIn,
+            accountEnabled: app.accountEnabled, signInAudience: app.signInAudience,
+            isFallbackPublicClient: app.isFallbackPublicClient, publicClientRedirectUris: app.publicClientRedirectUris,
+            webRedirectUris: app.webRedirectUris, spaRedirectUris: app.spaRedirectUris,
+            passwordCredentials: app.passwordCredentials, keyCredentials: app.keyCredentials,
+            requestedAccessTokenVersion: app.requestedAccessTokenVersion,
+            oauth2PermissionScopes: app.oauth2PermissionScopes, appRoles: app.appRoles, requiredResourceAccess: entries)
+    }
+
+    /// `users[].memberOf` and `groups[].members` say the same thing; both are folded into
+    /// membership lists on both sides, without duplicates.
+    func linkMemberships(users: inout [DraftUser], groups: inout [DraftGroup], _ diagnostics: inout Diagnostics) {
+        var pairs: [(user: Int, group: Int)] = []
+        for (userIndex, user) in users.enumerated() {
+            for reference in user.memberOf {
+                switch resolver.group(reference.text) {
+                case .found(let groupIndex): pairs.append((userIndex, groupIndex))
+                case .missing: diagnostics.report(reference.path, "no group '\(Spelling.excerpt(reference.text))' (use a displayName or id)")
+                case .ambiguous: diagnostics.report(reference.path, "'\(Spelling.excerpt(reference.text))' names more than one group; use its id")
+                }
+            }
+        }
+        for (groupIndex, group) in groups.enumerated() {
+            for reference in group.members {
+                if let userIndex = user(reference.text, at: reference.path, &diagnostics) { pairs.append((userIndex, groupIndex)) }
+            }
+        }
+        var groupIdsByUser: [[String]] = Array(repeating: [], count: users.count)
+        var memberIdsByGroup: [[String]] = Array(repeating: [], count: groups.count)
+        for pair in pairs {
+            let groupId = groups[pair.group].group.id
+            let userId = users[pair.user].user.id
+            if !groupIdsByUser[pair.user].contains(groupId) { groupIdsByUser[pair.user].append(groupId) }
+            if !memberIdsByGroup[pair.group].contains(userId) { memberIdsByGroup[pair.group].append(userId) }
+        }
+        for index in users.indices {
+            let u = users[index].user
+            users[index].user = User(
+                id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, givenName: u.givenName,
+                surname: u.surname, mail: u.mail, accountEnabled: u.accountEnabled, password: u.password,
+                passwordExpired: u.passwordExpired, mfaRegistered: u.mfaRegistered, groupIds: groupIdsByUser[index])
+        }
+        for index in groups.indices {
+            let g = groups[index].group
+            groups[index].group = Group(id: g.id, displayName: g.displayName, memberIds: memberIdsByGroup[index])
+        }
+    }
+
+    func appRoleAssignment(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> AppRoleAssignment? {
+        reader.rejectUnknownKeys(allowed: ["principal", "resource", "appRole"], &diagnostics)
+        let principalText = reader.string("principal", required: true, &diagnostics)
+        let resourceText = reader.string("resource", required: true, &diagnostics)
+        let roleText = reader.string("appRole", required: true, &diagnostics)
+        guard let principalText, let resourceText, let roleText else { return nil }
+
+        // A principal is an app (client credentials) or a user; a UPN cannot also be an app name,
+        // but a display name could name both, which is ambiguous.
+        let principalPath = reader.path.key("principal")
+        let asUser = resolver.user(principalText)
+        let asApp = resolver.application(principalText)
+        let principalId: String
+        let memberType: String
+        switch (asUser, asApp) {
+        case (.found(let userIndex), .missing):
+            principalId = users[userIndex].id
+            memberType = "User"
+        case (.missing, .found(let appIndex)):
+            principalId = applications[appIndex].servicePrincipalId
+            memberType = "Application"
+        case (.missing, .missing):
+            diagnostics.report(principalPath, "no application or user '\(Spelling.excerpt(principalText))'")
+            return nil
+        default:
+            diagnostics.report(principalPath, "'\(Spelling.excerpt(principalText))' is ambiguous; use an appId or a user id")
+            return nil
+        }
+        guard let resource = application(resourceText, at: reader.path.key("resource"), &diagnostics) else { return nil }
+        guard let role = resource.appRole(matching: roleText) else {
+            diagnostics.report(reader.path.key("appRole"), "'\(resource.displayName)' has no app role '\(Spelling.excerpt(roleText))'")
+            return nil
+        }
+        guard role.allowedMemberTypes.contains(memberType) else {
+            let kind = memberType == "User" ? "users" : "applications"
+            diagnostics.report(reader.path.key("appRole"),
+                               "app role '\(role.value)' cannot be assigned to \(kind) (allowedMemberTypes: \(role.allowedMemberTypes.joined(separator: ", ")))")
+            return nil
+        }
+        return AppRoleAssignment(principalId: principalId, resourceAppId: resource.appId, appRoleId: role.id)
+    }
+
+    func permissionGrant(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> OAuth2PermissionGrant? {
+        reader.rejectUnknownKeys(allowed: ["client", "resource", "scope", "consentType", "principal"], &diagnostics)
+        let clientText = reader.string("client", required: true, &diagnostics)
+        let resourceText = reader.string("resource", required: true, &diagnostics)
+        let scopeText = reader.string("scope", required: true, &diagnostics)
+        let consentType = reader.string("consentType", required: true, &diagnostics)
+        let principalText = reader.string("principal", &diagnostics)
+
+        var principalId: String?
+        switch consentType {
+        case "AllPrincipals"?:
+            if principalText != nil {
+                diagnostics.report(reader.path.key("principal"), "only allowed with consentType \"Principal\"")
+            }
+        case "Principal"?:
+            if let principalText {
+                principalId = user(principalText, at: reader.path.key("principal"), &diagnostics).map { users[$0].id }
+                if principalId == nil { return nil }
+            } else {
+                diagnostics.report(reader.path.key("principal"), "required when consentType is \"Principal\"")
+                return nil
+            }
+        case let other?:
+            diagnostics.report(reader.path.key("consentType"), "must be \"AllPrincipals\" or \"Principal\", found \"\(Spelling.excerpt(other))\"")
+            return nil
+        case nil:
+            return nil
+        }
+        let client = clientText.flatMap { application($0, at: reader.path.key("client"), &diagnostics) }
+        let resource = resourceText.flatMap { application($0, at: reader.path.key("resource"), &diagnostics) }
+        guard let client, let resource, let scopeText, let consentType else { return nil }
+        let scopes = scopeText.split(whereSeparator: { $0 == " " }).map(String.init)
+        if scopes.isEmpty { diagnostics.report(reader.path.key("scope"), "must name at least one scope") }
+        var unknown = false
+        for scope in scopes where resource.scope(named: scope) == nil {
+            diagnostics.report(reader.path.key("scope"), "'\(resource.displayName)' exposes no delegated permission '\(Spelling.excerpt(scope))'")
+            unknown = true
+        }
+        guard !unknown, !scopes.isEmpty else { return nil }
+        return OAuth2PermissionGrant(clientAppId: client.appId, resourceAppId: resource.appId, scopes: scopes,
+                                     consentType: consentType, principalId: principalId)
+    }
+}

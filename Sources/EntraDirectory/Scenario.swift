@@ -1,0 +1,35 @@
+// The result of loading a scenario file: an immutable directory of tenants.
+
+/// A loaded, validated scenario. `sourceFile` is the path it was read from (nil when loaded from bytes).
+public struct Scenario: Sendable {
+    public let directory: Directory
+    public let sourceFile: String?
+
+    public init(directory: Directory, sourceFile: String?) {
+        self.directory = directory
+        self.sourceFile = sourceFile
+    }
+}
+
+/// All tenants of a scenario. Tenant ids and domains are unique across the directory (the loader checks).
+public struct Directory: Sendable {
+    public let tenants: [Tenant]
+    private let tenantIndexByKey: [String: Int]
+
+    public init(tenants: [Tenant]) {
+        self.tenants = tenants
+        var index: [String: Int] = [:]
+        for (position, tenant) in tenants.enumerated() {
+            index[tenant.id.lowercased()] = index[tenant.id.lowercased()] ?? position
+            for domain in tenant.domains { index[domain.lowercased()] = index[domain.lowercased()] ?? position }
+        }
+        tenantIndexByKey = index
+    }
+
+    /// The tenant whose GUID or one of whose domains is `segment` (any case). `common`,
+    /// `organizations` and `consumers` are the caller's business and give nil here.
+    public func tenant(matching segment: String) -> Tenant? {
+        guard let position = tenantIndexByKey[segment.lowercased()] else { return nil }
+        return tenants[position]
+    }
+}

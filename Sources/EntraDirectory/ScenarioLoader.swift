@@ -1,0 +1,159 @@
+// Entry point: scenario bytes or file → a validated Scenario, or every problem found.
+import Foundation
+import JOSE
+
+public enum ScenarioLoader {
+    /// Scenario files are hand-written; anything this large is a mistake (or an attack), not a scenario.
+    static let maximumFileSize = 16 << 20
+
+    public static func load(file path: String) throws(ScenarioLoadError) -> Scenario {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let size = attributes[.size] as? Int, size > maximumFileSize {
+                throw ScenarioLoadError(problems: [ScenarioProblem(file: path, path: "$", reason: "file is larger than 16 MiB")])
+            }
+            data = try Data(contentsOf: url)
+        } catch let error as ScenarioLoadError {
+            throw error
+        } catch {
+            throw ScenarioLoadError(problems: [ScenarioProblem(file: path, path: "$", reason: "cannot read the file (\(error.localizedDescription))")])
+        }
+        let scenario = try load(bytes: Array(data), fileName: path, baseDirectory: url.deletingLastPathComponent().path)
+        return Scenario(directory: scenario.directory, sourceFile: path)
+    }
+
+    /// Loads a scenario held in memory. `fileName` appears in problems; relative `certificateFile`
+    /// paths resolve against `baseDirectory`. The result's `sourceFile` is nil.
+    public static func load(bytes: [UInt8], fileName: String, baseDirectory: String) throws(ScenarioLoadError) -> Scenario {
+        var diagnostics = Diagnostics(file: fileName)
+        guard bytes.count <= maximumFileSize else {
+            diagnostics.report(.root, "scenario is larger than 16 MiB")
+            throw ScenarioLoadError(problems: diagnostics.problems)
+        }
+        // Foundation's JSON5 scanner traps (a crash, not an error) on some invalid UTF-8, so the
+        // encoding is checked first; scenario files are UTF-8 anyway.
+        if let offset = SyntaxErrorText.firstInvalidUTF8(in: bytes) {
+            let position = SyntaxErrorText.lineAndColumn(of: offset, in: bytes)
+            diagnostics.report(.root, "invalid UTF-8 at line \(position.line), column \(position.column) (byte \(offset))")
+            throw ScenarioLoadError(problems: diagnostics.problems)
+        }
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(bytes, allowJSON5: true)
+        } catch {
+            diagnostics.report(.root, SyntaxErrorText.describe(error, in: bytes))
+            throw ScenarioLoadError(problems: diagnostics.problems)
+        }
+        let directory = DocumentLoader(baseDirectory: baseDirectory).load(document, &diagnostics)
+        guard diagnostics.problems.isEmpty, let directory else {
+            if diagnostics.problems.isEmpty { diagnostics.report(.root, "scenario could not be loaded") }
+            throw ScenarioLoadError(problems: diagnostics.problems)
+        }
+        return Scenario(directory: directory, sourceFile: nil)
+    }
+}
+
+/// The two top-level shapes: one tenant (`tenant` + collections at the top) or several
+/// (`tenants: [{ tenant, applications, … }]`).
+struct DocumentLoader {
+    let baseDirectory: String
+
+    func load(_ document: JSONValue, _ diagnostics: inout Diagnostics) -> Directory? {
+        guard let root = ObjectReader(document, at: .root, &diagnostics) else { return nil }
+        root.rejectUnknownKeys(allowed: ["$schema", "description", "tenant", "tenants"] + TenantLoader.collectionKeys, &diagnostics)
+        _ = root.string("$schema", &diagnostics)
+        _ = root.string("description", &diagnostics)
+        let tenantLoader = TenantLoader(baseDirectory: baseDirectory)
+
+        var tenants: [(tenant: Tenant, path: JSONPath)] = []
+        switch (root.has("tenant"), root.has("tenants")) {
+        case (true, true):
+            diagnostics.report(.root, "give either 'tenant' (one tenant) or 'tenants' (several), not both")
+            return nil
+        case (false, false):
+            diagnostics.report(.root, "required property 'tenant' (or 'tenants') is missing")
+            return nil
+        case (true, false):
+            guard let header = root.object("tenant", &diagnostics) else { return nil }
+            if let tenant = tenantLoader.load(header: header, collections: root, &diagnostics) {
+                tenants.append((tenant, header.path))
+            }
+        case (false, true):
+            // Collections belong inside each tenant when there are several.
+            for key in TenantLoader.collectionKeys where root.has(key) {
+                diagnostics.report(root.path.key(key), "with 'tenants', put '\(key)' inside each tenant")
+            }
+            guard let elements = root.array("tenants", &diagnostics) else { return nil }
+            if elements.isEmpty { diagnostics.report(root.path.key("tenants"), "must list at least one tenant") }
+            for element in elements {
+                guard let entry = ObjectReader(element.value, at: element.path, &diagnostics) else { continue }
+                entry.rejectUnknownKeys(allowed: ["tenant"] + TenantLoader.collectionKeys, &diagnostics)
+                guard let header = entry.object("tenant", required: true, &diagnostics) else { continue }
+                if let tenant = tenantLoader.load(header: header, collections: entry, &diagnostics) {
+                    tenants.append((tenant, header.path))
+                }
+            }
+        }
+        checkTenantsDistinct(tenants, &diagnostics)
+        return Directory(tenants: tenants.map(\.tenant))
+    }
+
+    /// `Directory.tenant(matching:)` must be unambiguous: ids and domains are unique across tenants.
+    private func checkTenantsDistinct(_ tenants: [(tenant: Tenant, path: JSONPath)], _ diagnostics: inout Diagnostics) {
+        var owners: [String: JSONPath] = [:]
+        for (tenant, path) in tenants {
+            if let other = owners[tenant.id] {
+                diagnostics.report(path.key("id"), "tenant id \(tenant.id) is also used by \(other)")
+            } else {
+                owners[tenant.id] = path
+            }
+            for domain in tenant.domains {
+                if let other = owners["domain:" + domain] {
+                    diagnostics.report(path.key("domains"), "domain '\(domain)' also belongs to \(other)")
+                } else {
+                    owners["domain:" + domain] = path
+                }
+            }
+        }
+    }
+}
+
+/// Turns a parser error into "syntax error at line L, column C: …", computing the line and column
+/// from a byte offset when the error only carries one.
+enum SyntaxErrorText {
+    static func describe(_ error: any Error, in bytes: [UInt8]) -> String {
+        var text = String(describing: error)
+        if let decoding = error as? DecodingError, case .dataCorrupted(let context) = decoding {
+            text = context.debugDescription
+            if let underlying = context.underlyingError { text += " " + String(describing: underlying) }
+        }
+        if text.count > 300 { text = String(text.prefix(297)) + "..." }
+        return "syntax error: \(text)"
+    }
+
+    /// The byte offset of the first invalid UTF-8 sequence, or nil if the bytes are valid UTF-8.
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    /// 1-based line and column of a byte offset.
+    static func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 1
+        var column = 1
+        for byte in bytes.prefix(max(0, offset)) {
+            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+        }
+        return (line, column)
+    }
+}

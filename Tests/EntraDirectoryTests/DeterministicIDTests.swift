@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+@testable import EntraDirectory
+
+final class DeterministicIDTests: XCTestCase {
+    func testSHA1KnownAnswers() {
+        func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+        XCTAssertEqual(hex(SHA1.digest(Array("abc".utf8))), "a9993e364706816aba3e25717850c26c9cd0d89d")
+        XCTAssertEqual(hex(SHA1.digest([])), "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        XCTAssertEqual(hex(SHA1.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))),
+                       "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+    }
+
+    func testGuidHasVersion5AndVariantBits() {
+        let guid = DeterministicID.guid("mockentra/x")
+        XCTAssertEqual(GUID.normalized(guid), guid)
+        let characters = Array(guid)
+        XCTAssertEqual(characters[14], "5")
+        XCTAssertTrue("89ab".contains(characters[19]))
+        XCTAssertNotEqual(guid, DeterministicID.guid("mockentra/y"))
+    }
+
+    func testDerivedIdsAreStableAcrossLoads() throws {
+        let text = scenario(applications: """
+            { "displayName": "App", "api": { "oauth2PermissionScopes": [ { "value": "s" } ] },
+              "appRoles": [ { "value": "r", "allowedMemberTypes": ["Application"] } ],
+              "passwordCredentials": [ { "secretText": "x" } ] }
+            """)
+        let first = try XCTUnwrap(loadScenario(text).directory.tenants.first)
+        let second = try XCTUnwrap(loadScenario(text).directory.tenants.first)
+        XCTAssertEqual(first.id, second.id)
+        XCTAssertEqual(first.id, DeterministicID.guid("mockentra/tenant/fabrikam.test"))
+        let a = try XCTUnwrap(first.applications.first), b = try XCTUnwrap(second.applications.first)
+        XCTAssertEqual(a.appId, b.appId)
+        XCTAssertEqual(a.appId, DeterministicID.guid("mockentra/\(first.id)/application/App"))
+        XCTAssertEqual(a.objectId, b.objectId)
+        XCTAssertEqual(a.servicePrincipalId, b.servicePrincipalId)
+        XCTAssertEqual(Set([a.appId, a.objectId, a.servicePrincipalId]).count, 3)
+        XCTAssertEqual(a.oauth2PermissionScopes.map(\.id), b.oauth2PermissionScopes.map(\.id))
+        XCTAssertEqual(a.appRoles.map(\.id), b.appRoles.map(\.id))
+        XCTAssertEqual(a.passwordCredentials.map(\.keyId), b.passwordCredentials.map(\.keyId))
+        XCTAssertEqual(first.users.map(\.id), second.users.map(\.id))
+    }
+
+    func testGivenGuidsAreNormalisedToLowerCase() throws {
+        let tenant = try XCTUnwrap(loadScenario(scenario(applications: #"{ "displayName": "A", "appId": "ABCDEF01-2345-6789-ABCD-EF0123456789" }"#))
+            .directory.tenants.first)
+        XCTAssertEqual(tenant.applications.first?.appId, "abcdef01-2345-6789-abcd-ef0123456789")
+        XCTAssertEqual(tenant.application(appId: "ABCDEF01-2345-6789-ABCD-EF0123456789")?.displayName, "A")
+    }
+}
