@@ -49,7 +49,8 @@ final class ConnectionHandler {
                                   remoteAddress: remoteAddress, localPort: context.localPort, isTLS: context.tls != nil)
         let response = context.handler(request)
         let close = !head.keepAlive || context.state.isStopping || ResponseSerializer.handlerRequestsClose(response)
-        let bytes = ResponseSerializer.serialize(response, omitBody: head.method == "HEAD", close: close)
+        let bytes = ResponseSerializer.serialize(response, omitBody: head.method == "HEAD", close: close,
+                                                 announceKeepAlive: head.minorVersion == 0)
         guard stream.write(bytes, deadline: .after(seconds: context.limits.readTimeout)) else { return false }
         return !close
     }

@@ -4,7 +4,8 @@ enum ResponseSerializer {
     /// - Parameters:
     ///   - omitBody: HEAD requests get the headers (with the body's Content-Length) but no body.
     ///   - close: adds `Connection: close` unless the handler set a Connection header itself.
-    static func serialize(_ response: HTTPResponse, omitBody: Bool, close: Bool) -> [UInt8] {
+    ///   - announceKeepAlive: HTTP/1.0 clients that asked for keep-alive need it confirmed.
+    static func serialize(_ response: HTTPResponse, omitBody: Bool, close: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
         let status = (100...999).contains(response.status) ? response.status : 500
         var head = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
         for field in response.headers where isSafe(field.name) && isSafe(field.value) {
@@ -15,7 +16,13 @@ enum ResponseSerializer {
         if !HTTPStatus.forbidsBody(status), !headers.contains("Content-Length"), !headers.contains("Transfer-Encoding") {
             head += "Content-Length: \(response.body.count)\r\n"
         }
-        if close, !headers.contains("Connection") { head += "Connection: close\r\n" }
+        if !headers.contains("Connection") {
+            if close {
+                head += "Connection: close\r\n"
+            } else if announceKeepAlive {
+                head += "Connection: keep-alive\r\n"
+            }
+        }
         head += "\r\n"
         var bytes = Array(head.utf8)
         if !omitBody, !HTTPStatus.forbidsBody(status) { bytes.append(contentsOf: response.body) }

@@ -15,6 +15,8 @@ final class StreamConnection {
     private var ssl: OpaquePointer?
     private let wakeFD: Int32
     private var closed = false
+    /// Reused for every read; 16 KiB holds a whole TLS record, so SSL_read never leaves half of one behind.
+    private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
 
     init(fd: Int32, wakeFD: Int32 = -1) {
         self.fd = fd
@@ -55,14 +57,13 @@ final class StreamConnection {
         return String(cString: X509_verify_cert_error_string(result))
     }
 
-    /// Reads up to `capacity` bytes appended to `buffer`. `interruptible` lets the stop signal end the wait.
-    func read(into buffer: inout [UInt8], capacity: Int = 16 * 1024, deadline: Deadline, interruptible: Bool) -> ReadOutcome {
-        var chunk = [UInt8](repeating: 0, count: capacity)
+    /// Reads what is available (at most 16 KiB), appended to `buffer`. `interruptible` lets the stop signal end the wait.
+    func read(into buffer: inout [UInt8], deadline: Deadline, interruptible: Bool) -> ReadOutcome {
         while true {
-            let attempt = readOnce(&chunk)
+            let attempt = readOnce(&scratch)
             switch attempt {
             case .bytes(let count):
-                buffer.append(contentsOf: chunk[0..<count])
+                buffer.append(contentsOf: scratch[0..<count])
                 return .bytes(count)
             case .eof: return .eof
             case .failed: return .failed
