@@ -58,9 +58,12 @@ func exercise(_ bytes: [UInt8]) -> Bool {
         verified = (try? jwt.verifySignature(with: key, allowed: Set(JWSAlgorithm.allCases))) != nil
         _ = try? jwt.verifySignature(with: key, allowed: [])
     }
-    // The same bytes as a JWK Set: the other parser on the token-validation path.
-    if let set = try? JSONValue.parse(bytes), case .object = set {
-        _ = set["keys"]?.arrayValue?.count
+    // Differential check of the strict JSON parser: whatever it accepts, JSONDecoder must accept
+    // with the same meaning (the reverse does not hold: the strict parser refuses more).
+    if let strict = try? JSONValue.parseStrict(bytes) {
+        guard let foundation = try? JSONValue.parse(bytes), foundation == strict else {
+            fatalError("strict JSON parser disagrees with JSONDecoder on \(bytes)")
+        }
     }
     return verified
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A decoded compact JWS (`header.payload.signature`).
 ///
 /// `decode` checks structure only; trust comes from `verifySignature`, and claims checks
@@ -29,8 +27,8 @@ public struct JWT: Sendable {
         guard let headerBytes = Base64URL.decode(Substring(segments[0])) else { throw .malformed("header is not base64url") }
         guard let payloadBytes = Base64URL.decode(Substring(segments[1])) else { throw .malformed("payload is not base64url") }
         guard let signature = Base64URL.decode(Substring(segments[2])) else { throw .malformed("signature is not base64url") }
-        guard let header = jsonObject(headerBytes) else { throw .malformed("header is not a JSON object") }
-        guard let payload = jsonObject(payloadBytes) else { throw .malformed("payload is not a JSON object") }
+        let header = try jsonObject(headerBytes, part: "header")
+        let payload = try jsonObject(payloadBytes, part: "payload")
         guard header["alg"]?.stringValue != nil else { throw .malformed("header has no string \"alg\"") }
         return JWT(
             header: header,
@@ -53,8 +51,12 @@ public struct JWT: Sendable {
         }
     }
 
-    private static func jsonObject(_ bytes: [UInt8]) -> [String: JSONValue]? {
-        // Only an object is acceptable; decoding straight to a dictionary skips the JSONValue probing.
-        try? JSONDecoder().decode([String: JSONValue].self, from: Data(bytes))
+    /// Strict parsing: duplicate member names are refused (RFC 7515 §5.2), so no two readers
+    /// of one token can disagree about its `alg` or claims.
+    private static func jsonObject(_ bytes: [UInt8], part: String) throws(JWTError) -> [String: JSONValue] {
+        let value: JSONValue
+        do { value = try JSONValue.parseStrict(bytes) } catch { throw .malformed("\(part): \(error)") }
+        guard let object = value.objectValue else { throw .malformed("\(part) is not a JSON object") }
+        return object
     }
 }
