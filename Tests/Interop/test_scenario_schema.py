@@ -1,0 +1,129 @@
+"""The JSON Schema and the scenario loader agree: every shipped scenario passes both, and typical
+mistakes fail both."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import REPO, SCENARIOS_DIR
+
+SCHEMA = REPO / "Scenarios" / "scenario.schema.json"
+SHIPPED = sorted(p for p in (REPO / "Scenarios").glob("*.json") if not p.name.endswith(".schema.json"))
+OURS = sorted(SCENARIOS_DIR.glob("*.json"))
+
+
+def load_json5(text: str):
+    """Scenario files are JSON with // and /* */ comments and trailing commas; strip those, then parse."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c in "]}":
+            # drop a trailing comma before a closing bracket
+            k = len(out) - 1
+            while k >= 0 and out[k].isspace():
+                k -= 1
+            if k >= 0 and out[k] == ",":
+                del out[k]
+            out.append(c)
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return json.loads("".join(out))
+
+
+@pytest.fixture(scope="module")
+def validator():
+    assert SCHEMA.is_file(), f"{SCHEMA.relative_to(REPO)} is missing: the scenario format has no JSON Schema"
+    schema = json.loads(SCHEMA.read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def test_there_are_shipped_scenarios():
+    assert any(p.name == "default.json" for p in SHIPPED), SHIPPED
+
+
+def test_json5_reader():
+    assert load_json5('{"a": "x // not a comment", /* c */ "b": [1, 2,], // c\n "c": "\\"/*",}') == {
+        "a": "x // not a comment", "b": [1, 2], "c": '"/*'}
+
+
+@pytest.mark.parametrize("path", SHIPPED + OURS, ids=lambda p: str(p.relative_to(REPO)))
+def test_scenario_matches_schema(validator, path):
+    document = load_json5(path.read_text())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
+
+
+@pytest.mark.parametrize("path", SHIPPED + OURS, ids=lambda p: str(p.relative_to(REPO)))
+def test_scenario_loads(mockentra_bin, path):
+    proc = subprocess.run([str(mockentra_bin), "validate", str(path)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _mutations():
+    """(name, change) pairs: each makes the default scenario invalid for the loader and the schema alike."""
+    def typo_top_level(d):
+        d["aplications"] = d.pop("applications")
+
+    def typo_in_application(d):
+        d["applications"][0]["displayname"] = "x"
+
+    def application_without_name(d):
+        del d["applications"][0]["displayName"]
+
+    def bad_token_version(d):
+        d["applications"][1]["api"]["requestedAccessTokenVersion"] = 3
+
+    def bad_member_type(d):
+        d["applications"][1]["appRoles"][0]["allowedMemberTypes"] = ["Robot"]
+
+    def secret_without_text(d):
+        del d["applications"][0]["passwordCredentials"][0]["secretText"]
+
+    def tenant_missing(d):
+        del d["tenant"]
+
+    return [typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
+            secret_without_text, tenant_missing]
+
+
+@pytest.mark.parametrize("mutate", _mutations(), ids=lambda f: f.__name__)
+def test_schema_and_loader_reject_the_same_mistakes(validator, mockentra_bin, tmp_path, mutate):
+    default = REPO / "Scenarios" / "default.json"
+    document = copy.deepcopy(load_json5(default.read_text()))
+    mutate(document)
+    # Written next to nothing: make the certificate path absolute so only the mutation is wrong.
+    for app in document.get("applications", document.get("aplications", [])):
+        for key in app.get("keyCredentials", []):
+            if "certificateFile" in key:
+                key["certificateFile"] = str((default.parent / key["certificateFile"]).resolve())
+    document.pop("$schema", None)
+    path = tmp_path / "mutated.json"
+    path.write_text(json.dumps(document))
+    schema_errors = list(validator.iter_errors(document))
+    proc = subprocess.run([str(mockentra_bin), "validate", str(path)], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert schema_errors, "the schema accepts it"
+    assert proc.returncode != 0, f"the loader accepts it: {proc.stdout}{proc.stderr}"
