@@ -1,0 +1,40 @@
+import XCTest
+@testable import HTTPServer
+
+final class ResponseSerializerTests: XCTestCase {
+    private func text(_ response: HTTPResponse, omitBody: Bool = false, close: Bool = false) -> String {
+        String(decoding: ResponseSerializer.serialize(response, omitBody: omitBody, close: close), as: UTF8.self)
+    }
+
+    func testIMFFixdate() {
+        XCTAssertEqual(HTTPDate.format(epochSeconds: 784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT")
+        XCTAssertEqual(HTTPDate.format(epochSeconds: 0), "Thu, 01 Jan 1970 00:00:00 GMT")
+        XCTAssertEqual(HTTPDate.now().utf8.count, 29)
+    }
+
+    func testAddsLengthDateAndCloseButKeepsHandlerHeaders() {
+        let response = HTTPResponse(status: 200, headers: HTTPHeaders([("content-type", "application/json"), ("Date", "fixed")]),
+                                    body: Array("{}".utf8))
+        XCTAssertEqual(text(response, close: true),
+                       "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nDate: fixed\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+    }
+
+    func testHeadAndBodilessStatuses() {
+        let response = HTTPResponse(status: 200, headers: HTTPHeaders([("Date", "d")]), body: Array("hello".utf8))
+        XCTAssertEqual(text(response, omitBody: true), "HTTP/1.1 200 OK\r\nDate: d\r\nContent-Length: 5\r\n\r\n")
+        XCTAssertEqual(text(HTTPResponse(status: 204, headers: HTTPHeaders([("Date", "d")]), body: [1])), "HTTP/1.1 204 No Content\r\nDate: d\r\n\r\n")
+        XCTAssertTrue(text(HTTPResponse(status: 42)).hasPrefix("HTTP/1.1 500 "), "an invalid status becomes 500")
+    }
+
+    func testHeadersLookupIsCaseInsensitiveAndOrdered() {
+        var headers = HTTPHeaders([("Set-Cookie", "a"), ("X", "1"), ("set-cookie", "b")])
+        XCTAssertEqual(headers["SET-COOKIE"], "a")
+        XCTAssertEqual(headers.values(for: "Set-Cookie"), ["a", "b"])
+        headers.set("SET-cookie", "c")
+        XCTAssertEqual(headers.map(\.name), ["SET-cookie", "X"])
+        XCTAssertEqual(headers.values(for: "set-cookie"), ["c"])
+        headers.remove("x")
+        XCTAssertEqual(headers.count, 1)
+        XCTAssertFalse(HTTPHeaders.sameName("Hos", "Host"))
+    }
+}
