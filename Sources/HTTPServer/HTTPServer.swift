@@ -32,6 +32,9 @@ public final class HTTPServer: Sendable {
         state = try ServerState()
     }
 
+    /// A server dropped without stop() must not leave its accept loops running.
+    deinit { _ = state.beginStop() }
+
     /// Binds every listener (port 0 → an ephemeral port) and starts its accept loop.
     public func start() throws -> [BoundListener] {
         try state.markStarted()
