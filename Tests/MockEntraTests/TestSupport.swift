@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+import HTTPServer
+import JOSE
+import MockEntra
+
+/// The repository root: `MOCKENTRA_HOME` when set (the tests may be built from a package that
+/// symlinks this folder), else three levels above this file.
+enum Repo {
+    static var root: String {
+        if let home = ProcessInfo.processInfo.environment["MOCKENTRA_HOME"], !home.isEmpty { return home }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }
+    static var keys: String { root + "/Keys" }
+    static var defaultScenario: String { root + "/Scenarios/default.json" }
+    static var caFile: String { keys + "/ca.pem" }
+}
+
+/// Ids from Scenarios/default.json.
+enum Default {
+    static let tenant = "0f8e4f3a-6c1b-4c52-9d7e-3a6b2c1d0e9f"
+    static let daemon = "2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d"
+    static let daemonSecret = "contoso-daemon-secret"
+    static let api = "6a0c3e8f-5d2b-4b7e-8f1a-9c3d2e1b0a4f"
+    static let legacy = "9b1d7c5e-2a4f-4e6b-8d3c-1f0e9a8b7c6d"
+}
+
+/// Starts a server on port 0 with the committed keys and default scenario.
+func startServer(ports: [Int] = [0], httpPorts: [Int] = [], plainHTTP: Bool = false) throws -> MockEntraServer {
+    var options = MockEntraOptions()
+    options.keysDirectory = Repo.keys
+    options.ports = ports
+    options.httpPorts = httpPorts
+    options.plainHTTP = plainHTTP
+    return try MockEntraServer.start(scenarioFile: Repo.defaultScenario, options: options)
+}
+
+/// `application/x-www-form-urlencoded` with everything but unreserved characters escaped.
+func formBody(_ pairs: [(String, String)]) -> [UInt8] {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    func escape(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s }
+    return Array(pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&").utf8)
+}
+
+extension HTTPClient {
+    static func tls(_ port: Int) throws -> HTTPClient {
+        try HTTPClient(host: "localhost", port: port, caFile: Repo.caFile)
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) throws -> HTTPClientResponse {
+        try send(method: "GET", path: path, headers: headers)
+    }
+
+    func postForm(_ path: String, _ pairs: [(String, String)], headers: [(String, String)] = []) throws -> HTTPClientResponse {
+        try send(method: "POST", path: path, headers: [("Content-Type", "application/x-www-form-urlencoded")] + headers,
+                 body: formBody(pairs))
+    }
+
+    func postJSON(_ path: String, _ json: String) throws -> HTTPClientResponse {
+        try send(method: "POST", path: path, headers: [("Content-Type", "application/json")], body: Array(json.utf8))
+    }
+}
+
+extension HTTPClientResponse {
+    /// The body as a JSON object (test failure and an empty object otherwise).
+    func object(file: StaticString = #filePath, line: UInt = #line) -> [String: JSONValue] {
+        guard let value = try? JSONValue.parse(body), let object = value.objectValue else {
+            XCTFail("not a JSON object: \(text)", file: file, line: line)
+            return [:]
+        }
+        return object
+    }
+}
+
+enum Forms {
+    static func daemon(scope: String = "api://contoso-api/.default", secret: String = Default.daemonSecret) -> [(String, String)] {
+        [("grant_type", "client_credentials"), ("client_id", Default.daemon), ("client_secret", secret), ("scope", scope)]
+    }
+}
