@@ -49,8 +49,9 @@ public struct JWSHeader: Encodable, Sendable {
 
 /// Minimal JSON string escaping (RFC 8259 §7), matching JSONEncoder with `.withoutEscapingSlashes`.
 enum JSONString {
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func append(_ value: String, to out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {

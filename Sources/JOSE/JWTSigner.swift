@@ -15,7 +15,11 @@ public struct JWTSigner: Sendable {
         // Sorted keys: JSONEncoder's member order otherwise changes from process to process, and
         // tokens should be byte-stable from run to run apart from times and ids.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let payloadJSON = try encoder.encode(payload)
+        return try sign(header: header, payloadJSON: Array(try encoder.encode(payload)))
+    }
+
+    /// Signs a payload that is already JSON (written with `JSONObjectWriter` on hot paths).
+    public func sign(header: JWSHeader, payloadJSON: [UInt8]) throws -> String {
         var token = Base64URL.encode(header.jsonBytes)
         token.append(".")
         token.append(Base64URL.encode(payloadJSON))

@@ -159,6 +159,7 @@ struct StrictJSONParser {
             position += 1
             guard digits() > 0 else { throw error("invalid number") }
         }
+        let mantissaEnd = position
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
@@ -166,6 +167,10 @@ struct StrictJSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else {
+            throw StrictJSONError(offset: start, reason: "number out of range")
+        }
+        // Refuse underflow to zero (as JSONDecoder does) rather than silently reading 8e-999 as 0.
+        if number == 0 && input[start..<mantissaEnd].contains(where: { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }) {
             throw StrictJSONError(offset: start, reason: "number out of range")
         }
         return number

@@ -21,7 +21,7 @@ final class StrictJSONParserTests: XCTestCase {
     func testRefusesWhatStrictJSONForbids() {
         let refused = [
             "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "'a'", "01", "1.", ".5", "-", "1e", "+1",
-            "NaN", "Infinity", "1e400", "tru", "nulll", "[1] 2", "\"abc", "\"a\u{01}b\"", "\"\\x\"", "\"\\u12\"",
+            "NaN", "Infinity", "1e400", "8e-999", "tru", "nulll", "[1] 2", "\"abc", "\"a\u{01}b\"", "\"\\x\"", "\"\\u12\"",
             "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "// c\n1",
             #"{"alg":"RS256","alg":"none"}"#,   // duplicate member: RFC 7515 §5.2
         ]

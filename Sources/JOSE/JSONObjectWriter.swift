@@ -1,0 +1,85 @@
+/// Writes one JSON object with members in the order they are added.
+///
+/// JSONEncoder on Linux orders members differently from run to run (or sorts them), and costs
+/// microseconds per object; Entra's responses and tokens have a fixed member order. Hot paths
+/// (token payloads, token and error responses) write their JSON with this instead.
+public struct JSONObjectWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+    private var empty = true
+
+    public init(capacity: Int = 512) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    private mutating func key(_ name: String) {
+        if !empty { bytes.append(UInt8(ascii: ",")) }
+        empty = false
+        JSONString.append(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A string member; nil leaves the member out.
+    public mutating func string(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        JSONString.append(value, to: &bytes)
+    }
+
+    /// An integer member; nil leaves the member out.
+    public mutating func integer(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func bool(_ name: String, _ value: Bool?) {
+        guard let value else { return }
+        key(name)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// An explicit `null` (Entra writes some members as null rather than leaving them out).
+    public mutating func null(_ name: String) {
+        key(name)
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// An array of strings; nil leaves the member out.
+    public mutating func strings(_ name: String, _ values: [String]?) {
+        guard let values else { return }
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONString.append(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// An array of integers; nil leaves the member out.
+    public mutating func integers(_ name: String, _ values: [Int]?) {
+        guard let values else { return }
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: String(value).utf8)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Already-serialized JSON (an object or array written elsewhere) as a member's value.
+    public mutating func raw(_ name: String, json: [UInt8]) {
+        key(name)
+        bytes.append(contentsOf: json)
+    }
+
+    /// The finished object.
+    public func finish() -> [UInt8] {
+        var out = bytes
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
