@@ -1,44 +1,37 @@
 import Foundation
 import HTTPServer
+import JOSE
 import TokenService
 
-/// Entra's error JSON (entra-wire §2.1), field for field and in Entra's order.
-struct EntraErrorBody: Encodable {
-    let error: String
-    let error_description: String
-    let error_codes: [Int]
-    let timestamp: String
-    let trace_id: String
-    let correlation_id: String
-    let error_uri: String
-    let suberror: String?
-    let claims: String?
-
-    init(_ stamped: StampedError, baseURL: String) {
-        error = stamped.error.error
-        error_description = stamped.description
-        error_codes = [stamped.error.code]
-        timestamp = stamped.timestampText
-        trace_id = stamped.traceId
-        correlation_id = stamped.correlationId
+/// Entra's error JSON (entra-wire §2.1), member for member and in Entra's order.
+enum EntraErrorBody {
+    static func json(_ stamped: StampedError, baseURL: String) -> [UInt8] {
+        var writer = JSONObjectWriter()
+        writer.string("error", stamped.error.error)
+        writer.string("error_description", stamped.description)
+        writer.integers("error_codes", [stamped.error.code])
+        writer.string("timestamp", stamped.timestampText)
+        writer.string("trace_id", stamped.traceId)
+        writer.string("correlation_id", stamped.correlationId)
         // Entra's error_uri follows the host that was called.
-        error_uri = "\(baseURL)/error?code=\(stamped.error.code)"
-        suberror = stamped.error.suberror
-        claims = stamped.error.claims
+        writer.string("error_uri", "\(baseURL)/error?code=\(stamped.error.code)")
+        writer.string("suberror", stamped.error.suberror)
+        writer.string("claims", stamped.error.claims)
+        return writer.finish()
     }
 }
 
 extension HTTPResponse {
     /// An Entra error with the headers Entra sends on token-endpoint responses.
     static func entraError(_ stamped: StampedError, baseURL: String) -> HTTPResponse {
-        .json(EntraErrorBody(stamped, baseURL: baseURL), status: stamped.error.httpStatus,
+        .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: stamped.error.httpStatus,
               headers: TokenEndpointHeaders.headers(traceId: stamped.traceId))
     }
 
     /// An Entra error raised outside the token service (discovery, wrong method), stamped now.
     static func entraError(_ error: EntraError, baseURL: String, correlationId: String? = nil, now: Date = Date()) -> HTTPResponse {
-        let stamped = StampedError(error: error, traceId: UUID().uuidString.lowercased(),
-                                   correlationId: correlationId ?? UUID().uuidString.lowercased(), timestamp: now)
+        let stamped = StampedError(error: error, traceId: Identifiers.randomGUID(),
+                                   correlationId: correlationId ?? Identifiers.randomGUID(), timestamp: now)
         return entraError(stamped, baseURL: baseURL)
     }
 }

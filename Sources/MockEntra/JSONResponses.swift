@@ -15,9 +15,14 @@ enum JSONBody {
 
 extension HTTPResponse {
     static func json(_ value: some Encodable, status: Int = 200, headers extra: [(String, String)] = []) -> HTTPResponse {
+        json(bytes: JSONBody.encode(value), status: status, headers: extra)
+    }
+
+    /// A body already serialized (by `JSONObjectWriter` on hot paths).
+    static func json(bytes: [UInt8], status: Int = 200, headers extra: [(String, String)] = []) -> HTTPResponse {
         var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
         for (name, value) in extra { headers.add(name, value) }
-        return HTTPResponse(status: status, headers: headers, body: JSONBody.encode(value))
+        return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
     static func text(_ text: String, status: Int, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {

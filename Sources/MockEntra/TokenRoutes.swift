@@ -1,31 +1,32 @@
 import Foundation
 import HTTPServer
+import JOSE
 import TokenService
 
-/// The v2 token response body: integers, and only the fields that apply.
-struct TokenResponseV2: Encodable {
-    let token_type: String
-    let scope: String?
-    let expires_in: Int
-    let ext_expires_in: Int
-    let access_token: String
-    let refresh_token: String?
-    let id_token: String?
-    let client_info: String?
-}
-
-/// The v1 token response body: Entra writes the numbers as strings here (entra-wire §1.3).
-struct TokenResponseV1: Encodable {
-    let token_type: String
-    let scope: String?
-    let expires_in: String
-    let ext_expires_in: String
-    let expires_on: String
-    let not_before: String
-    let resource: String?
-    let access_token: String
-    let refresh_token: String?
-    let id_token: String?
+/// Token response bodies in Entra's member order (entra-wire §1.3). v2 writes numbers as
+/// numbers; v1 writes them as strings and adds `expires_on`, `not_before` and `resource`.
+enum TokenResponseBody {
+    static func json(_ tokens: IssuedTokens) -> [UInt8] {
+        var writer = JSONObjectWriter(capacity: 2048 + tokens.accessToken.utf8.count)
+        writer.string("token_type", tokens.tokenType)
+        writer.string("scope", tokens.scope)
+        switch tokens.endpoint {
+        case .v2:
+            writer.integer("expires_in", tokens.expiresIn)
+            writer.integer("ext_expires_in", tokens.extExpiresIn)
+        case .v1:
+            writer.string("expires_in", String(tokens.expiresIn))
+            writer.string("ext_expires_in", String(tokens.extExpiresIn))
+            writer.string("expires_on", String(tokens.expiresOn))
+            writer.string("not_before", String(tokens.notBefore))
+            writer.string("resource", tokens.resource)
+        }
+        writer.string("access_token", tokens.accessToken)
+        writer.string("refresh_token", tokens.refreshToken)
+        writer.string("id_token", tokens.idToken)
+        writer.string("client_info", tokens.clientInfo)
+        return writer.finish()
+    }
 }
 
 /// Translates `POST /{tenant}/oauth2[/v2.0]/token` to the token service and back.
@@ -58,22 +59,7 @@ struct TokenRoutes: Sendable {
         case .failure(let stamped):
             return .entraError(stamped, baseURL: context.baseURL)
         case .success(let tokens):
-            let headers = TokenEndpointHeaders.headers(traceId: outcome.traceId)
-            switch tokens.endpoint {
-            case .v2:
-                return .json(TokenResponseV2(
-                    token_type: tokens.tokenType, scope: tokens.scope, expires_in: tokens.expiresIn,
-                    ext_expires_in: tokens.extExpiresIn, access_token: tokens.accessToken,
-                    refresh_token: tokens.refreshToken, id_token: tokens.idToken, client_info: tokens.clientInfo),
-                    headers: headers)
-            case .v1:
-                return .json(TokenResponseV1(
-                    token_type: tokens.tokenType, scope: tokens.scope, expires_in: String(tokens.expiresIn),
-                    ext_expires_in: String(tokens.extExpiresIn), expires_on: String(tokens.expiresOn),
-                    not_before: String(tokens.notBefore), resource: tokens.resource,
-                    access_token: tokens.accessToken, refresh_token: tokens.refreshToken, id_token: tokens.idToken),
-                    headers: headers)
-            }
+            return .json(bytes: TokenResponseBody.json(tokens), headers: TokenEndpointHeaders.headers(traceId: outcome.traceId))
         }
     }
 

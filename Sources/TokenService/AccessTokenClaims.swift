@@ -1,4 +1,5 @@
 import Foundation
+import JOSE
 
 /// The two access-token shapes. The *resource* decides (its `requestedAccessTokenVersion`), not the
 /// endpoint the client called (entra-wire §4.1).
@@ -18,10 +19,10 @@ enum AccessTokenFormat: Sendable {
     }
 }
 
-/// Every claim an access token may carry. Absent (nil) claims are left out of the JSON.
-/// Encoded with JSONEncoder (sorted keys, for stable tokens): a Codable
-/// struct costs microseconds where a `[String: Any]` dictionary costs tens of them.
-struct AccessTokenClaims: Encodable, Sendable {
+/// Every claim an access token may carry; nil claims are left out. Written in Entra's order
+/// (`aud iss iat nbf exp`, then alphabetical) with `JSONObjectWriter`: byte-stable from run to run,
+/// and a few microseconds cheaper per token than JSONEncoder.
+struct AccessTokenClaims: Sendable {
     var aud: String
     var iss: String
     var iat: Int
@@ -43,4 +44,30 @@ struct AccessTokenClaims: Encodable, Sendable {
     var tid: String
     var uti: String
     var ver: String
+
+    var json: [UInt8] {
+        var writer = JSONObjectWriter(capacity: 768)
+        writer.string("aud", aud)
+        writer.string("iss", iss)
+        writer.integer("iat", iat)
+        writer.integer("nbf", nbf)
+        writer.integer("exp", exp)
+        writer.string("aio", aio)
+        writer.string("app_displayname", app_displayname)
+        writer.string("appid", appid)
+        writer.string("appidacr", appidacr)
+        writer.string("azp", azp)
+        writer.string("azpacr", azpacr)
+        writer.string("idp", idp)
+        writer.string("idtyp", idtyp)
+        writer.string("oid", oid)
+        writer.string("rh", rh)
+        writer.strings("roles", roles)
+        writer.string("scp", scp)
+        writer.string("sub", sub)
+        writer.string("tid", tid)
+        writer.string("uti", uti)
+        writer.string("ver", ver)
+        return writer.finish()
+    }
 }

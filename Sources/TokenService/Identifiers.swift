@@ -2,10 +2,35 @@ import Foundation
 import JOSE
 
 /// Random and derived identifiers that appear in tokens and errors.
-enum Identifiers {
-    /// A random lowercase GUID (trace ids, correlation ids).
-    static func randomGUID() -> String {
-        UUID().uuidString.lowercased()
+public enum Identifiers {
+    /// A random lowercase version-4 GUID (trace ids, correlation ids). Not `UUID()`: on Linux that
+    /// opens /dev/urandom on every call, a syscall trio per request; this uses getrandom(2).
+    public static func randomGUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high: UInt64 = (generator.next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low: UInt64 = (generator.next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        return guidText(high: high, low: low)
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` from 128 bits.
+    static func guidText(high: UInt64, low: UInt64) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var index = 0
+            func put(_ value: UInt64, nibbles: Int) {
+                for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
+                    out[index] = digits[Int((value >> UInt64(shift)) & 0xF)]
+                    index += 1
+                }
+            }
+            func dash() { out[index] = UInt8(ascii: "-"); index += 1 }
+            put(high >> 32, nibbles: 8); dash()
+            put(high >> 16, nibbles: 4); dash()
+            put(high, nibbles: 4); dash()
+            put(low >> 48, nibbles: 4); dash()
+            put(low, nibbles: 12)
+            return 36
+        }
     }
 
     /// `uti`: Entra's unique token id, 22 base64url characters (16 random bytes).
@@ -28,7 +53,7 @@ enum Identifiers {
     }
 
     /// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in any case.
-    static func isGUID(_ text: String) -> Bool {
+    public static func isGUID(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {

@@ -29,6 +29,10 @@ enum TenantSelection: Sendable {
                 guard let clientId, let app = tenant.application(appId: clientId) else { return false }
                 return !app.isBuiltIn
             }
+            if homes.isEmpty, let clientId {
+                throw Identifiers.isGUID(clientId) ? .applicationNotFound(clientId, tenantName: name)
+                                                   : .invalidApplicationIdentifier(clientId)
+            }
             guard homes.count == 1 else { throw .grantNotSupportedOnTenantlessEndpoint() }
             return homes[0]
         }

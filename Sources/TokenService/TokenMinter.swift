@@ -58,7 +58,7 @@ struct TokenMinter: Sendable {
 
     private func sign(header: JWSHeader, claims: AccessTokenClaims) throws(EntraError) -> String {
         do {
-            return try keys.signer.sign(header: header, payload: claims)
+            return try keys.signer.sign(header: header, payloadJSON: claims.json)
         } catch {
             throw .signingFailed(String(describing: error))
         }

@@ -55,10 +55,12 @@ struct ClientCredentialsGrant: GrantHandler {
         }
         let scope = try parameters.required("scope")
         let items = ScopeParser.split(scope)
+        // Scope-string rules (one resource, `.default` never mixed with names) come first and give
+        // 70011; only then the client-credentials rule that the one scope must be `.default`.
+        let parsed = try ScopeParser.parse(scope)
         if let named = items.first(where: { !$0.hasSuffix("/.default") }) {
             throw .clientCredentialsNeedDefaultScope(named)
         }
-        let parsed = try ScopeParser.parse(scope)
         guard let resource = parsed.resource, parsed.openIDScopes.isEmpty else { throw .invalidScope(scope) }
         if let indicator = parameters.optional("resource"),
            !Self.sameResource(indicator, resource.identifier) {
