@@ -1,0 +1,39 @@
+import Foundation
+import XCTest
+@testable import JOSE
+
+final class JSONObjectWriterTests: XCTestCase {
+    func testWritesMembersInOrderAndParsesBack() throws {
+        var writer = JSONObjectWriter()
+        writer.string("aud", "api://x/y")
+        writer.string("skipped", nil)
+        writer.integer("exp", 1_900_000_000)
+        writer.bool("ok", true)
+        writer.null("nothing")
+        writer.strings("roles", ["a\"b", "c\\d", "é\n"])
+        writer.integers("codes", [50076, -1])
+        writer.raw("obj", json: Array(#"{"k":1}"#.utf8))
+        let bytes = writer.finish()
+        XCTAssertEqual(String(decoding: bytes, as: UTF8.self),
+                       #"{"aud":"api://x/y","exp":1900000000,"ok":true,"nothing":null,"roles":["a\"b","c\\d","é\n"],"codes":[50076,-1],"obj":{"k":1}}"#)
+        let parsed = try JSONValue.parseStrict(bytes)
+        XCTAssertEqual(parsed["roles"], ["a\"b", "c\\d", "é\n"])
+        XCTAssertEqual(try JSONValue.parse(bytes), parsed)
+        XCTAssertEqual(String(decoding: JSONObjectWriter().finish(), as: UTF8.self), "{}")
+    }
+
+    func testSignerAcceptsPreWrittenPayload() throws {
+        var writer = JSONObjectWriter()
+        writer.string("sub", "alice")
+        let token = try JWTSigner(key: TestKeys.signing1()).sign(header: JWSHeader(alg: .rs256), payloadJSON: writer.finish())
+        let jwt = try JWT.decode(token)
+        XCTAssertEqual(jwt.payload["sub"], "alice")
+        XCTAssertNoThrow(try jwt.verifySignature(with: TestKeys.signing1().publicKey, allowed: [.rs256]))
+    }
+
+    func testEscapesControlCharacters() throws {
+        var writer = JSONObjectWriter()
+        writer.string("c", "\u{01}\u{1F}\t")
+        XCTAssertEqual(String(decoding: writer.finish(), as: UTF8.self), #"{"c":"\u0001\u001f\t"}"#)
+    }
+}
