@@ -48,20 +48,31 @@ public enum PercentEncoding {
 
     /// Byte-level decoding; nil on a truncated or non-hex escape.
     static func decodeBytes(_ input: some Sequence<UInt8>, plusAsSpace: Bool) -> [UInt8]? {
+        let bytes = input as? [UInt8] ?? Array(input)
+        return bytes.withUnsafeBufferPointer { decodeBytes($0, plusAsSpace: plusAsSpace) }
+    }
+
+    /// The concrete version the form parser uses (no generic dispatch per byte).
+    static func decodeBytes(_ input: UnsafeBufferPointer<UInt8>, plusAsSpace: Bool) -> [UInt8]? {
         var out: [UInt8] = []
-        var iterator = input.makeIterator()
-        while let byte = iterator.next() {
+        out.reserveCapacity(input.count)
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
             switch byte {
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                guard index + 2 < input.count, let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) else {
                     return nil
                 }
                 out.append(high << 4 | low)
+                index += 3
+                continue
             case UInt8(ascii: "+") where plusAsSpace:
                 out.append(ASCII.space)
             default:
                 out.append(byte)
             }
+            index += 1
         }
         return out
     }

@@ -52,6 +52,17 @@ enum JSONString {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func append(_ value: String, to out: inout [UInt8]) {
+        // Fast path: tokens, GUIDs and URLs need no escaping, so copy them in one go.
+        let utf8 = value.utf8
+        let clean = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if clean == true {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
