@@ -24,6 +24,7 @@ static inline int mockentra_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int vers
 }
 static inline long mockentra_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 static inline long mockentra_SSL_CTX_set_options(SSL_CTX *ctx, long options) { return (long)SSL_CTX_set_options(ctx, (uint64_t)options); }
+static inline long mockentra_SSL_CTX_set_read_ahead(SSL_CTX *ctx, long yes) { return SSL_CTX_set_read_ahead(ctx, yes); }
 static inline long mockentra_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int mockentra_BN_num_bytes(const BIGNUM *bn) { return (BN_num_bits(bn) + 7) / 8; }
 

@@ -59,6 +59,15 @@ final class StreamConnection {
 
     /// Reads what is available (at most 16 KiB), appended to `buffer`. `interruptible` lets the stop signal end the wait.
     func read(into buffer: inout [UInt8], deadline: Deadline, interruptible: Bool) -> ReadOutcome {
+        // Between keep-alive requests nothing is usually waiting yet: wait first, saving the read(2)
+        // that would only say EAGAIN. Bytes OpenSSL already holds are read without waiting.
+        if interruptible, !hasBufferedTLSData {
+            switch SocketOps.wait(fd, forWrite: false, deadline: deadline, wakeFD: wakeFD) {
+            case .ready: break
+            case .timeout: return .timeout
+            case .woken: return .woken
+            }
+        }
         while true {
             let attempt = readOnce(&scratch)
             switch attempt {
@@ -75,6 +84,12 @@ final class StreamConnection {
                 }
             }
         }
+    }
+
+    /// Decrypted or read-ahead bytes inside OpenSSL that poll() cannot see.
+    private var hasBufferedTLSData: Bool {
+        guard let ssl else { return false }
+        return SSL_has_pending(ssl) == 1
     }
 
     private enum Attempt { case bytes(Int), eof, failed, wouldBlock(wantWrite: Bool) }

@@ -5,7 +5,7 @@ import JOSE
 /// Random and derived identifiers that appear in tokens and errors.
 public enum Identifiers {
     /// A random lowercase version-4 GUID (trace ids, correlation ids). Not `UUID()`: on Linux that
-    /// opens /dev/urandom on every call, a syscall trio per request; this uses getrandom(2).
+    /// opens /dev/urandom on every call, a syscall trio per request; this uses OpenSSL's DRBG.
     public static func randomGUID() -> String {
         var bytes = randomBytes(16)
         bytes[6] = (bytes[6] & 0x0F) | 0x40
@@ -14,14 +14,7 @@ public enum Identifiers {
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count + 7)
-        while bytes.count < count {
-            let word: UInt64 = generator.next()
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
-        }
-        return Array(bytes.prefix(count))
+        SecureRandom.bytes(count)
     }
 
     /// `uti`: Entra's unique token id, 22 base64url characters (16 random bytes).
