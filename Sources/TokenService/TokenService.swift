@@ -47,8 +47,21 @@ public final class TokenService: Sendable {
 
     private func issue(_ request: TokenRequest, now: Date, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = try RequestParameters(request.form)
+        // Who asked and for what is recorded before anything can fail, so a rejected request
+        // still shows up when tests filter the exchange log by client.
+        if let clientId = parameters.optional("client_id") ?? request.basicCredentials?.clientId {
+            record.client = .init(appId: clientId.lowercased(), displayName: nil, authenticationMethod: nil)
+        }
+        if let scope = parameters.optional("scope") {
+            record.requestedScopes = ScopeParser.split(scope)
+        } else if let resource = parameters.optional("resource") {
+            record.requestedScopes = [resource]
+        }
         let selection = try TenantSelection.resolve(request.tenant, in: directory)
-        if case .tenant(let tenant) = selection { record.tenantId = tenant.id }
+        if case .tenant(let tenant) = selection {
+            record.tenantId = tenant.id
+            if let clientId = record.client?.appId { record.client?.displayName = tenant.application(appId: clientId)?.displayName }
+        }
 
         let grantType = try parameters.required("grant_type")
         record.grantType = grantType

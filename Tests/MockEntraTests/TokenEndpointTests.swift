@@ -186,8 +186,9 @@ final class TokenEndpointTests: XCTestCase {
         let errors = try client.get("/_mockentra/exchanges?outcome=error").object()["exchanges"]?.arrayValue ?? []
         XCTAssertEqual(errors.map { $0["sequence"] }, [.number(2), .number(3)])
         let byClient = try client.get("/_mockentra/exchanges?client_id=\(Default.daemon)").object()["exchanges"]?.arrayValue ?? []
-        // The wrong-secret exchange never authenticated the client, so it carries none.
-        XCTAssertEqual(byClient.map { $0["sequence"] }, [.number(1), .number(3)])
+        // Rejected exchanges are recorded under the client they claimed, so all three match.
+        XCTAssertEqual(byClient.map { $0["sequence"] }, [.number(1), .number(2), .number(3)])
+        XCTAssertNil(exchanges[1]["client"]?["authenticationMethod"]?.stringValue)
         let after = try client.get("/_mockentra/exchanges?after=2").object()["exchanges"]?.arrayValue ?? []
         XCTAssertEqual(after.map { $0["sequence"] }, [.number(3)])
         XCTAssertEqual(try client.get("/_mockentra/exchanges?client_id=\(Default.daemon)&outcome=issued")

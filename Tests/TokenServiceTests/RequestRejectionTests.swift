@@ -27,7 +27,12 @@ final class RequestRejectionTests: XCTestCase {
     func testWrongSecretIs7000215With401() {
         let stamped = fixture.reject(Form.secret(secret: "wrong"), error: "invalid_client", code: 7000215, status: 401,
                                      messageContains: "Invalid client secret provided")
-        XCTAssertEqual(fixture.log.records().last?.client, nil, "authentication failed: no client recorded")
+        // A rejected client is still recorded (as the client it claimed to be, with no method),
+        // so tests can find its failures by client id.
+        let client = fixture.log.records().last?.client
+        XCTAssertEqual(client?.appId, "2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d")
+        XCTAssertNil(client?.authenticationMethod)
+        XCTAssertEqual(fixture.log.records().last?.requestedScopes, ["api://contoso-api/.default"])
         XCTAssertEqual(stamped?.error.httpStatus, 401)
     }
 

@@ -18,20 +18,19 @@ struct ClientCredentialsGrant: GrantHandler {
         record.client = .init(appId: app.appId, displayName: app.displayName, authenticationMethod: client.method)
 
         let requested = try requestedResource(context)
-        record.requestedScopes = requested.scopes
-        guard let resource = tenant.resource(identifier: requested.identifier) else {
-            throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
+        guard let resource = tenant.resource(identifier: requested) else {
+            throw .resourceNotFound(requested, tenantName: tenant.displayName)
         }
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         record.resource = .init(appId: resource.appId, displayName: resource.displayName,
-                                requestedAs: requested.identifier, tokenVersion: format.version)
+                                requestedAs: requested, tokenVersion: format.version)
         record.subject = .init(kind: "app", id: app.servicePrincipalId, name: app.displayName)
 
         let roles = tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
             .filter(\.isEnabled).map(\.value)
         record.grantedRoles = roles
 
-        let token = try context.minter.appToken(client: client, resource: resource, audience: requested.identifier,
+        let token = try context.minter.appToken(client: client, resource: resource, audience: requested,
                                                 roles: roles, tenant: tenant, baseURL: context.request.baseURL,
                                                 now: context.now)
         record.issuedTokens = [.init(type: "access_token", uti: token.tokenId, expiresAt: token.expiresAt)]
@@ -39,16 +38,16 @@ struct ClientCredentialsGrant: GrantHandler {
                             expiresIn: token.lifetime, extExpiresIn: token.lifetime,
                             expiresOn: Int(token.expiresAt.timeIntervalSince1970),
                             notBefore: Int(token.notBefore.timeIntervalSince1970),
-                            scope: nil, resource: context.request.version == .v1 ? requested.identifier : nil)
+                            scope: nil, resource: context.request.version == .v1 ? requested : nil)
     }
 
     /// The one resource asked for: v1 reads `resource`; v2 reads `scope`, which must be a single
     /// `{resource}/.default`, and tolerates an RFC 8707 `resource` only when it names the same resource.
-    private func requestedResource(_ context: GrantContext) throws(EntraError) -> (identifier: String, scopes: [String]) {
+    private func requestedResource(_ context: GrantContext) throws(EntraError) -> String {
         let parameters = context.parameters
         if context.request.version == .v1 {
             let resource = try parameters.required("resource")
-            return (resource, [resource])
+            return resource
         }
         if parameters.optional("scope") == nil, parameters.optional("resource") != nil {
             throw .resourceParameterNotSupported()
@@ -66,7 +65,7 @@ struct ClientCredentialsGrant: GrantHandler {
            !Self.sameResource(indicator, resource.identifier) {
             throw .resourceDoesNotMatchScopes(resource: indicator)
         }
-        return (resource.identifier, items)
+        return resource.identifier
     }
 
     /// Resource indicators compare without case and without a trailing slash.
