@@ -30,10 +30,11 @@ let package = Package(
 
         // libFuzzer targets: built normally they replay corpus files given as arguments;
         // scripts/fuzz.sh builds them with -DFUZZING and the fuzzer + address sanitizers.
-        .executableTarget(name: "FuzzHTTPRequest", dependencies: ["HTTPServer"], path: "Fuzz/HTTPRequest"),
-        .executableTarget(name: "FuzzFormData", dependencies: ["HTTPServer"], path: "Fuzz/FormData"),
-        .executableTarget(name: "FuzzJWT", dependencies: ["JOSE"], path: "Fuzz/JWT"),
-        .executableTarget(name: "FuzzScenario", dependencies: ["EntraDirectory"], path: "Fuzz/Scenario"),
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .executableTarget(name: "FuzzHTTPRequest", dependencies: ["HTTPServer", "FuzzSupport"], path: "Fuzz/HTTPRequest"),
+        .executableTarget(name: "FuzzFormData", dependencies: ["HTTPServer", "FuzzSupport"], path: "Fuzz/FormData"),
+        .executableTarget(name: "FuzzJWT", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/JWT"),
+        .executableTarget(name: "FuzzScenario", dependencies: ["EntraDirectory", "FuzzSupport"], path: "Fuzz/Scenario"),
 
         .testTarget(name: "JOSETests", dependencies: ["JOSE"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),

@@ -1,5 +1,6 @@
 // Fuzz target for form / query parsing and percent-decoding: arbitrary bytes never trap, and what
 // parses survives an encode → parse round trip unchanged.
+import FuzzSupport
 import HTTPServer
 
 #if canImport(Glibc)
@@ -32,25 +33,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 #else
-@main struct Replay {
-    static func main() {
-        var count = 0
-        for argument in CommandLine.arguments.dropFirst() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
-                print("no such file: \(argument)")
-                exit(2)
-            }
-            let files = isDirectory.boolValue
-                ? ((try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []).sorted().map { argument + "/" + $0 }
-                : [argument]
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else { continue }
-                exercise(Array(data))
-                count += 1
-            }
-        }
-        print("replayed \(count) inputs without a crash")
-    }
+@main
+struct Replay {
+    static func main() { FuzzReplay.run(exercise) }
 }
 #endif

@@ -3,6 +3,7 @@
 // Built with -DFUZZING and the fuzzer + address sanitizers, libFuzzer drives `exercise` with
 // mutated inputs. Seeds live in Fuzz/corpus/JWT/ (SwiftPM warns about non-source files in a target folder). Built normally, it replays the files named on the command line (a corpus or a
 // crash reproducer), so the same code path runs in plain debug builds and CI.
+import FuzzSupport
 import JOSE
 
 #if FUZZING
@@ -12,23 +13,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 #else
-import Foundation
-
 @main
 struct Replay {
-    static func main() {
-        var count = 0
-        var verified = 0
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                print("cannot read \(path)")
-                continue
-            }
-            if exercise(Array(data)) { verified += 1 }
-            count += 1
-        }
-        print("replayed \(count) input(s), \(verified) with a valid signature")
-    }
+    static func main() { FuzzReplay.run { _ = exercise($0) } }
 }
 #endif
 
