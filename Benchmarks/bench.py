@@ -447,7 +447,8 @@ def run_wrk(server, url, lua, connections, duration, env=None, threads=2, label=
     finally:
         os.unlink(out_path)
     if not server.alive():
-        raise RunFailure(f"{server.name} died during {label} - see {server.log_path}")
+        raise RunFailure(f"{server.name} exited (status {server.proc.returncode}) during {label} "
+                         f"- see {server.log_path}")
     duration_s = raw["duration_us"] / 1e6
     ok = raw["requests"] - raw["non200"]
     socket_errors = raw["err_connect"] + raw["err_read"] + raw["err_write"] + raw["err_timeout"]
