@@ -28,20 +28,104 @@ struct AccessTokenClaims: Sendable {
     var iat: Int
     var nbf: Int
     var exp: Int
+    var acr: String?
     var aio: String?
+    var amr: [String]?
     var app_displayname: String?
     var appid: String?
     var appidacr: String?
     var azp: String?
     var azpacr: String?
+    var family_name: String?
+    var given_name: String?
     var idp: String?
     var idtyp: String?
+    var ipaddr: String?
+    var name: String?
     var oid: String?
+    var preferred_username: String?
     var rh: String?
     var roles: [String]?
     var scp: String?
+    var sid: String?
     var sub: String
     var tid: String
+    var unique_name: String?
+    var upn: String?
+    var uti: String
+    var ver: String
+
+    init(aud: String, iss: String, iat: Int, nbf: Int, exp: Int, sub: String, tid: String, uti: String, ver: String) {
+        self.aud = aud
+        self.iss = iss
+        self.iat = iat
+        self.nbf = nbf
+        self.exp = exp
+        self.sub = sub
+        self.tid = tid
+        self.uti = uti
+        self.ver = ver
+    }
+
+    var json: [UInt8] {
+        var writer = JSONObjectWriter(capacity: 1024)
+        writer.string("aud", aud)
+        writer.string("iss", iss)
+        writer.integer("iat", iat)
+        writer.integer("nbf", nbf)
+        writer.integer("exp", exp)
+        writer.string("acr", acr)
+        writer.string("aio", aio)
+        writer.strings("amr", amr)
+        writer.string("app_displayname", app_displayname)
+        writer.string("appid", appid)
+        writer.string("appidacr", appidacr)
+        writer.string("azp", azp)
+        writer.string("azpacr", azpacr)
+        writer.string("family_name", family_name)
+        writer.string("given_name", given_name)
+        writer.string("idp", idp)
+        writer.string("idtyp", idtyp)
+        writer.string("ipaddr", ipaddr)
+        writer.string("name", name)
+        writer.string("oid", oid)
+        writer.string("preferred_username", preferred_username)
+        writer.string("rh", rh)
+        writer.strings("roles", roles)
+        writer.string("scp", scp)
+        writer.string("sid", sid)
+        writer.string("sub", sub)
+        writer.string("tid", tid)
+        writer.string("unique_name", unique_name)
+        writer.string("upn", upn)
+        writer.string("uti", uti)
+        writer.string("ver", ver)
+        return writer.finish()
+    }
+}
+
+/// The claims of an ID token (entra-wire §4.3): about the user, for the client (`aud`).
+struct IDTokenClaims: Sendable {
+    var aud: String
+    var iss: String
+    var iat: Int
+    var nbf: Int
+    var exp: Int
+    var aio: String?
+    var amr: [String]?
+    var email: String?
+    var family_name: String?
+    var given_name: String?
+    var name: String?
+    var nonce: String?
+    var oid: String
+    var preferred_username: String?
+    var rh: String?
+    var sid: String?
+    var sub: String
+    var tid: String
+    var unique_name: String?
+    var upn: String?
     var uti: String
     var ver: String
 
@@ -53,19 +137,20 @@ struct AccessTokenClaims: Sendable {
         writer.integer("nbf", nbf)
         writer.integer("exp", exp)
         writer.string("aio", aio)
-        writer.string("app_displayname", app_displayname)
-        writer.string("appid", appid)
-        writer.string("appidacr", appidacr)
-        writer.string("azp", azp)
-        writer.string("azpacr", azpacr)
-        writer.string("idp", idp)
-        writer.string("idtyp", idtyp)
+        writer.strings("amr", amr)
+        writer.string("email", email)
+        writer.string("family_name", family_name)
+        writer.string("given_name", given_name)
+        writer.string("name", name)
+        writer.string("nonce", nonce)
         writer.string("oid", oid)
+        writer.string("preferred_username", preferred_username)
         writer.string("rh", rh)
-        writer.strings("roles", roles)
-        writer.string("scp", scp)
+        writer.string("sid", sid)
         writer.string("sub", sub)
         writer.string("tid", tid)
+        writer.string("unique_name", unique_name)
+        writer.string("upn", upn)
         writer.string("uti", uti)
         writer.string("ver", ver)
         return writer.finish()

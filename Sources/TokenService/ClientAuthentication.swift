@@ -51,9 +51,12 @@ struct ClientAuthenticator: Sendable {
 
     /// Authenticates the client. `requireCredential` is true for grants only confidential clients
     /// may use (client credentials, OBO); a public client may otherwise present nothing.
+    /// `publicFlow`: the request belongs to a public-client flow (a code sent to a `spa` or
+    /// mobile/desktop redirect URI, or a refresh token such a flow produced), where a client
+    /// without a credential is expected even if the app is not marked as a fallback public client.
     static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
                              allowedAudiences: Set<String>, now: Date,
-                             requireCredential: Bool) throws(EntraError) -> AuthenticatedClient {
+                             requireCredential: Bool, publicFlow: Bool = false) throws(EntraError) -> AuthenticatedClient {
         let clientId = try clientId(parameters, basic: basic)
         let application = try application(clientId, in: tenant)
         if let basic, basic.clientId.lowercased() != clientId.lowercased() {
@@ -79,7 +82,7 @@ struct ClientAuthenticator: Sendable {
                 .validate(assertion)
             return AuthenticatedClient(application: application, method: .privateKeyJWT)
         }
-        if requireCredential || !application.isFallbackPublicClient {
+        if requireCredential || !(application.isFallbackPublicClient || publicFlow) {
             throw .missingClientCredential()
         }
         return AuthenticatedClient(application: application, method: .none)

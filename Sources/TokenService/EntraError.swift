@@ -57,4 +57,10 @@ public enum EntraTimestamp {
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
     }
+
+    /// `2023-05-06T06:03:00.0000000Z`, the form Entra uses for dates inside messages.
+    public static func iso(_ date: Date) -> String {
+        let text = format(date)
+        return text.replacingOccurrences(of: " ", with: "T").dropLast() + ".0000000Z"
+    }
 }

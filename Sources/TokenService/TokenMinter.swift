@@ -34,12 +34,12 @@ struct TokenMinter: Sendable {
             aud: format == .v2 ? resource.appId : audience,
             iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
-            aio: Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43),
-            idtyp: "app",
-            oid: subject,
-            rh: "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + ".",
-            roles: roles.isEmpty ? nil : roles,
             sub: subject, tid: tenant.id, uti: uti, ver: format.version)
+        claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43)
+        claims.idtyp = "app"
+        claims.oid = subject
+        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
+        claims.roles = roles.isEmpty ? nil : roles
         switch format {
         case .v1:
             claims.appid = app.appId
@@ -51,14 +51,14 @@ struct TokenMinter: Sendable {
         }
         let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId,
                                x5t: format == .v1 ? keys.active.keyId : nil)
-        return MintedToken(compact: try sign(header: header, claims: claims), tokenId: uti,
+        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti,
                            issuedAt: now, notBefore: times.notBefore, expiresAt: times.expiry,
                            lifetime: Self.appTokenLifetime)
     }
 
-    private func sign(header: JWSHeader, claims: AccessTokenClaims) throws(EntraError) -> String {
+    func sign(header: JWSHeader, json: [UInt8]) throws(EntraError) -> String {
         do {
-            return try keys.signer.sign(header: header, payloadJSON: claims.json)
+            return try keys.signer.sign(header: header, payloadJSON: json)
         } catch {
             throw .signingFailed(String(describing: error))
         }

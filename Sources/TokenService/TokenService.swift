@@ -12,6 +12,7 @@ public final class TokenService: Sendable {
     public let clock: Clock
     public let log: ExchangeLog
     private let grants: [String: any GrantHandler]
+    let stores = GrantStores()
 
     public init(directory: Directory, keys: KeyRing, clock: Clock = Clock(), log: ExchangeLog) {
         self.directory = directory
@@ -20,6 +21,9 @@ public final class TokenService: Sendable {
         self.log = log
         self.grants = [
             Self.clientCredentialsGrantType: ClientCredentialsGrant(),
+            "password": PasswordGrant(),
+            "refresh_token": RefreshTokenGrant(),
+            "authorization_code": AuthorizationCodeGrant(),
         ]
     }
 
@@ -68,7 +72,7 @@ public final class TokenService: Sendable {
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
 
         let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,
-                                   directory: directory, minter: TokenMinter(keys: keys), now: now)
+                                   directory: directory, minter: TokenMinter(keys: keys), stores: stores, now: now)
         return try grant.handle(context, record: &record)
     }
 

@@ -8,6 +8,7 @@ struct GrantContext: Sendable {
     let tenantSelection: TenantSelection
     let directory: Directory
     let minter: TokenMinter
+    let stores: GrantStores
     let now: Date
 
     /// The `aud` values a client assertion may carry: this tenant's v1 and v2 token endpoints on

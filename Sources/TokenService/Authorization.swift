@@ -1,0 +1,221 @@
+import Foundation
+import EntraDirectory
+
+/// A validated /authorize request: every check that does not need the user has passed.
+public struct AuthorizeRequest: Sendable {
+    public let tenant: Tenant
+    public let client: Application
+    public let redirectURI: String
+    public let redirectKind: RedirectKind
+    /// `query`, `fragment` or `form_post`.
+    public let responseMode: String
+    public let state: String?
+    public let nonce: String?
+    public let scope: String
+    public let codeChallenge: String?
+    public let codeChallengeMethod: String?
+    /// `login`, `none`, `select_account`, `consent`, or nil.
+    public let prompt: String?
+    public let loginHint: String?
+    public let domainHint: String?
+    /// The `claims` request parameter (JSON), kept with the code for Conditional Access.
+    public let claims: String?
+}
+
+/// Where the browser goes next: the redirect URI with these parameters, in this response mode.
+public struct AuthorizeResponse: Sendable, Equatable {
+    public let redirectURI: String
+    public let responseMode: String
+    public let parameters: [Parameter]
+
+    public struct Parameter: Sendable, Equatable {
+        public let name: String
+        public let value: String
+    }
+}
+
+/// The outcome of validating /authorize. Problems with the client or the redirect URI are shown
+/// on an error page and never redirected (an attacker could otherwise bounce users anywhere);
+/// every other problem goes back to the (validated) redirect URI as `error` + `error_description`.
+public enum AuthorizeValidation: Sendable {
+    case valid(AuthorizeRequest)
+    case errorPage(StampedError)
+    case redirect(AuthorizeResponse)
+}
+
+extension TokenService {
+    public func validateAuthorize(_ query: [(String, String)], tenant segment: String) -> AuthorizeValidation {
+        let now = clock.now()
+        func page(_ error: EntraError) -> AuthorizeValidation {
+            .errorPage(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+        }
+        var values: [String: String] = [:]
+        for (name, value) in query where values[name] == nil { values[name] = value }
+
+        guard let clientId = values["client_id"], !clientId.isEmpty else { return page(.missingParameter("client_id")) }
+        let tenant: Tenant
+        switch TenantSelection.resolveForUser(segment, clientId: clientId, in: directory) {
+        case .success(let found): tenant = found
+        case .failure(let error): return page(error)
+        }
+        let client: Application
+        do { client = try ClientAuthenticator.application(clientId, in: tenant) } catch { return page(error) }
+        guard let redirectURI = values["redirect_uri"] ?? client.defaultRedirectURI else {
+            return page(.missingParameter("redirect_uri"))
+        }
+        guard let kind = RedirectURIs.kind(of: redirectURI, registeredOn: client) else {
+            return page(.unregisteredRedirectURI(redirectURI, appId: client.appId))
+        }
+        let state = values["state"]
+        let responseMode = values["response_mode"] ?? "query"
+        func redirect(_ error: String, _ entra: EntraError) -> AuthorizeValidation {
+            let stamped = StampedError(error: entra, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now)
+            return .redirect(Self.errorResponse(redirectURI: redirectURI, responseMode: responseMode, state: state,
+                                                error: error, description: stamped.description))
+        }
+        guard ["query", "fragment", "form_post"].contains(responseMode) else {
+            return redirect("invalid_request", .invalidResponseMode(responseMode))
+        }
+        guard values["response_type"] == "code" else {
+            return redirect("unsupported_response_type", .unsupportedResponseType(values["response_type"] ?? ""))
+        }
+        guard let scope = values["scope"], !scope.isEmpty else { return redirect("invalid_request", .missingParameter("scope")) }
+        do { _ = try ScopeParser.parse(scope) } catch { return redirect("invalid_scope", error) }
+        let challenge = values["code_challenge"]
+        let method = values["code_challenge_method"] ?? (challenge == nil ? nil : "plain")
+        if let method, method != "S256", method != "plain" { return redirect("invalid_request", .invalidCodeChallengeMethod(method)) }
+        // Single-page apps must use PKCE (auth-code flow doc).
+        if kind == .spa, challenge == nil { return redirect("invalid_request", .pkceRequired()) }
+        let prompt = values["prompt"]
+        if let prompt, !["login", "none", "select_account", "consent", "create"].contains(prompt) {
+            return redirect("invalid_request", .invalidPrompt(prompt))
+        }
+        return .valid(AuthorizeRequest(
+            tenant: tenant, client: client, redirectURI: redirectURI, redirectKind: kind, responseMode: responseMode,
+            state: state, nonce: values["nonce"], scope: scope, codeChallenge: challenge, codeChallengeMethod: method,
+            prompt: prompt, loginHint: values["login_hint"], domainHint: values["domain_hint"], claims: values["claims"]))
+    }
+
+    /// Password sign-in for the sign-in page and the headless test-control call.
+    public func signIn(userName: String, password: String, tenant: Tenant) -> Result<Authentication, StampedError> {
+        let now = clock.now()
+        do {
+            return .success(try UserAuthenticator.signIn(name: userName, password: password, tenant: tenant, now: now).1)
+        } catch {
+            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+        }
+    }
+
+    /// Signs a user in without a password: the scenario's own test users, for headless tests that
+    /// are not about passwords. The account must exist and be enabled.
+    public func signInWithoutPassword(userName: String, tenant: Tenant) -> Result<Authentication, StampedError> {
+        let now = clock.now()
+        do throws(EntraError) {
+            let user = try UserAuthenticator.user(named: userName, in: tenant)
+            guard user.accountEnabled else { throw EntraError.userDisabled() }
+            return .success(Authentication(tenantId: tenant.id, userId: user.id, authTime: now, methods: ["pwd"],
+                                           sessionId: Identifiers.randomGUID()))
+        } catch {
+            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+        }
+    }
+
+    /// Issues the code for a signed-in user and says where to send it.
+    public func authorize(_ request: AuthorizeRequest, authentication: Authentication) -> AuthorizeResponse {
+        let now = clock.now()
+        let code = stores.authorizationCodes.issue(StoredAuthorizationCode(
+            clientId: request.client.appId, tenantId: request.tenant.id, redirectURI: request.redirectURI,
+            scope: request.scope, nonce: request.nonce, codeChallenge: request.codeChallenge,
+            codeChallengeMethod: request.codeChallengeMethod, claims: request.claims, authentication: authentication,
+            expiresAt: now.addingTimeInterval(AuthorizationCodeStore.lifetime), issuedToSPA: request.redirectKind == .spa))
+        var parameters = [AuthorizeResponse.Parameter(name: "code", value: code)]
+        if let state = request.state { parameters.append(.init(name: "state", value: state)) }
+        parameters.append(.init(name: "session_state", value: authentication.sessionId))
+        return AuthorizeResponse(redirectURI: request.redirectURI, responseMode: request.responseMode, parameters: parameters)
+    }
+
+    /// An error sent back to the application (`access_denied` on cancel, `login_required` for
+    /// `prompt=none` without a session, ...).
+    public func authorizeError(_ request: AuthorizeRequest, error: String, entraError: EntraError) -> AuthorizeResponse {
+        let stamped = StampedError(error: entraError, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: clock.now())
+        return Self.errorResponse(redirectURI: request.redirectURI, responseMode: request.responseMode, state: request.state,
+                                  error: error, description: stamped.description)
+    }
+
+    /// Makes every refresh token and code from this user's earlier sign-ins fail with AADSTS50173.
+    public func revokeSessions(userId: String) {
+        stores.revokeSessions(userId: userId, at: clock.now())
+    }
+
+    static func errorResponse(redirectURI: String, responseMode: String, state: String?, error: String, description: String) -> AuthorizeResponse {
+        var parameters = [AuthorizeResponse.Parameter(name: "error", value: error),
+                          .init(name: "error_description", value: description)]
+        if let state { parameters.append(.init(name: "state", value: state)) }
+        return AuthorizeResponse(redirectURI: redirectURI, responseMode: responseMode, parameters: parameters)
+    }
+}
+
+extension Application {
+    /// Entra uses the only registered redirect URI when a request names none.
+    var defaultRedirectURI: String? {
+        let all = webRedirectUris + spaRedirectUris + publicClientRedirectUris
+        return all.count == 1 ? all[0] : nil
+    }
+}
+
+extension TenantSelection {
+    /// For user flows: a named tenant, or for the tenantless aliases the one tenant that registers the client.
+    static func resolveForUser(_ segment: String, clientId: String, in directory: Directory) -> Result<Tenant, EntraError> {
+        do {
+            switch try resolve(segment, in: directory) {
+            case .tenant(let tenant):
+                return .success(tenant)
+            case .tenantless:
+                let homes = directory.tenants.filter { $0.application(appId: clientId).map { !$0.isBuiltIn } ?? false }
+                guard homes.count == 1 else { return .failure(.applicationNotFound(clientId, tenantName: segment)) }
+                return .success(homes[0])
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+extension EntraError {
+    /// 50011 at /authorize: shown on an error page, never redirected.
+    static func unregisteredRedirectURI(_ uri: String, appId: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 50011,
+                   message: "The redirect URI '\(uri)' specified in the request does not match the redirect URIs configured for the application '\(appId)'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.")
+    }
+
+    static func unsupportedResponseType(_ type: String) -> EntraError {
+        EntraError(error: "unsupported_response_type", code: 700054, message: "Response_type '\(type)' is not enabled for the application.")
+    }
+
+    static func invalidResponseMode(_ mode: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 900144, message: "The value '\(mode)' is not a valid response_mode.")
+    }
+
+    static func invalidCodeChallengeMethod(_ method: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 50122, message: "The code_challenge_method '\(method)' is not supported. Use 'S256' or 'plain'.")
+    }
+
+    /// 9002325: single-page apps must send a PKCE challenge.
+    static func pkceRequired() -> EntraError {
+        EntraError(error: "invalid_request", code: 9002325, message: "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
+    }
+
+    static func invalidPrompt(_ prompt: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 90023, message: "The value '\(prompt)' is not a valid prompt.")
+    }
+
+    /// 50058: `prompt=none` with no signed-in user.
+    public static func loginRequired() -> EntraError {
+        EntraError(error: "login_required", code: 50058, message: "A silent sign-in request was sent but no user is signed in.")
+    }
+
+    /// 65004 (the user declined): the sign-in page's Cancel button.
+    public static func userCancelled() -> EntraError {
+        EntraError(error: "access_denied", code: 65004, message: "User declined to consent to access the app.")
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import JOSE
+
+/// What an authorization code stands for: the sign-in and the /authorize request it answered.
+struct StoredAuthorizationCode: Sendable {
+    let clientId: String
+    let tenantId: String
+    let redirectURI: String
+    let scope: String
+    let nonce: String?
+    let codeChallenge: String?
+    let codeChallengeMethod: String?
+    /// The `claims` parameter of the authorize request, kept for Conditional Access.
+    let claims: String?
+    let authentication: Authentication
+    let expiresAt: Date
+    let issuedToSPA: Bool
+}
+
+/// Authorization codes: single use, about ten minutes. Redemption is atomic, so concurrent
+/// redemptions of one code mint exactly one set of tokens. A replayed code is refused (54005) and
+/// the refresh tokens issued from it are revoked, as OAuth's security guidance asks.
+final class AuthorizationCodeStore: @unchecked Sendable {
+    static let lifetime: TimeInterval = 600
+
+    private enum State {
+        case pending(StoredAuthorizationCode)
+        case redeemed(expiresAt: Date, refreshTokens: [String])
+    }
+
+    private let lock = NSLock()
+    private var codes: [String: State] = [:]
+
+    func issue(_ grant: StoredAuthorizationCode) -> String {
+        let code = "1.A" + Base64URL.encode(SecureRandom.bytes(64))
+        lock.lock()
+        purge(now: grant.expiresAt.addingTimeInterval(-Self.lifetime))
+        codes[code] = .pending(grant)
+        lock.unlock()
+        return code
+    }
+
+    /// Takes the code: the first caller gets the grant, every later one 54005.
+    func redeem(_ code: String, now: Date, onReplay revoke: ([String]) -> Void) throws(EntraError) -> StoredAuthorizationCode {
+        lock.lock()
+        defer { lock.unlock() }
+        switch codes[code] {
+        case nil:
+            throw .malformedGrant()
+        case .redeemed(_, let refreshTokens)?:
+            revoke(refreshTokens)
+            codes[code] = .redeemed(expiresAt: now.addingTimeInterval(Self.lifetime), refreshTokens: [])
+            throw .codeAlreadyRedeemed()
+        case .pending(let grant)?:
+            guard grant.expiresAt > now else {
+                codes[code] = nil
+                throw .codeExpired()
+            }
+            codes[code] = .redeemed(expiresAt: grant.expiresAt, refreshTokens: [])
+            return grant
+        }
+    }
+
+    /// Remembers which refresh token a redeemed code produced, to revoke it on replay.
+    func recordRefreshToken(_ token: String, for code: String) {
+        lock.lock()
+        if case .redeemed(let expiresAt, let tokens)? = codes[code] {
+            codes[code] = .redeemed(expiresAt: expiresAt, refreshTokens: tokens + [token])
+        }
+        lock.unlock()
+    }
+
+    /// Drops codes past their lifetime (called under the lock on every issue, so the map stays small).
+    private func purge(now: Date) {
+        codes = codes.filter { _, state in
+            switch state {
+            case .pending(let grant): return grant.expiresAt > now
+            case .redeemed(let expiresAt, _): return expiresAt > now
+            }
+        }
+    }
+}
+
+extension EntraError {
+    /// 54005 (`invalid_grant` inferred).
+    static func codeAlreadyRedeemed() -> EntraError {
+        EntraError(error: "invalid_grant", code: 54005,
+                   message: "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.")
+    }
+
+    /// 70008.
+    static func codeExpired() -> EntraError {
+        EntraError(error: "invalid_grant", code: 70008,
+                   message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
+    }
+
+    /// 501481.
+    static func pkceMismatch() -> EntraError {
+        EntraError(error: "invalid_grant", code: 501481,
+                   message: "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
+    }
+
+    /// 50011 at the token endpoint (inferred `invalid_grant`): redirect_uri differs from the one used at /authorize.
+    static func redirectURIMismatch(_ uri: String) -> EntraError {
+        EntraError(error: "invalid_grant", code: 50011,
+                   message: "The redirect URI '\(uri)' specified in the request does not match the redirect URI used when the authorization code was requested.")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import EntraDirectory
+
+/// The delegated permissions a user token will carry: one resource, the scopes granted on it.
+struct DelegatedGrant: Sendable {
+    let resource: Application
+    /// The resource as the client named it (v1 tokens use it as `aud`).
+    let requestedAs: String
+    /// Granted scope names, in the resource's order.
+    let scopes: [String]
+
+    /// The response's `scope`: Microsoft Graph's scopes by short name (as Entra's examples show),
+    /// others as `{resource}/{scope}`.
+    var responseScopes: [String] {
+        if resource.appId == BuiltInIDs.microsoftGraph { return scopes }
+        let prefix = requestedAs.hasSuffix("/") ? requestedAs : requestedAs + "/"
+        return scopes.map { prefix + $0 }
+    }
+}
+
+enum BuiltInIDs {
+    static let microsoftGraph = "00000003-0000-0000-c000-000000000000"
+}
+
+/// Decides which delegated scopes a client may use for a user on a resource. A scope must be
+/// exposed by the resource and consented: by an admin for all users (`AllPrincipals`) or by this
+/// user (`Principal`). `/.default` means every consented scope. Missing consent is AADSTS65001.
+enum DelegatedPermissions {
+    static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant) throws(EntraError) -> DelegatedGrant {
+        // Only OpenID scopes: Entra still returns an access token, for Microsoft Graph.
+        let requested = parsed.resource ?? ResourceScopes(identifier: ScopeParser.graphIdentifier, names: [".default"])
+        guard let resource = tenant.resource(identifier: requested.identifier) else {
+            throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
+        }
+        let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant)
+        if requested.isDefault {
+            let granted = resource.oauth2PermissionScopes.map(\.value).filter { consented.contains($0.lowercased()) }
+            if granted.isEmpty {
+                // Signing in with OpenID scopes alone still yields a Graph token with User.Read.
+                if parsed.resource == nil { return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: ["User.Read"]) }
+                throw .consentRequired(client: client)
+            }
+            return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: granted)
+        }
+        var granted: [String] = []
+        for name in requested.names {
+            guard let scope = resource.oauth2PermissionScopes.first(where: { $0.value.lowercased() == name.lowercased() && $0.isEnabled }) else {
+                throw .scopeNotExposed(name, resource: resource, client: client)
+            }
+            guard consented.contains(scope.value.lowercased()) else { throw .consentRequired(client: client) }
+            if !granted.contains(scope.value) { granted.append(scope.value) }
+        }
+        return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: granted)
+    }
+
+    /// Lowercased scope names consented for this client, resource and user.
+    static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant) -> Set<String> {
+        var scopes: Set<String> = []
+        for grant in tenant.oauth2PermissionGrants
+        where grant.clientAppId == client.appId && grant.resourceAppId == resource.appId
+            && (grant.consentType == "AllPrincipals" || grant.principalId == user.id) {
+            for scope in grant.scopes { scopes.insert(scope.lowercased()) }
+        }
+        return scopes
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// The token service's mutable state, shared by all grants: outstanding codes, refresh tokens, and
+/// per-user revocation times (Entra's `TokensValidFrom`).
+final class GrantStores: @unchecked Sendable {
+    let refreshTokens = RefreshTokenStore()
+    let authorizationCodes = AuthorizationCodeStore()
+
+    private let lock = NSLock()
+    private var validFrom: [String: Date] = [:]
+
+    /// Grants from sign-ins before `date` stop working for this user (AADSTS50173).
+    func revokeSessions(userId: String, at date: Date) {
+        lock.lock()
+        validFrom[userId.lowercased()] = date
+        lock.unlock()
+    }
+
+    func tokensValidFrom(userId: String) -> Date? {
+        lock.lock()
+        defer { lock.unlock() }
+        return validFrom[userId.lowercased()]
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// `grant_type=authorization_code`: redeems a code from /authorize, once. The client authenticates
+/// first (a wrong secret must not burn the code); then the code is taken atomically, and the
+/// redirect URI and PKCE verifier must match what /authorize saw.
+struct AuthorizationCodeGrant: GrantHandler {
+    func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
+        let parameters = context.parameters
+        let code = try parameters.required("code")
+        let redirectURI = try parameters.required("redirect_uri")
+        let clientId = try ClientAuthenticator.clientId(parameters, basic: context.request.basicCredentials)
+        let tenant = try codeTenant(context, clientId: clientId)
+        record.tenantId = tenant.id
+
+        let application = try ClientAuthenticator.application(clientId, in: tenant)
+        let publicRedirect = RedirectURIs.kind(of: redirectURI, registeredOn: application).map { $0 != .web } ?? false
+        let client = try ClientAuthenticator.authenticate(
+            parameters, basic: context.request.basicCredentials, tenant: tenant,
+            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            requireCredential: false, publicFlow: publicRedirect)
+        record.client = .init(appId: application.appId, displayName: application.displayName, authenticationMethod: client.method)
+
+        let stores = context.stores
+        let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
+        guard grant.clientId == application.appId, grant.tenantId == tenant.id else { throw .grantIssuedToAnotherClient() }
+        guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
+        try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
+                            verifier: parameters.optional("code_verifier"))
+        guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+
+        let (tokens, refreshToken) = try context.issueUserTokens(UserTokenRequest(
+            client: client, user: user, authentication: grant.authentication, tenant: tenant,
+            scope: parameters.optional("scope") ?? grant.scope, nonce: grant.nonce,
+            issuedToSPA: grant.issuedToSPA), record: &record)
+        if let refreshToken { stores.authorizationCodes.recordRefreshToken(refreshToken, for: code) }
+        return tokens
+    }
+
+    /// The tenant of the path, or for `/common` and `/organizations` the one tenant registering the client.
+    private func codeTenant(_ context: GrantContext, clientId: String) throws(EntraError) -> Tenant {
+        switch context.tenantSelection {
+        case .tenant(let tenant):
+            return tenant
+        case .tenantless:
+            let homes = context.directory.tenants.filter { $0.application(appId: clientId).map { !$0.isBuiltIn } ?? false }
+            guard homes.count == 1 else { throw .applicationNotFound(clientId, tenantName: context.request.tenant) }
+            return homes[0]
+        }
+    }
+
+    /// RFC 7636: S256 compares base64url(SHA-256(verifier)); `plain` (or no method) compares as is.
+    static func verifyPKCE(challenge: String?, method: String?, verifier: String?) throws(EntraError) {
+        guard let challenge else { return }
+        guard let verifier else { throw .pkceMismatch() }
+        let computed = (method ?? "plain") == "S256" ? Base64URL.encode(Digest.sha256(Array(verifier.utf8))) : verifier
+        guard ClientAuthenticator.constantTimeEqual(Array(computed.utf8), Array(challenge.utf8)) else { throw .pkceMismatch() }
+    }
+}

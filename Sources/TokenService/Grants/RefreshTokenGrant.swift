@@ -1,0 +1,32 @@
+import Foundation
+import EntraDirectory
+
+/// `grant_type=refresh_token`: a new access token (and a new refresh token) from the sign-in the
+/// refresh token stands for. The old refresh token stays valid, as in Entra. Without `scope`, the
+/// original request's scopes are used.
+struct RefreshTokenGrant: GrantHandler {
+    func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
+        let parameters = context.parameters
+        let token = try parameters.required("refresh_token")
+        let grant = try context.stores.refreshTokens.redeem(token, now: context.now,
+                                                            validFrom: context.stores.tokensValidFrom(userId:))
+        guard let tenant = context.directory.tenants.first(where: { $0.id == grant.tenantId }) else { throw .malformedGrant() }
+        if case .tenant(let named) = context.tenantSelection, named.id != tenant.id { throw .malformedGrant() }
+        record.tenantId = tenant.id
+
+        let client = try ClientAuthenticator.authenticate(
+            parameters, basic: context.request.basicCredentials, tenant: tenant,
+            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            requireCredential: false, publicFlow: grant.issuedToPublicClient)
+        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
+                              authenticationMethod: client.method)
+        guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
+        guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+        guard user.accountEnabled else { throw .userDisabled() }
+
+        return try context.issueUserTokens(UserTokenRequest(
+            client: client, user: user, authentication: grant.authentication, tenant: tenant,
+            scope: parameters.optional("scope") ?? grant.originalScope, nonce: nil,
+            issuedToSPA: grant.fixedExpiry != nil), record: &record).0
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// User (delegated) access tokens and ID tokens.
+extension TokenMinter {
+    /// Entra's user access tokens live a random 60–90 minutes (access-tokens doc); so do ours.
+    static func userTokenLifetime() -> Int { Int.random(in: 3600...5399) }
+    /// ID tokens live an hour.
+    static let idTokenLifetime = 3600
+
+    /// `sub` is pairwise: the same user gets a different, stable `sub` for each application.
+    static func pairwiseSubject(tenantId: String, userId: String, appId: String) -> String {
+        Identifiers.opaque("sub", tenantId, userId, appId.lowercased(), length: 43)
+    }
+
+    /// A delegated access token for `grant.resource`, on behalf of `user`, held by `client`.
+    func userAccessToken(client: AuthenticatedClient, user: User, authentication: Authentication, grant: DelegatedGrant,
+                         tenant: Tenant, baseURL: String, remoteAddress: String, now: Date) throws(EntraError) -> MintedToken {
+        let resource = grant.resource
+        let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
+        let app = client.application
+        let lifetime = Self.userTokenLifetime()
+        let times = Lifetime(now: now, seconds: lifetime)
+        let uti = Identifiers.tokenId()
+        var claims = AccessTokenClaims(
+            aud: format == .v2 ? resource.appId : grant.requestedAs,
+            iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
+            iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
+            sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: resource.appId),
+            tid: tenant.id, uti: uti, ver: format.version)
+        claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, user.id, length: 43)
+        claims.name = user.displayName
+        claims.oid = user.id
+        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, user.id, length: 40) + "."
+        claims.scp = grant.scopes.joined(separator: " ")
+        claims.sid = authentication.sessionId
+        let roles = tenant.appRoles(grantedTo: user.id, on: resource.appId).filter(\.isEnabled).map(\.value)
+        claims.roles = roles.isEmpty ? nil : roles
+        switch format {
+        case .v1:
+            claims.acr = "1"
+            claims.amr = authentication.methods
+            claims.appid = app.appId
+            claims.appidacr = client.method.authenticationContextClass
+            claims.family_name = user.surname
+            claims.given_name = user.givenName
+            claims.ipaddr = remoteAddress
+            claims.unique_name = user.userPrincipalName
+            claims.upn = user.userPrincipalName
+        case .v2:
+            claims.azp = app.appId
+            claims.azpacr = client.method.authenticationContextClass
+            claims.preferred_username = user.userPrincipalName
+        }
+        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId, x5t: format == .v1 ? keys.active.keyId : nil)
+        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti, issuedAt: now,
+                           notBefore: times.notBefore, expiresAt: times.expiry, lifetime: lifetime)
+    }
+
+    /// The ID token: about the user, for the client. Its shape follows the endpoint (v2 or v1).
+    func idToken(client: Application, user: User, authentication: Authentication, tenant: Tenant,
+                 openIDScopes: [String], nonce: String?, endpoint: TokenEndpointVersion,
+                 baseURL: String, now: Date) throws(EntraError) -> MintedToken {
+        let scopes = Set(openIDScopes.map { $0.lowercased() })
+        let times = Lifetime(now: now, seconds: Self.idTokenLifetime)
+        let uti = Identifiers.tokenId()
+        let v2 = endpoint == .v2
+        var claims = IDTokenClaims(
+            aud: client.appId,
+            iss: v2 ? "\(baseURL)/\(tenant.id)/v2.0" : "https://sts.windows.net/\(tenant.id)/",
+            iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
+            oid: user.id, sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: client.appId),
+            tid: tenant.id, uti: uti, ver: v2 ? "2.0" : "1.0")
+        claims.aio = Identifiers.opaque("aio", tenant.id, client.appId, user.id, length: 43)
+        claims.nonce = nonce
+        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, client.appId, user.id, length: 40) + "."
+        claims.sid = authentication.sessionId
+        if scopes.contains("email") { claims.email = user.mail }
+        if v2 {
+            // v2 ID tokens carry the name claims only with the `profile` scope.
+            if scopes.contains("profile") {
+                claims.name = user.displayName
+                claims.preferred_username = user.userPrincipalName
+            }
+        } else {
+            claims.amr = authentication.methods
+            claims.family_name = user.surname
+            claims.given_name = user.givenName
+            claims.name = user.displayName
+            claims.unique_name = user.userPrincipalName
+            claims.upn = user.userPrincipalName
+        }
+        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId, x5t: v2 ? nil : keys.active.keyId)
+        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti, issuedAt: now,
+                           notBefore: times.notBefore, expiresAt: times.expiry, lifetime: Self.idTokenLifetime)
+    }
+
+    /// `client_info`: base64url of `{"uid":"<oid>","utid":"<tid>"}`; MSAL builds its account id from it.
+    static func clientInfo(userId: String, tenantId: String) -> String {
+        var writer = JSONObjectWriter(capacity: 96)
+        writer.string("uid", userId)
+        writer.string("utid", tenantId)
+        return Base64URL.encode(writer.finish())
+    }
+}
