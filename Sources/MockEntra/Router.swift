@@ -10,12 +10,14 @@ struct Router: Sendable {
     let instance: InstanceRoutes
     let tokens: TokenRoutes
     let control: ControlRoutes
+    let deviceCodes: DeviceCodeRoutes
 
     init(service: TokenService) {
         discovery = DiscoveryRoutes(directory: service.directory, keys: service.keys)
         instance = InstanceRoutes(directory: service.directory)
         tokens = TokenRoutes(service: service)
         control = ControlRoutes(service: service)
+        deviceCodes = DeviceCodeRoutes(service: service)
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -47,6 +49,8 @@ struct Router: Sendable {
             return tokens.token(context, tenant: s[0], version: .v1)
         case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "token":
             return tokens.token(context, tenant: s[0], version: .v2)
+        case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "devicecode":
+            return deviceCodes.deviceCode(context, tenant: s[0])
         default:
             return .text("Not found: \(request.path)\n", status: 404)
         }

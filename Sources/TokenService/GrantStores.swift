@@ -5,6 +5,7 @@ import Foundation
 final class GrantStores: @unchecked Sendable {
     let refreshTokens = RefreshTokenStore()
     let authorizationCodes = AuthorizationCodeStore()
+    let deviceCodes = DeviceCodeStore()
 
     private let lock = NSLock()
     private var validFrom: [String: Date] = [:]

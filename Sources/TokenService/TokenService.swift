@@ -24,6 +24,7 @@ public final class TokenService: Sendable {
             "password": PasswordGrant(),
             "refresh_token": RefreshTokenGrant(),
             "authorization_code": AuthorizationCodeGrant(),
+            DeviceCodeGrant.grantType: DeviceCodeGrant(),
         ]
     }
 

@@ -1,0 +1,32 @@
+import Foundation
+import HTTPServer
+import JOSE
+import TokenService
+
+/// `POST /{tenant}/oauth2/v2.0/devicecode`: starts a device flow (entra-wire §6).
+struct DeviceCodeRoutes: Sendable {
+    let service: TokenService
+
+    func deviceCode(_ context: RequestContext, tenant: String) -> HTTPResponse {
+        let request = context.request
+        guard request.method == "POST" else {
+            return .entraError(.postOnly(request.method), baseURL: context.baseURL)
+        }
+        guard let form = try? FormData(parsing: request.body) else {
+            return .entraError(.malformedRequest(), baseURL: context.baseURL)
+        }
+        switch service.deviceAuthorization(tenant: tenant, form: form.pairs.map { ($0.name, $0.value) }, baseURL: context.baseURL) {
+        case .failure(let stamped):
+            return .entraError(stamped, baseURL: context.baseURL)
+        case .success(let issued):
+            var writer = JSONObjectWriter()
+            writer.string("user_code", issued.userCode)
+            writer.string("device_code", issued.deviceCode)
+            writer.string("verification_uri", issued.verificationURI)
+            writer.integer("expires_in", issued.expiresIn)
+            writer.integer("interval", issued.interval)
+            writer.string("message", issued.message)
+            return .json(bytes: writer.finish(), headers: TokenEndpointHeaders.headers(traceId: Identifiers.randomGUID()))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import EntraDirectory
+
+/// The `/devicecode` response (entra-wire §6).
+public struct DeviceAuthorizationResponse: Sendable, Equatable {
+    public let deviceCode: String
+    public let userCode: String
+    public let verificationURI: String
+    public let expiresIn: Int
+    public let interval: Int
+    public let message: String
+}
+
+/// What the device-login page shows about a code a user typed.
+public struct DeviceCodeInfo: Sendable {
+    public let tenant: Tenant
+    public let clientDisplayName: String
+    public let scope: String
+    public let userCode: String
+}
+
+extension TokenService {
+    /// `POST /{tenant}/oauth2/v2.0/devicecode` with `client_id` and `scope`. The verification URI is
+    /// this server's own device-login page.
+    public func deviceAuthorization(tenant segment: String, form: [(String, String)], baseURL: String) -> Result<DeviceAuthorizationResponse, StampedError> {
+        let now = clock.now()
+        do throws(EntraError) {
+            let parameters = try RequestParameters(form)
+            let clientId = try parameters.required("client_id")
+            let scope = try parameters.required("scope")
+            let tenant = try TenantSelection.resolveForUser(segment, clientId: clientId, in: directory).get()
+            let client = try ClientAuthenticator.application(clientId, in: tenant)
+            _ = try ScopeParser.parse(scope)
+            let code = stores.deviceCodes.issue(clientId: client.appId, tenantId: tenant.id, scope: scope, now: now)
+            let uri = "\(baseURL)/devicelogin"
+            return .success(DeviceAuthorizationResponse(
+                deviceCode: code.deviceCode, userCode: code.userCode, verificationURI: uri,
+                expiresIn: Int(DeviceCodeStore.lifetime), interval: Int(DeviceCodeStore.interval),
+                message: "To sign in, use a web browser to open the page \(uri) and enter the code \(code.userCode) to authenticate."))
+        } catch {
+            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+        }
+    }
+
+    public func deviceCodeInfo(userCode: String) -> DeviceCodeInfo? {
+        guard let code = stores.deviceCodes.lookup(userCode: userCode, now: clock.now()),
+              let tenant = directory.tenants.first(where: { $0.id == code.tenantId }) else { return nil }
+        let name = tenant.application(appId: code.clientId)?.displayName ?? code.clientId
+        return DeviceCodeInfo(tenant: tenant, clientDisplayName: name, scope: code.scope, userCode: code.userCode)
+    }
+
+    /// The user approved on the device-login page (or through the test-control API).
+    public func approveDevice(userCode: String, authentication: Authentication) -> Bool {
+        stores.deviceCodes.decide(userCode: userCode, now: clock.now(), approval: authentication)
+    }
+
+    public func declineDevice(userCode: String) -> Bool {
+        stores.deviceCodes.decide(userCode: userCode, now: clock.now(), approval: nil)
+    }
+}

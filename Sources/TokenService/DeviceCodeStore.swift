@@ -1,0 +1,137 @@
+import Foundation
+import JOSE
+
+/// One device authorization (RFC 8628) while the user approves it on the device-login page.
+struct StoredDeviceCode: Sendable {
+    enum State: Sendable {
+        case pending
+        case approved(Authentication)
+        case declined
+        case redeemed
+    }
+
+    let deviceCode: String
+    let userCode: String
+    let clientId: String
+    let tenantId: String
+    /// Remembered from the device authorization: msal polls without a scope.
+    let scope: String
+    let expiresAt: Date
+    let interval: TimeInterval
+    var lastPollAt: Date?
+    var state: State
+}
+
+/// Device codes by `device_code` and by `user_code`. Polling is atomic, so one approved code
+/// mints exactly one token however many pollers race.
+final class DeviceCodeStore: @unchecked Sendable {
+    static let lifetime: TimeInterval = 900
+    static let interval: TimeInterval = 5
+    /// Letters and digits that cannot be mistaken for one another when typed.
+    private static let userCodeAlphabet = Array("BCDFGHJKLMNPQRSTVWXZ23456789")
+
+    private let lock = NSLock()
+    private var byDeviceCode: [String: StoredDeviceCode] = [:]
+    private var deviceCodeByUserCode: [String: String] = [:]
+
+    func issue(clientId: String, tenantId: String, scope: String, now: Date) -> StoredDeviceCode {
+        let random = SecureRandom.bytes(9)
+        let userCode = String(random.map { Self.userCodeAlphabet[Int($0) % Self.userCodeAlphabet.count] })
+        let code = StoredDeviceCode(deviceCode: "DAQABIQEAAAB" + Base64URL.encode(SecureRandom.bytes(48)), userCode: userCode,
+                                    clientId: clientId, tenantId: tenantId, scope: scope,
+                                    expiresAt: now.addingTimeInterval(Self.lifetime), interval: Self.interval,
+                                    lastPollAt: nil, state: .pending)
+        lock.lock()
+        purge(now: now)
+        byDeviceCode[code.deviceCode] = code
+        deviceCodeByUserCode[userCode] = code.deviceCode
+        lock.unlock()
+        return code
+    }
+
+    /// The code a user typed (case and dashes ignored), if it is known and not expired.
+    func lookup(userCode: String, now: Date) -> StoredDeviceCode? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let deviceCode = deviceCodeByUserCode[Self.normalized(userCode)], let code = byDeviceCode[deviceCode],
+              code.expiresAt > now else { return nil }
+        return code
+    }
+
+    /// Approves or declines a pending code; false when the code is unknown, expired or already decided.
+    func decide(userCode: String, now: Date, approval: Authentication?) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let deviceCode = deviceCodeByUserCode[Self.normalized(userCode)], var code = byDeviceCode[deviceCode],
+              code.expiresAt > now, case .pending = code.state else { return false }
+        code.state = approval.map { .approved($0) } ?? .declined
+        byDeviceCode[deviceCode] = code
+        return true
+    }
+
+    /// One poll: the approved sign-in exactly once; otherwise the RFC 8628 error for the state.
+    func poll(deviceCode: String, clientId: String, now: Date) throws(EntraError) -> (StoredDeviceCode, Authentication) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard var code = byDeviceCode[deviceCode], code.clientId == clientId else { throw .badVerificationCode() }
+        guard code.expiresAt > now else { throw .deviceCodeExpired() }
+        let tooSoon = code.lastPollAt.map { now.timeIntervalSince($0) < code.interval } ?? false
+        code.lastPollAt = now
+        byDeviceCode[deviceCode] = code
+        switch code.state {
+        case .pending:
+            throw tooSoon ? .slowDown() : .authorizationPending()
+        case .declined:
+            throw .authorizationDeclined()
+        case .redeemed:
+            throw .codeAlreadyRedeemed()
+        case .approved(let authentication):
+            code.state = .redeemed
+            byDeviceCode[deviceCode] = code
+            return (code, authentication)
+        }
+    }
+
+    static func normalized(_ userCode: String) -> String {
+        userCode.uppercased().filter { $0 != "-" && $0 != " " }
+    }
+
+    private func purge(now: Date) {
+        for (deviceCode, code) in byDeviceCode where code.expiresAt.addingTimeInterval(Self.lifetime) < now {
+            byDeviceCode[deviceCode] = nil
+            deviceCodeByUserCode[code.userCode] = nil
+        }
+    }
+}
+
+extension EntraError {
+    /// 70016: keep polling.
+    static func authorizationPending() -> EntraError {
+        EntraError(error: "authorization_pending", code: 70016,
+                   message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+    }
+
+    /// RFC 8628 `slow_down` when polled faster than `interval`. Entra does not document a code for
+    /// it; 70016 (the pending code) is our choice. MSAL adds 5 s to its interval and keeps polling.
+    static func slowDown() -> EntraError {
+        EntraError(error: "slow_down", code: 70016,
+                   message: "OAuth 2.0 device flow error. Authorization is pending and the client is polling faster than the interval. Slow down and continue polling.")
+    }
+
+    /// The user declined on the device-login page. 65004 (user declined) is our choice of code.
+    static func authorizationDeclined() -> EntraError {
+        EntraError(error: "authorization_declined", code: 65004, message: "The end user declined the authorization request.")
+    }
+
+    /// 70020.
+    static func deviceCodeExpired() -> EntraError {
+        EntraError(error: "expired_token", code: 70020,
+                   message: "The provided value for the input parameter 'device_code' is not valid. This device code has expired.")
+    }
+
+    /// A device code this service never issued (or issued to another client). 70019 is inferred.
+    static func badVerificationCode() -> EntraError {
+        EntraError(error: "bad_verification_code", code: 70019,
+                   message: "The provided value for the input parameter 'device_code' is not valid.")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import EntraDirectory
+
+/// `grant_type=urn:ietf:params:oauth:grant-type:device_code`: the device polls until the user has
+/// approved on the device-login page. msal sends `code` next to `device_code` and no scope: the
+/// scope comes from the device authorization.
+struct DeviceCodeGrant: GrantHandler {
+    static let grantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+    func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
+        let parameters = context.parameters
+        guard let deviceCode = parameters.optional("device_code") ?? parameters.optional("code") else {
+            throw .missingParameter("device_code")
+        }
+        let clientId = try ClientAuthenticator.clientId(parameters, basic: context.request.basicCredentials)
+        let (code, authentication) = try context.stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
+        guard let tenant = context.directory.tenants.first(where: { $0.id == code.tenantId }) else { throw .badVerificationCode() }
+        record.tenantId = tenant.id
+        record.requestedScopes = ScopeParser.split(code.scope)
+
+        let client = try ClientAuthenticator.authenticate(
+            parameters, basic: context.request.basicCredentials, tenant: tenant,
+            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            requireCredential: false, publicFlow: true)
+        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
+                              authenticationMethod: client.method)
+        guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+        return try context.issueUserTokens(UserTokenRequest(
+            client: client, user: user, authentication: authentication, tenant: tenant,
+            scope: code.scope, nonce: nil, issuedToSPA: false), record: &record).0
+    }
+}
