@@ -1,0 +1,75 @@
+import Foundation
+import EntraDirectory
+
+/// Entra rules the HTTP layer needs around browser sign-in: whether a remembered sign-in still
+/// counts (single sign-on), which logout redirects are allowed, and one exchange record per
+/// /authorize outcome so tests see interactive and headless sign-ins next to token requests.
+extension TokenService {
+    /// A sign-in kept in a browser session still gives SSO only while the user exists, is enabled,
+    /// and has had no session revocation since (the same rule as AADSTS50173 for refresh tokens).
+    public func isSessionValid(_ authentication: Authentication) -> Bool {
+        guard let tenant = directory.tenants.first(where: { $0.id == authentication.tenantId }),
+              let user = tenant.user(id: authentication.userId), user.accountEnabled else { return false }
+        if let validFrom = stores.tokensValidFrom(userId: authentication.userId), authentication.authTime < validFrom {
+            return false
+        }
+        return true
+    }
+
+    /// `post_logout_redirect_uri` is honoured only when it is a redirect URI registered on an
+    /// application of the tenant (on `client_id`'s application when the request names one);
+    /// anything else would make logout an open redirector.
+    public func isRegisteredLogoutRedirect(_ uri: String, tenant segment: String, clientId: String?) -> Bool {
+        let tenants: [Tenant]
+        if let tenant = directory.tenant(matching: segment) {
+            tenants = [tenant]
+        } else if ["common", "organizations", "consumers"].contains(segment.lowercased()) {
+            tenants = directory.tenants
+        } else {
+            return false
+        }
+        for tenant in tenants {
+            let apps = clientId.map { id in tenant.application(appId: id).map { [$0] } ?? [] } ?? tenant.applications
+            if apps.contains(where: { RedirectURIs.kind(of: uri, registeredOn: $0) != nil }) { return true }
+        }
+        return false
+    }
+
+    /// The user a name refers to in any tenant (UPN or object id), for the test-control API.
+    public func findUser(_ name: String) -> (Tenant, User)? {
+        for tenant in directory.tenants {
+            if let user = tenant.user(userPrincipalName: name) ?? tenant.user(id: name) { return (tenant, user) }
+        }
+        return nil
+    }
+
+    /// Records an /authorize outcome: a code issued to `response` for the signed-in user, or the
+    /// sign-in error. `method` says how the user signed in (`password`, `sso`, `headless`,
+    /// `login_hint`, `cancel`); the record's `grantType` is `authorize:<method>` so tests can filter
+    /// sign-ins apart from token requests.
+    @discardableResult
+    public func recordAuthorize(_ request: AuthorizeRequest, authentication: Authentication?, userName: String?,
+                                error: StampedError?, method: String) -> Int {
+        let now = clock.now()
+        var record = ExchangeRecord(endpoint: "/\(request.tenant.id)/oauth2/v2.0/authorize", time: now,
+                                    traceId: error?.traceId ?? Identifiers.randomGUID(),
+                                    correlationId: error?.correlationId ?? Identifiers.randomGUID())
+        record.tenantId = request.tenant.id
+        record.grantType = "authorize:" + method
+        record.client = .init(appId: request.client.appId, displayName: request.client.displayName, authenticationMethod: nil)
+        record.requestedScopes = ScopeParser.split(request.scope)
+        if let authentication, let user = request.tenant.user(id: authentication.userId) {
+            record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
+        } else if let userName {
+            record.subject = .init(kind: "user", id: request.tenant.user(userPrincipalName: userName)?.id ?? "", name: userName)
+        }
+        if let error {
+            record.outcome = "error"
+            record.failure = .init(error: error.error.error, code: error.error.code, description: error.description,
+                                   suberror: error.error.suberror, claims: error.error.claims)
+        } else {
+            record.outcome = "issued"
+        }
+        return log.append(record)
+    }
+}
