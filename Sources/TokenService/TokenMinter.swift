@@ -30,7 +30,7 @@ struct TokenMinter: Sendable {
         let times = Lifetime(now: now, seconds: Self.appTokenLifetime)
         let uti = Identifiers.tokenId()
         let subject = app.servicePrincipalId
-        var claims = AccessTokenClaims(
+        var claims = TokenClaims(
             aud: format == .v2 ? resource.appId : audience,
             iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,

@@ -23,7 +23,7 @@ extension TokenMinter {
         let lifetime = Self.userTokenLifetime()
         let times = Lifetime(now: now, seconds: lifetime)
         let uti = Identifiers.tokenId()
-        var claims = AccessTokenClaims(
+        var claims = TokenClaims(
             aud: format == .v2 ? resource.appId : grant.requestedAs,
             iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
@@ -66,12 +66,13 @@ extension TokenMinter {
         let times = Lifetime(now: now, seconds: Self.idTokenLifetime)
         let uti = Identifiers.tokenId()
         let v2 = endpoint == .v2
-        var claims = IDTokenClaims(
+        var claims = TokenClaims(
             aud: client.appId,
             iss: v2 ? "\(baseURL)/\(tenant.id)/v2.0" : "https://sts.windows.net/\(tenant.id)/",
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
-            oid: user.id, sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: client.appId),
+            sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: client.appId),
             tid: tenant.id, uti: uti, ver: v2 ? "2.0" : "1.0")
+        claims.oid = user.id
         claims.aio = Identifiers.opaque("aio", tenant.id, client.appId, user.id, length: 43)
         claims.nonce = nonce
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, client.appId, user.id, length: 40) + "."

@@ -19,10 +19,10 @@ enum AccessTokenFormat: Sendable {
     }
 }
 
-/// Every claim an access token may carry; nil claims are left out. Written in Entra's order
-/// (`aud iss iat nbf exp`, then alphabetical) with `JSONObjectWriter`: byte-stable from run to run,
-/// and a few microseconds cheaper per token than JSONEncoder.
-struct AccessTokenClaims: Sendable {
+/// Every claim an access token or ID token may carry; nil claims are left out. Written in Entra's
+/// order (`aud iss iat nbf exp`, then alphabetical) with `JSONObjectWriter`: byte-stable from run to
+/// run, and a few microseconds cheaper per token than JSONEncoder.
+struct TokenClaims: Sendable {
     var aud: String
     var iss: String
     var iat: Int
@@ -36,12 +36,14 @@ struct AccessTokenClaims: Sendable {
     var appidacr: String?
     var azp: String?
     var azpacr: String?
+    var email: String?
     var family_name: String?
     var given_name: String?
     var idp: String?
     var idtyp: String?
     var ipaddr: String?
     var name: String?
+    var nonce: String?
     var oid: String?
     var preferred_username: String?
     var rh: String?
@@ -82,70 +84,19 @@ struct AccessTokenClaims: Sendable {
         writer.string("appidacr", appidacr)
         writer.string("azp", azp)
         writer.string("azpacr", azpacr)
+        writer.string("email", email)
         writer.string("family_name", family_name)
         writer.string("given_name", given_name)
         writer.string("idp", idp)
         writer.string("idtyp", idtyp)
         writer.string("ipaddr", ipaddr)
         writer.string("name", name)
+        writer.string("nonce", nonce)
         writer.string("oid", oid)
         writer.string("preferred_username", preferred_username)
         writer.string("rh", rh)
         writer.strings("roles", roles)
         writer.string("scp", scp)
-        writer.string("sid", sid)
-        writer.string("sub", sub)
-        writer.string("tid", tid)
-        writer.string("unique_name", unique_name)
-        writer.string("upn", upn)
-        writer.string("uti", uti)
-        writer.string("ver", ver)
-        return writer.finish()
-    }
-}
-
-/// The claims of an ID token (entra-wire §4.3): about the user, for the client (`aud`).
-struct IDTokenClaims: Sendable {
-    var aud: String
-    var iss: String
-    var iat: Int
-    var nbf: Int
-    var exp: Int
-    var aio: String?
-    var amr: [String]?
-    var email: String?
-    var family_name: String?
-    var given_name: String?
-    var name: String?
-    var nonce: String?
-    var oid: String
-    var preferred_username: String?
-    var rh: String?
-    var sid: String?
-    var sub: String
-    var tid: String
-    var unique_name: String?
-    var upn: String?
-    var uti: String
-    var ver: String
-
-    var json: [UInt8] {
-        var writer = JSONObjectWriter(capacity: 768)
-        writer.string("aud", aud)
-        writer.string("iss", iss)
-        writer.integer("iat", iat)
-        writer.integer("nbf", nbf)
-        writer.integer("exp", exp)
-        writer.string("aio", aio)
-        writer.strings("amr", amr)
-        writer.string("email", email)
-        writer.string("family_name", family_name)
-        writer.string("given_name", given_name)
-        writer.string("name", name)
-        writer.string("nonce", nonce)
-        writer.string("oid", oid)
-        writer.string("preferred_username", preferred_username)
-        writer.string("rh", rh)
         writer.string("sid", sid)
         writer.string("sub", sub)
         writer.string("tid", tid)
