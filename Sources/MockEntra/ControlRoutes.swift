@@ -2,7 +2,8 @@ import Foundation
 import HTTPServer
 import TokenService
 
-/// The test-control API under `/_mockentra/`: exchange records and the clock. It shares the
+/// The test-control API under `/_mockentra/`: exchange records, the clock, and headless sign-in
+/// (ControlSignInRoutes.swift). It shares the
 /// listener with the Entra endpoints so a test needs only one URL.
 struct ControlRoutes: Sendable {
     static let prefix = "_mockentra"
@@ -47,6 +48,12 @@ struct ControlRoutes: Sendable {
             return clockState()
         case ("POST", ["clock"]):
             return changeClock(context.request.body)
+        case ("POST", ["signin"]):
+            return headlessSignIn(context.request.body, baseURL: context.baseURL)
+        case ("POST", let p) where p.count == 3 && p[0] == "users" && p[2] == "revoke-sessions":
+            return revokeSessions(p[1])
+        case ("POST", let p) where p.count == 3 && p[0] == "devicecodes" && (p[2] == "approve" || p[2] == "decline"):
+            return decideDeviceCode(p[1], approve: p[2] == "approve", body: context.request.body, baseURL: context.baseURL)
         default:
             return .json(ControlError(error: "No test-control route \(method) /\(Self.prefix)/\(path.joined(separator: "/"))"), status: 404)
         }

@@ -20,6 +20,10 @@ public struct MockEntraOptions: Sendable {
     /// Exchange records kept in memory.
     public var exchangeCapacity = 10_000
     public var limits = ServerLimits.default
+    /// Sign the user named by an /authorize request's `login_hint` in at once, without a page
+    /// (no password asked; recorded as `authorize:login_hint`). For browser-driven tests that are
+    /// not about the sign-in page.
+    public var autoSignInLoginHint = false
 
     public init() {}
 }
@@ -51,7 +55,7 @@ public final class MockEntraServer: Sendable {
             ListenerConfiguration(host: options.host, port: $0, tls: options.plainHTTP ? nil : tls)
         }
         configurations += options.httpPorts.map { ListenerConfiguration(host: options.host, port: $0, tls: nil) }
-        let router = Router(service: service)
+        let router = Router(service: service, autoSignInLoginHint: options.autoSignInLoginHint)
         let server = try HTTPServer(listeners: configurations, limits: options.limits) { router.handle($0) }
         self.listeners = try server.start()
         self.server = server

@@ -10,9 +10,14 @@ struct Router: Sendable {
     let instance: InstanceRoutes
     let tokens: TokenRoutes
     let control: ControlRoutes
+    let authorize: AuthorizeRoutes
+    let deviceLogin: DeviceLoginRoutes
     let deviceCodes: DeviceCodeRoutes
 
-    init(service: TokenService) {
+    init(service: TokenService, autoSignInLoginHint: Bool = false) {
+        let sessions = BrowserSessionStore()
+        authorize = AuthorizeRoutes(service: service, sessions: sessions, autoSignInLoginHint: autoSignInLoginHint)
+        deviceLogin = DeviceLoginRoutes(service: service, sessions: sessions)
         discovery = DiscoveryRoutes(directory: service.directory, keys: service.keys)
         instance = InstanceRoutes(directory: service.directory)
         tokens = TokenRoutes(service: service)
@@ -49,6 +54,14 @@ struct Router: Sendable {
             return tokens.token(context, tenant: s[0], version: .v1)
         case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "token":
             return tokens.token(context, tenant: s[0], version: .v2)
+        case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "authorize":
+            return authorize.authorize(context, tenant: s[0])
+        case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "logout":
+            return authorize.logout(context, tenant: s[0])
+        case 2 where method == "POST" && s[1] == "login":
+            return authorize.login(context, tenant: s[0])
+        case 1 where s[0].lowercased() == "devicelogin":
+            return deviceLogin.handle(context)
         case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "devicecode":
             return deviceCodes.deviceCode(context, tenant: s[0])
         default:

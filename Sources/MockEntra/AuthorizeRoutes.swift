@@ -1,0 +1,177 @@
+import Foundation
+import EntraDirectory
+import HTTPServer
+import TokenService
+
+/// `/{tenant}/oauth2/v2.0/authorize`, the sign-in form's `/{tenant}/login`, and logout. Entra's
+/// rules (validation, credentials, codes) are the token service's; this type only turns them into
+/// pages, cookies and redirects.
+struct AuthorizeRoutes: Sendable {
+    let service: TokenService
+    let sessions: BrowserSessionStore
+    /// Sign a `login_hint` user in without a page (`MockEntraOptions.autoSignInLoginHint`).
+    let autoSignInLoginHint: Bool
+
+    /// GET (query) or POST (form body) with the OAuth parameters.
+    func authorize(_ context: RequestContext, tenant: String) -> HTTPResponse {
+        let request = context.request
+        guard request.method == "GET" || request.method == "HEAD" || request.method == "POST" else {
+            return .text("Method not allowed\n", status: 405)
+        }
+        var pairs = context.query.pairs.map { ($0.name, $0.value) }
+        if request.method == "POST", let form = try? FormData(parsing: request.body) {
+            pairs += form.pairs.map { ($0.name, $0.value) }
+        }
+        let validated: AuthorizeRequest
+        switch service.validateAuthorize(pairs, tenant: tenant) {
+        case .errorPage(let stamped): return .html(SignInPages.error(stamped), status: 400)
+        case .redirect(let response): return AuthorizeRedirect.response(response)
+        case .valid(let valid): validated = valid
+        }
+        let flow = SignInFlow(routes: self, context: context, tenant: tenant, request: validated,
+                              encodedContext: FormData(pairs: pairs).encoded)
+        return flow.start()
+    }
+
+    /// The sign-in and picker forms post here (Entra's own form posts to `/{tenant}/login` too).
+    func login(_ context: RequestContext, tenant: String) -> HTTPResponse {
+        guard context.request.method == "POST", let form = try? FormData(parsing: context.request.body),
+              let encoded = form.first("ctx"), let original = try? FormData(parsing: Array(encoded.utf8)) else {
+            return .text("The sign-in form was incomplete. Start again from the application.\n", status: 400)
+        }
+        // The hidden context is the client's request: validated again, exactly as at /authorize.
+        let validated: AuthorizeRequest
+        switch service.validateAuthorize(original.pairs.map { ($0.name, $0.value) }, tenant: tenant) {
+        case .errorPage(let stamped): return .html(SignInPages.error(stamped), status: 400)
+        case .redirect(let response): return AuthorizeRedirect.response(response)
+        case .valid(let valid): validated = valid
+        }
+        let flow = SignInFlow(routes: self, context: context, tenant: tenant, request: validated, encodedContext: encoded)
+        return flow.submit(form)
+    }
+
+    /// Ends the browser session and returns to a registered `post_logout_redirect_uri` (with
+    /// `state`), or shows the signed-out page.
+    func logout(_ context: RequestContext, tenant: String) -> HTTPResponse {
+        var parameters = context.query
+        if context.request.method == "POST", let form = try? FormData(parsing: context.request.body) {
+            parameters = FormData(pairs: parameters.pairs.map { ($0.name, $0.value) } + form.pairs.map { ($0.name, $0.value) })
+        }
+        sessions.end(SessionCookie.read(context.request))
+        let clear = SessionCookie.clear(secure: context.request.isTLS)
+        if let target = parameters.first("post_logout_redirect_uri"), !target.isEmpty,
+           service.isRegisteredLogoutRedirect(target, tenant: tenant, clientId: parameters.first("client_id")) {
+            var location = target
+            if let state = parameters.first("state") {
+                location += (target.contains("?") ? "&" : "?") + "state=" + PercentEncoding.encodeComponent(state)
+            }
+            return HTTPResponse(status: 302, headers: HTTPHeaders([("Location", location), ("Cache-Control", "no-store, no-cache"), clear]))
+        }
+        return .html(SignInPages.signedOut(), headers: [clear])
+    }
+}
+
+/// One sign-in decision for a validated /authorize request: SSO, a page, or a redirect.
+struct SignInFlow {
+    let routes: AuthorizeRoutes
+    let context: RequestContext
+    let tenant: String
+    let request: AuthorizeRequest
+    let encodedContext: String
+
+    var service: TokenService { routes.service }
+    var cookie: String? { SessionCookie.read(context.request) }
+    var formAction: String { "/" + PercentEncoding.encodeComponent(tenant) + "/login" }
+
+    /// This browser's sign-ins that still count for this tenant.
+    var accounts: [Authentication] {
+        routes.sessions.accounts(cookie).filter { $0.tenantId == request.tenant.id && service.isSessionValid($0) }
+    }
+
+    /// The remembered sign-in to use without asking: the `login_hint` user's, else the only one.
+    func silentAccount(_ accounts: [Authentication]) -> Authentication? {
+        if let hint = request.loginHint, !hint.isEmpty {
+            guard let user = request.tenant.user(userPrincipalName: hint) else { return nil }
+            return accounts.first { $0.userId == user.id }
+        }
+        return accounts.count == 1 ? accounts[0] : nil
+    }
+
+    func start() -> HTTPResponse {
+        let accounts = self.accounts
+        switch request.prompt {
+        case "none"?:
+            if let account = silentAccount(accounts) { return issue(account, method: "sso") }
+            let response = service.authorizeError(request, error: "login_required", entraError: .loginRequired())
+            return AuthorizeRedirect.response(response)
+        case "login"?:
+            return passwordPage(userName: request.loginHint)
+        case "select_account"?:
+            return accounts.isEmpty ? passwordPage(userName: request.loginHint) : pickerPage(accounts)
+        default:
+            if routes.autoSignInLoginHint, let hint = request.loginHint, !hint.isEmpty,
+               case .success(let authentication) = service.signInWithoutPassword(userName: hint, tenant: request.tenant) {
+                return issue(authentication, method: "login_hint", remember: true)
+            }
+            if let account = silentAccount(accounts) { return issue(account, method: "sso") }
+            if accounts.count > 1, request.loginHint == nil { return pickerPage(accounts) }
+            return passwordPage(userName: request.loginHint)
+        }
+    }
+
+    /// A post from the password or picker form.
+    func submit(_ form: FormData) -> HTTPResponse {
+        let action = form.first("action")
+        if action == "cancel" {
+            let response = service.authorizeError(request, error: "access_denied", entraError: .userCancelled())
+            let stamped = StampedError(error: .userCancelled(), traceId: Identifiers.randomGUID(),
+                                       correlationId: Identifiers.randomGUID(), timestamp: service.clock.now())
+            service.recordAuthorize(request, authentication: nil, userName: nil, error: stamped, method: "cancel")
+            return AuthorizeRedirect.response(response)
+        }
+        if action == "other" { return passwordPage(userName: nil) }
+        if action == nil, let userId = form.first("account"), request.prompt != "login" {
+            if let account = accounts.first(where: { $0.userId == userId }) { return issue(account, method: "sso") }
+            // A session revoked since the picker was shown: ask for the password again.
+            return passwordPage(userName: request.tenant.user(id: userId)?.userPrincipalName)
+        }
+        let userName = (form.first("login") ?? "").trimmingCharacters(in: .whitespaces)
+        guard !userName.isEmpty else {
+            return passwordPage(userName: nil, error: "Enter a valid email address, phone number, or Skype name.")
+        }
+        switch service.signIn(userName: userName, password: form.first("passwd") ?? "", tenant: request.tenant) {
+        case .success(let authentication):
+            return issue(authentication, method: "password", remember: true)
+        case .failure(let stamped):
+            service.recordAuthorize(request, authentication: nil, userName: userName, error: stamped, method: "password")
+            return passwordPage(userName: userName, details: stamped)
+        }
+    }
+
+    /// Issues the code and sends the browser back; a fresh sign-in is remembered in the session.
+    func issue(_ authentication: Authentication, method: String, remember: Bool = false) -> HTTPResponse {
+        var headers: [(String, String)] = []
+        if remember {
+            let (id, isNew) = routes.sessions.add(authentication, to: cookie)
+            if isNew { headers.append(SessionCookie.set(id, secure: context.request.isTLS)) }
+        }
+        let response = service.authorize(request, authentication: authentication)
+        service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method)
+        return AuthorizeRedirect.response(response, headers: headers)
+    }
+
+    func passwordPage(userName: String?, error: String? = nil, details: StampedError? = nil) -> HTTPResponse {
+        .html(SignInPages.password(action: formAction, context: encodedContext, clientName: request.client.displayName,
+                                   userName: userName, error: error, details: details))
+    }
+
+    func pickerPage(_ accounts: [Authentication]) -> HTTPResponse {
+        let shown = accounts.compactMap { account in
+            request.tenant.user(id: account.userId).map {
+                PickerAccount(userId: $0.id, userPrincipalName: $0.userPrincipalName, displayName: $0.displayName)
+            }
+        }
+        return .html(SignInPages.picker(action: formAction, context: encodedContext,
+                                        clientName: request.client.displayName, accounts: shown))
+    }
+}

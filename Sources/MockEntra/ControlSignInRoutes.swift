@@ -1,0 +1,121 @@
+import Foundation
+import EntraDirectory
+import HTTPServer
+import JOSE
+import TokenService
+
+/// Test-control calls that stand in for a person at a browser: sign in for an /authorize request,
+/// approve or decline a device code, revoke a user's sessions.
+extension ControlRoutes {
+    struct SignInRequest: Decodable {
+        /// The full /authorize URL a client built, or only its query.
+        let authorizeUrl: String
+        let username: String
+        /// Checked when given; without it the user signs in with no password (still must be enabled).
+        let password: String?
+    }
+
+    struct SignInResult: Encodable {
+        let redirectUrl: String?
+        let redirectUri: String
+        let responseMode: String
+        let code: String?
+        let state: String?
+        let parameters: [String: String]
+    }
+
+    struct DeviceDecision: Decodable {
+        let username: String?
+        let password: String?
+    }
+
+    /// `POST /_mockentra/signin`: `{"authorizeUrl", "username", "password"?}`. Answers where the
+    /// browser would go: `redirectUrl` (query/fragment) or `redirectUri` + `parameters` (form_post).
+    func headlessSignIn(_ body: [UInt8], baseURL: String) -> HTTPResponse {
+        guard let input = try? JSONDecoder().decode(SignInRequest.self, from: Data(body)) else {
+            return .json(ControlError(error: "Expected a JSON body with authorizeUrl, username and optionally password."), status: 400)
+        }
+        let (tenant, query) = Self.splitAuthorizeURL(input.authorizeUrl)
+        guard let pairs = try? FormData(parsing: Array(query.utf8)) else {
+            return .json(ControlError(error: "authorizeUrl has a malformed query string."), status: 400)
+        }
+        let request: AuthorizeRequest
+        switch service.validateAuthorize(pairs.pairs.map { ($0.name, $0.value) }, tenant: tenant) {
+        case .errorPage(let stamped):
+            return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
+        case .redirect(let response):
+            return .json(Self.result(response), status: 400)
+        case .valid(let valid):
+            request = valid
+        }
+        let signedIn = input.password.map { service.signIn(userName: input.username, password: $0, tenant: request.tenant) }
+            ?? service.signInWithoutPassword(userName: input.username, tenant: request.tenant)
+        switch signedIn {
+        case .failure(let stamped):
+            service.recordAuthorize(request, authentication: nil, userName: input.username, error: stamped, method: "headless")
+            return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
+        case .success(let authentication):
+            let response = service.authorize(request, authentication: authentication)
+            service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: "headless")
+            return .json(Self.result(response))
+        }
+    }
+
+    /// `/{tenant}/oauth2/v2.0/authorize?…` → (tenant, query). A bare query has no tenant: `common`
+    /// then finds the one tenant that registers the client.
+    static func splitAuthorizeURL(_ text: String) -> (tenant: String, query: String) {
+        guard let mark = text.firstIndex(of: "?") else {
+            return text.contains("=") ? ("common", text) : ("common", "")
+        }
+        let query = String(text[text.index(after: mark)...].prefix { $0 != "#" })
+        var path = Substring(text[..<mark])
+        if let scheme = path.range(of: "://") {
+            path = path[scheme.upperBound...].drop { $0 != "/" }
+        }
+        let segments = path.split(separator: "/").map { PercentEncoding.decode($0, plusAsSpace: false) ?? String($0) }
+        // The segment before `oauth2` (…/{tenant}/oauth2/v2.0/authorize).
+        guard let oauth = segments.firstIndex(of: "oauth2"), oauth > 0 else { return ("common", query) }
+        return (segments[oauth - 1], query)
+    }
+
+    static func result(_ response: AuthorizeResponse) -> SignInResult {
+        var parameters: [String: String] = [:]
+        for parameter in response.parameters { parameters[parameter.name] = parameter.value }
+        return SignInResult(redirectUrl: response.responseMode == "form_post" ? nil : AuthorizeRedirect.url(response),
+                            redirectUri: response.redirectURI, responseMode: response.responseMode,
+                            code: parameters["code"], state: parameters["state"], parameters: parameters)
+    }
+
+    /// `POST /_mockentra/users/{upn or id}/revoke-sessions`: earlier refresh tokens fail with
+    /// AADSTS50173 and browser sessions stop giving SSO.
+    func revokeSessions(_ name: String) -> HTTPResponse {
+        guard let (_, user) = service.findUser(name) else {
+            return .json(ControlError(error: "No user \(name) in the scenario."), status: 404)
+        }
+        service.revokeSessions(userId: user.id)
+        return .json(["userId": user.id, "userPrincipalName": user.userPrincipalName])
+    }
+
+    /// `POST /_mockentra/devicecodes/{user_code}/approve` (`{"username", "password"?}`) or `/decline`.
+    func decideDeviceCode(_ userCode: String, approve: Bool, body: [UInt8], baseURL: String) -> HTTPResponse {
+        guard let info = service.deviceCodeInfo(userCode: userCode) else {
+            return .json(ControlError(error: "No pending device code \(userCode) (unknown, expired or already decided)."), status: 404)
+        }
+        guard approve else {
+            return service.declineDevice(userCode: info.userCode) ? .noContent
+                : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
+        }
+        guard let input = try? JSONDecoder().decode(DeviceDecision.self, from: Data(body)), let userName = input.username else {
+            return .json(ControlError(error: "Expected a JSON body with username and optionally password."), status: 400)
+        }
+        let signedIn = input.password.map { service.signIn(userName: userName, password: $0, tenant: info.tenant) }
+            ?? service.signInWithoutPassword(userName: userName, tenant: info.tenant)
+        switch signedIn {
+        case .failure(let stamped):
+            return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
+        case .success(let authentication):
+            return service.approveDevice(userCode: info.userCode, authentication: authentication) ? .noContent
+                : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
+        }
+    }
+}

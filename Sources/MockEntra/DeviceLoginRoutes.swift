@@ -1,0 +1,109 @@
+import Foundation
+import HTTPServer
+import TokenService
+
+/// `/devicelogin`, the device flow's `verification_uri`: enter the code, then sign in (a
+/// remembered account or a password) and approve, or decline. Each step is one form post; the
+/// code travels in a hidden field, so the server keeps no page state.
+struct DeviceLoginRoutes: Sendable {
+    let service: TokenService
+    let sessions: BrowserSessionStore
+
+    static let path = "/devicelogin"
+
+    func handle(_ context: RequestContext) -> HTTPResponse {
+        let request = context.request
+        guard request.method == "POST" else {
+            // `?otc=CODE` pre-fills the code, as Entra's page accepts.
+            return .html(codePage(prefill: context.query.first("otc"), error: nil))
+        }
+        guard let form = try? FormData(parsing: request.body) else { return .html(codePage(prefill: nil, error: nil), status: 400) }
+        let code = (form.first("otc") ?? "").trimmingCharacters(in: .whitespaces)
+        guard let info = service.deviceCodeInfo(userCode: code) else {
+            return .html(codePage(prefill: code, error: "That code didn’t work. Check the code and try again."))
+        }
+        switch form.first("action") {
+        case "decline"?:
+            _ = service.declineDevice(userCode: info.userCode)
+            return .html(HTML.page(title: "Cancelled", body: "<h1>You declined</h1><p id=\"declined\">You declined to sign in to \(HTML.escape(info.clientDisplayName)) on the other device. You may now close this window.</p>"))
+        case "approve"?:
+            return approve(context, info: info, form: form)
+        case nil where form.first("account") != nil:
+            // An account button: approve as that remembered account.
+            return approve(context, info: info, form: form)
+        default:
+            return .html(accountPage(context, info: info, userName: nil, details: nil))
+        }
+    }
+
+    private func approve(_ context: RequestContext, info: DeviceCodeInfo, form: FormData) -> HTTPResponse {
+        let cookie = SessionCookie.read(context.request)
+        var headers: [(String, String)] = []
+        let authentication: Authentication
+        if let userId = form.first("account"),
+           let remembered = rememberedAccounts(cookie, info: info).first(where: { $0.userId == userId }) {
+            authentication = remembered
+        } else {
+            let userName = (form.first("login") ?? "").trimmingCharacters(in: .whitespaces)
+            switch service.signIn(userName: userName, password: form.first("passwd") ?? "", tenant: info.tenant) {
+            case .failure(let stamped):
+                return .html(accountPage(context, info: info, userName: userName, details: stamped))
+            case .success(let signedIn):
+                authentication = signedIn
+                let (id, isNew) = sessions.add(signedIn, to: cookie)
+                if isNew { headers.append(SessionCookie.set(id, secure: context.request.isTLS)) }
+            }
+        }
+        guard service.approveDevice(userCode: info.userCode, authentication: authentication) else {
+            return .html(codePage(prefill: nil, error: "That code has expired or was already used. Start again on your device."), headers: headers)
+        }
+        return .html(HTML.page(title: "Signed in", body: """
+            <h1>\(HTML.escape(info.clientDisplayName))</h1>
+            <p id="approved">You have signed in to the \(HTML.escape(info.clientDisplayName)) application on your device. You may now close this window.</p>
+            """), headers: headers)
+    }
+
+    private func rememberedAccounts(_ cookie: String?, info: DeviceCodeInfo) -> [Authentication] {
+        sessions.accounts(cookie).filter { $0.tenantId == info.tenant.id && service.isSessionValid($0) }
+    }
+
+    private func codePage(prefill: String?, error: String?) -> String {
+        var body = "<h1>Enter code</h1>\n<p class=\"muted\">Enter the code displayed on your app or device.</p>\n"
+        if let error { body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(error))</div>\n" }
+        body += """
+        <form method="post" action="\(Self.path)" id="code">
+        <label for="otc">Code</label>
+        <input type="text" id="otc" name="otc" autocomplete="off" value="\(HTML.escape(prefill ?? ""))" required>
+        <div class="buttons"><button type="submit" id="next">Next</button></div>
+        </form>
+        """
+        return HTML.page(title: "Enter code", body: body)
+    }
+
+    private func accountPage(_ context: RequestContext, info: DeviceCodeInfo, userName: String?, details: StampedError?) -> String {
+        let name = HTML.escape(info.clientDisplayName)
+        var body = "<h1>Sign in</h1>\n<p class=\"muted\">to \(name) on another device. Only continue if you started this sign-in yourself.</p>\n"
+        if let details { body += HTML.errorBox(details) }
+        body += "<form method=\"post\" action=\"\(Self.path)\" id=\"device\">\n\(HTML.hidden("otc", info.userCode))\n"
+        for account in rememberedAccounts(SessionCookie.read(context.request), info: info) {
+            guard let user = info.tenant.user(id: account.userId) else { continue }
+            body += """
+            <button type="submit" class="account" name="account" value="\(HTML.escape(user.id))" formnovalidate>\
+            Continue as <strong>\(HTML.escape(user.displayName))</strong><br><span class="muted">\(HTML.escape(user.userPrincipalName))</span></button>
+
+            """
+        }
+        body += """
+        <label for="login">Email or username</label>
+        <input type="email" id="login" name="login" autocomplete="username" value="\(HTML.escape(userName ?? ""))">
+        <label for="passwd">Password</label>
+        <input type="password" id="passwd" name="passwd" autocomplete="current-password">
+        <div class="buttons">
+        <button type="submit" name="action" value="decline" class="secondary" formnovalidate>Cancel</button>
+        <button type="submit" name="action" value="approve" id="submit">Sign in</button>
+        </div>
+        </form>
+        """
+        return HTML.page(title: "Sign in", body: body)
+    }
+}
