@@ -1,0 +1,267 @@
+import Foundation
+import XCTest
+import EntraDirectory
+import JOSE
+@testable import TokenService
+
+/// A scenario with users and delegated permissions: a v2 API and a v1 API exposing scopes, two
+/// public clients (for pairwise `sub`), a confidential web app, and users in every account state.
+let userScenarioText = """
+{
+  tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+  applications: [
+    { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
+      api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" }, { value: "Orders.Read" } ] } },
+    { displayName: "Contoso Legacy API", appId: "\(IDs.legacy)", identifierUris: [ "https://legacy.contoso.test" ],
+      api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [ { value: "user_impersonation" } ] } },
+    { displayName: "Contoso Desktop", appId: "\(IDs.desktop)", isFallbackPublicClient: true,
+      publicClient: { redirectUris: [ "http://localhost" ] } },
+    { displayName: "Contoso Tool", appId: "\(UserIDs.tool)", isFallbackPublicClient: true,
+      publicClient: { redirectUris: [ "http://localhost" ] } },
+    { displayName: "Contoso Web", appId: "\(UserIDs.web)", passwordCredentials: [ { secretText: "web-secret" } ],
+      web: { redirectUris: [ "https://web.contoso.test/callback" ] } },
+  ],
+  users: [
+    { userPrincipalName: "alice@contoso.test", displayName: "Alice Smith", givenName: "Alice", surname: "Smith", password: "alice-password" },
+    { userPrincipalName: "carol@contoso.test", displayName: "Carol", password: "carol-password", accountEnabled: false },
+    { userPrincipalName: "dave@contoso.test", displayName: "Dave", password: "dave-password", passwordExpired: true },
+  ],
+  oauth2PermissionGrants: [
+    { client: "Contoso Desktop", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+    { client: "Contoso Desktop", resource: "Contoso Legacy API", scope: "user_impersonation", consentType: "AllPrincipals" },
+    { client: "Contoso Tool", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+    { client: "Contoso Web", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+  ],
+}
+"""
+
+enum UserIDs {
+    static let tool = "7c1e5a3b-9d2f-4e6a-8b0c-2d4f6e8a0b1c"
+    static let web = "8d2f6b4c-0e3a-4f7b-9c1d-3e5a7f9b1c2d"
+    static let apiScope = "api://contoso-api/access_as_user"
+    static let redirect = "http://localhost:12345"
+}
+
+/// Password, authorization code and refresh token grants, without sockets.
+final class UserGrantTests: XCTestCase {
+    var fixture: Fixture!
+    var service: TokenService { fixture.service }
+    var tenant: Tenant { service.directory.tenants[0] }
+    var alice: User { tenant.user(userPrincipalName: "alice@contoso.test")! }
+
+    override func setUpWithError() throws {
+        fixture = try Fixture(scenario: userScenarioText)
+    }
+
+    func ropc(user: String = "alice@contoso.test", password: String = "alice-password", scope: String = UserIDs.apiScope,
+              client: String = IDs.desktop, clientInfo: Bool = true) -> [(String, String)] {
+        var form = [("grant_type", "password"), ("client_id", client), ("username", user), ("password", password), ("scope", scope)]
+        if clientInfo { form.append(("client_info", "1")) }
+        return form
+    }
+
+    func payload(_ compact: String?) throws -> [String: JSONValue] {
+        try JWT.decode(try XCTUnwrap(compact)).payload
+    }
+
+    // MARK: ROPC
+
+    func testPasswordGrantV2Shape() throws {
+        let tokens = try fixture.issue(ropc(scope: "\(UserIDs.apiScope) openid profile offline_access"))
+        let p = try payload(tokens.accessToken)
+        XCTAssertEqual(p["aud"]?.stringValue, IDs.api)
+        XCTAssertEqual(p["scp"]?.stringValue, "access_as_user")
+        XCTAssertEqual(p["oid"]?.stringValue, alice.id)
+        XCTAssertEqual(p["preferred_username"]?.stringValue, "alice@contoso.test")
+        XCTAssertEqual(p["azp"]?.stringValue, IDs.desktop)
+        XCTAssertEqual(p["azpacr"]?.stringValue, "0")
+        XCTAssertEqual(p["ver"]?.stringValue, "2.0")
+        XCTAssertEqual(p["tid"]?.stringValue, IDs.tenant)
+        XCTAssertNil(p["upn"]); XCTAssertNil(p["appid"]); XCTAssertNil(p["idtyp"])
+        XCTAssertEqual(tokens.scope, "\(UserIDs.apiScope) openid profile offline_access")
+        XCTAssertNotNil(tokens.refreshToken)
+        // Pairwise sub: stable per application, different across applications.
+        let again = try payload(try fixture.issue(ropc()).accessToken)
+        XCTAssertEqual(again["sub"], p["sub"])
+        let tool = try payload(try fixture.issue(ropc(client: UserIDs.tool)).accessToken)
+        XCTAssertEqual(tool["oid"], p["oid"])
+        let id = try payload(tokens.idToken)
+        let toolId = try payload(try fixture.issue(ropc(scope: "\(UserIDs.apiScope) openid", client: UserIDs.tool)).idToken)
+        XCTAssertNotEqual(id["sub"], toolId["sub"], "ID token sub differs per client")
+    }
+
+    func testPasswordGrantV1Shape() throws {
+        let tokens = try fixture.issue(ropc(scope: "https://legacy.contoso.test/user_impersonation"))
+        let p = try payload(tokens.accessToken)
+        XCTAssertEqual(p["aud"]?.stringValue, "https://legacy.contoso.test")
+        XCTAssertEqual(p["iss"]?.stringValue, "https://sts.windows.net/\(IDs.tenant)/")
+        XCTAssertEqual(p["upn"]?.stringValue, "alice@contoso.test")
+        XCTAssertEqual(p["unique_name"]?.stringValue, "alice@contoso.test")
+        XCTAssertEqual(p["amr"], .array(["pwd"]))
+        XCTAssertEqual(p["appid"]?.stringValue, IDs.desktop)
+        XCTAssertEqual(p["scp"]?.stringValue, "user_impersonation")
+        XCTAssertEqual(p["ver"]?.stringValue, "1.0")
+        XCTAssertNil(p["azp"])
+        XCTAssertNil(tokens.refreshToken, "no offline_access, no refresh token")
+        XCTAssertNil(tokens.idToken, "no openid, no ID token")
+    }
+
+    func testClientInfoOnlyWhenAsked() throws {
+        let tokens = try fixture.issue(ropc())
+        let info = try XCTUnwrap(tokens.clientInfo)
+        let decoded = try JSONValue.parse(try XCTUnwrap(Base64URL.decode(info))).objectValue
+        XCTAssertEqual(decoded, ["uid": JSONValue.string(alice.id), "utid": JSONValue.string(IDs.tenant)])
+        XCTAssertNil(try fixture.issue(ropc(clientInfo: false)).clientInfo)
+    }
+
+    func testPasswordGrantErrors() {
+        fixture.reject(ropc(password: "wrong"), error: "invalid_grant", code: 50126)
+        fixture.reject(ropc(user: "nobody@contoso.test"), error: "invalid_grant", code: 50034)
+        fixture.reject(ropc(user: "carol@contoso.test", password: "carol-password"), error: "invalid_grant", code: 50057)
+        let expired = fixture.reject(ropc(user: "dave@contoso.test", password: "dave-password"), error: "invalid_grant", code: 50055)
+        XCTAssertEqual(expired?.error.suberror, "user_password_expired")
+        // A wrong password never reveals the account state.
+        fixture.reject(ropc(user: "carol@contoso.test", password: "nope"), error: "invalid_grant", code: 50126)
+        fixture.reject(ropc(), tenant: "common", error: "invalid_request", code: 9001023)
+        let consent = fixture.reject(ropc(scope: "https://legacy.contoso.test/user_impersonation", client: UserIDs.tool),
+                                     error: "invalid_grant", code: 65001)
+        XCTAssertEqual(consent?.error.suberror, "consent_required")
+        fixture.reject(ropc(scope: "api://contoso-api/Nope.Nothing"), error: "invalid_scope", code: 650053)
+    }
+
+    // MARK: Authorization code
+
+    /// Validates an /authorize request, signs alice in and returns the code.
+    func authorizeCode(client: String = IDs.desktop, redirect: String = UserIDs.redirect, challenge: String? = nil,
+                       method: String? = nil, nonce: String? = "n-0S6_WzA2Mj", scope: String? = nil) throws -> String {
+        var query = [("client_id", client), ("response_type", "code"), ("redirect_uri", redirect),
+                     ("scope", scope ?? "\(UserIDs.apiScope) openid profile offline_access"), ("state", "s1")]
+        if let challenge { query.append(("code_challenge", challenge)) }
+        if let method { query.append(("code_challenge_method", method)) }
+        if let nonce { query.append(("nonce", nonce)) }
+        guard case .valid(let request) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+            XCTFail("authorize request invalid")
+            throw XCTSkip("authorize request invalid")
+        }
+        let authentication = try service.signIn(userName: "alice@contoso.test", password: "alice-password", tenant: tenant).get()
+        let response = service.authorize(request, authentication: authentication)
+        XCTAssertEqual(response.parameters.first { $0.name == "state" }?.value, "s1")
+        return try XCTUnwrap(response.parameters.first { $0.name == "code" }?.value)
+    }
+
+    func redeem(_ code: String, verifier: String? = nil, client: String = IDs.desktop,
+                redirect: String = UserIDs.redirect, extra: [(String, String)] = []) -> [(String, String)] {
+        var form = [("grant_type", "authorization_code"), ("client_id", client), ("code", code), ("redirect_uri", redirect),
+                    ("scope", "\(UserIDs.apiScope) openid profile offline_access"), ("client_info", "1")]
+        if let verifier { form.append(("code_verifier", verifier)) }
+        return form + extra
+    }
+
+    static func s256(_ verifier: String) -> String { Base64URL.encode(Digest.sha256(Array(verifier.utf8))) }
+
+    func testAuthorizationCodeWithPKCES256() throws {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        let code = try authorizeCode(challenge: Self.s256(verifier), method: "S256")
+        let tokens = try fixture.issue(redeem(code, verifier: verifier))
+        let id = try payload(tokens.idToken)
+        XCTAssertEqual(id["aud"]?.stringValue, IDs.desktop)
+        XCTAssertEqual(id["nonce"]?.stringValue, "n-0S6_WzA2Mj")
+        XCTAssertEqual(id["iss"]?.stringValue, "\(IDs.baseURL)/\(IDs.tenant)/v2.0")
+        XCTAssertEqual(id["tid"]?.stringValue, IDs.tenant)
+        XCTAssertEqual(id["ver"]?.stringValue, "2.0")
+        XCTAssertEqual(id["oid"]?.stringValue, alice.id)
+        XCTAssertEqual(id["preferred_username"]?.stringValue, "alice@contoso.test")
+        XCTAssertEqual(id["name"]?.stringValue, "Alice Smith")
+        XCTAssertNotNil(tokens.refreshToken)
+        XCTAssertNotNil(tokens.clientInfo)
+        XCTAssertEqual(try payload(tokens.accessToken)["scp"]?.stringValue, "access_as_user")
+    }
+
+    func testAuthorizationCodeWithPlainPKCEAndMismatches() throws {
+        let plain = try authorizeCode(challenge: "plain-verifier-0123456789-0123456789-0123456789", method: "plain")
+        XCTAssertNoThrow(try fixture.issue(redeem(plain, verifier: "plain-verifier-0123456789-0123456789-0123456789")))
+
+        let s256 = try authorizeCode(challenge: Self.s256("right-verifier-0123456789-0123456789-0123"), method: "S256")
+        fixture.reject(redeem(s256, verifier: "wrong-verifier-0123456789-0123456789-0123"), error: "invalid_grant", code: 501481)
+        let missing = try authorizeCode(challenge: Self.s256("v"), method: "S256")
+        fixture.reject(redeem(missing), error: "invalid_grant", code: 501481)
+
+        let redirect = try authorizeCode()
+        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_grant", code: 50011)
+        let client = try authorizeCode()
+        fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
+    }
+
+    func testReplayedCodeIs54005AndRevokesItsRefreshToken() throws {
+        let code = try authorizeCode()
+        let first = try fixture.issue(redeem(code))
+        let refresh = try XCTUnwrap(first.refreshToken)
+        fixture.reject(redeem(code), error: "invalid_grant", code: 54005)
+        let refreshForm = [("grant_type", "refresh_token"), ("client_id", IDs.desktop), ("refresh_token", refresh)]
+        fixture.reject(refreshForm, error: "invalid_grant", code: 9002313)
+    }
+
+    func testExpiredCodeIs70008() throws {
+        let code = try authorizeCode()
+        fixture.clock.advance(by: 11 * 60)
+        fixture.reject(redeem(code), error: "invalid_grant", code: 70008)
+    }
+
+    func testConcurrentRedemptionsMintExactlyOneToken() throws {
+        let code = try authorizeCode()
+        let form = redeem(code)
+        let fixture = self.fixture!
+        let successes = Locked(0)
+        let replays = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            switch fixture.token(form).result {
+            case .success: successes.withValue { $0 += 1 }
+            case .failure(let stamped): if stamped.error.code == 54005 { replays.withValue { $0 += 1 } }
+            }
+        }
+        XCTAssertEqual(successes.withValue { $0 }, 1)
+        XCTAssertEqual(replays.withValue { $0 }, 7)
+    }
+
+    // MARK: Refresh
+
+    func refresh(_ token: String, scope: String? = nil, client: String = IDs.desktop) -> [(String, String)] {
+        var form = [("grant_type", "refresh_token"), ("client_id", client), ("refresh_token", token), ("client_info", "1")]
+        if let scope { form.append(("scope", scope)) }
+        return form
+    }
+
+    func testRefreshTokenRotationNarrowingAndShape() throws {
+        let code = try authorizeCode()
+        let first = try fixture.issue(redeem(code))
+        let original = try XCTUnwrap(first.refreshToken)
+        let second = try fixture.issue(refresh(original, scope: "\(UserIDs.apiScope) openid profile offline_access"))
+        let rotated = try XCTUnwrap(second.refreshToken)
+        XCTAssertNotEqual(rotated, original, "a new refresh token each time")
+        XCTAssertNoThrow(try fixture.issue(refresh(original)), "the old one stays valid")
+        XCTAssertEqual(second.clientInfo, first.clientInfo)
+        let id1 = try payload(first.idToken), id2 = try payload(second.idToken)
+        XCTAssertEqual(id2["sub"], id1["sub"]); XCTAssertEqual(id2["oid"], id1["oid"]); XCTAssertEqual(id2["aud"], id1["aud"])
+        // Narrowing to one scope of the original grant.
+        let narrowed = try fixture.issue(refresh(rotated, scope: UserIDs.apiScope))
+        XCTAssertEqual(narrowed.scope, UserIDs.apiScope)
+        XCTAssertNil(narrowed.idToken)
+        fixture.reject(refresh(rotated, client: UserIDs.tool), error: "invalid_grant", code: 70000)
+    }
+
+    func testRefreshTokenInactivityAndRevocation() throws {
+        let code = try authorizeCode()
+        let token = try XCTUnwrap(try fixture.issue(redeem(code)).refreshToken)
+        let spare = try XCTUnwrap(try fixture.issue(ropc(scope: "\(UserIDs.apiScope) offline_access")).refreshToken)
+        fixture.clock.advance(by: 91 * 24 * 3600)
+        fixture.reject(refresh(token), error: "invalid_grant", code: 700082)
+        fixture.clock.reset()
+        // Revocation: grants from earlier sign-ins fail with 50173 and browser sessions end.
+        let authentication = try service.signInWithoutPassword(userName: "alice@contoso.test", tenant: tenant).get()
+        XCTAssertTrue(service.isSessionValid(authentication))
+        fixture.clock.advance(by: 1)
+        service.revokeSessions(userId: alice.id)
+        fixture.reject(refresh(spare), error: "invalid_grant", code: 50173)
+        XCTAssertFalse(service.isSessionValid(authentication))
+    }
+}
