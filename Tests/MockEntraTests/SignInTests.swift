@@ -1,0 +1,236 @@
+import Foundation
+import XCTest
+import HTTPServer
+import JOSE
+import MockEntra
+
+/// The sign-in pages, sessions, logout and headless sign-in over real TLS, ending with the code
+/// redeemed at the token endpoint and the tokens verified against the served JWKS.
+final class SignInTests: XCTestCase {
+    var server: MockEntraServer!
+    var client: HTTPClient!
+    static let desktop = "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
+    static let redirect = "http://localhost:12345"
+    static let verifier = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag"
+    var authorizePath: String { "/\(Default.tenant)/oauth2/v2.0/authorize" }
+    var loginPath: String { "/\(Default.tenant)/login" }
+
+    override func setUpWithError() throws {
+        server = try startServer()
+        client = try HTTPClient.tls(server.port)
+    }
+
+    override func tearDown() {
+        client?.close()
+        server?.stop()
+    }
+
+    static func query(_ extra: [(String, String)] = [], responseMode: String? = nil) -> [(String, String)] {
+        let challenge = Base64URL.encode(Digest.sha256(Array(verifier.utf8)))
+        var pairs = [("client_id", desktop), ("response_type", "code"), ("redirect_uri", redirect),
+                     ("scope", "api://contoso-api/access_as_user openid profile offline_access"), ("state", "st<&>1"),
+                     ("nonce", "nonce-1"), ("code_challenge", challenge), ("code_challenge_method", "S256")]
+        if let responseMode { pairs.append(("response_mode", responseMode)) }
+        return pairs + extra
+    }
+
+    func authorizeURL(_ pairs: [(String, String)]) -> String {
+        authorizePath + "?" + String(decoding: formBody(pairs), as: UTF8.self)
+    }
+
+    /// The hidden `ctx` value of a rendered form (HTML-unescaped).
+    func context(_ page: HTTPClientResponse) throws -> String {
+        let text = page.text
+        let marker = "name=\"ctx\" value=\""
+        let start = try XCTUnwrap(text.range(of: marker)).upperBound
+        let end = try XCTUnwrap(text[start...].firstIndex(of: "\""))
+        return String(text[start..<end]).replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&#39;", with: "'")
+    }
+
+    func cookie(_ response: HTTPClientResponse) -> String? {
+        response.headers["Set-Cookie"].flatMap { $0.split(separator: ";").first.map(String.init) }
+    }
+
+    /// The parameters of a 302 to the redirect URI.
+    func redirectParameters(_ response: HTTPClientResponse, file: StaticString = #filePath, line: UInt = #line) throws -> [String: String] {
+        XCTAssertEqual(response.status, 302, response.text, file: file, line: line)
+        let location = try XCTUnwrap(response.headers["Location"], file: file, line: line)
+        XCTAssertTrue(location.hasPrefix(Self.redirect + "?"), location, file: file, line: line)
+        let query = String(location.drop { $0 != "?" }.dropFirst())
+        var result: [String: String] = [:]
+        for pair in try FormData(parsing: Array(query.utf8)).pairs { result[pair.name] = pair.value }
+        return result
+    }
+
+    func signIn(password: String, extra: [(String, String)] = []) throws -> HTTPClientResponse {
+        let page = try client.get(authorizeURL(Self.query(extra)))
+        XCTAssertEqual(page.status, 200)
+        return try client.postForm(loginPath, [("ctx", try context(page)), ("login", "alice@contoso.test"),
+                                               ("passwd", password), ("action", "signin")])
+    }
+
+    func testPageThenWrongThenRightPasswordThenSSO() throws {
+        let page = try client.get(authorizeURL(Self.query([("login_hint", "alice@contoso.test")])))
+        XCTAssertEqual(page.status, 200)
+        XCTAssertEqual(page.headers["Content-Type"], "text/html; charset=utf-8")
+        XCTAssertTrue(page.text.contains("<form method=\"post\""), page.text)
+        XCTAssertTrue(page.text.contains("value=\"alice@contoso.test\""), "login_hint pre-fills the user name")
+        XCTAssertFalse(page.text.contains("st<&>1"), "the state travels encoded in the hidden context")
+        let hostile = try client.get(authorizeURL(Self.query([("login_hint", "x\"><script>alert(1)</script>")])))
+        XCTAssertTrue(hostile.text.contains("value=\"x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""), hostile.text)
+        XCTAssertFalse(hostile.text.contains("<script>"), "everything echoed is escaped")
+
+        let wrong = try signIn(password: "nope")
+        XCTAssertEqual(wrong.status, 200)
+        XCTAssertTrue(wrong.text.contains("AADSTS50126: Error validating credentials due to invalid username or password."), wrong.text)
+        XCTAssertNil(wrong.headers["Location"])
+
+        let right = try signIn(password: "alice-password")
+        let parameters = try redirectParameters(right)
+        XCTAssertEqual(parameters["state"], "st<&>1")
+        XCTAssertNotNil(parameters["code"])
+        let setCookie = try XCTUnwrap(right.headers["Set-Cookie"])
+        XCTAssertTrue(setCookie.hasPrefix("ESTSAUTH="))
+        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] { XCTAssertTrue(setCookie.contains(attribute), setCookie) }
+
+        // Single sign-on: the cookie gives a code without a page.
+        let session = try XCTUnwrap(cookie(right))
+        let sso = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
+        XCTAssertNotNil(try redirectParameters(sso)["code"])
+        // prompt=login forces the page; prompt=select_account shows the picker.
+        let forced = try client.get(authorizeURL(Self.query([("prompt", "login")])), headers: [("Cookie", session)])
+        XCTAssertEqual(forced.status, 200)
+        XCTAssertTrue(forced.text.contains("name=\"passwd\""))
+        let picker = try client.get(authorizeURL(Self.query([("prompt", "select_account")])), headers: [("Cookie", session)])
+        XCTAssertTrue(picker.text.contains("Pick an account") && picker.text.contains("alice@contoso.test"), picker.text)
+        let picked = try client.postForm(loginPath, [("ctx", try context(picker)), ("account", try XCTUnwrap(signedInUserId(session)))],
+                                         headers: [("Cookie", session)])
+        XCTAssertNotNil(try redirectParameters(picked)["code"])
+        // prompt=none with the session also works silently.
+        let silent = try client.get(authorizeURL(Self.query([("prompt", "none")])), headers: [("Cookie", session)])
+        XCTAssertNotNil(try redirectParameters(silent)["code"])
+
+        // Logout ends the session: SSO is gone and the cookie is cleared.
+        let logout = try client.get("/\(Default.tenant)/oauth2/v2.0/logout", headers: [("Cookie", session)])
+        XCTAssertEqual(logout.status, 200)
+        XCTAssertTrue(logout.text.contains("You signed out"))
+        XCTAssertTrue(logout.headers["Set-Cookie"]?.contains("Max-Age=0") ?? false)
+        let after = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
+        XCTAssertEqual(after.status, 200, "the sign-in page again")
+        XCTAssertTrue(after.text.contains("name=\"passwd\""))
+    }
+
+    /// The picker's account value: alice's object id, read from the picker itself.
+    func signedInUserId(_ session: String) throws -> String? {
+        let picker = try client.get(authorizeURL(Self.query([("prompt", "select_account")])), headers: [("Cookie", session)])
+        let marker = "name=\"account\" value=\""
+        guard let start = picker.text.range(of: marker)?.upperBound else { return nil }
+        return String(picker.text[start...].prefix { $0 != "\"" })
+    }
+
+    func testPromptNoneWithoutSessionIsLoginRequired() throws {
+        let response = try client.get(authorizeURL(Self.query([("prompt", "none")])))
+        let parameters = try redirectParameters(response)
+        XCTAssertEqual(parameters["error"], "login_required")
+        XCTAssertTrue(parameters["error_description"]?.hasPrefix("AADSTS50058:") ?? false)
+        XCTAssertEqual(parameters["state"], "st<&>1")
+    }
+
+    func testCancelIsAccessDenied() throws {
+        let page = try client.get(authorizeURL(Self.query()))
+        let cancelled = try client.postForm(loginPath, [("ctx", try context(page)), ("action", "cancel")])
+        let parameters = try redirectParameters(cancelled)
+        XCTAssertEqual(parameters["error"], "access_denied")
+        XCTAssertNil(parameters["code"])
+    }
+
+    func testUnregisteredRedirectURIIsAnErrorPage() throws {
+        let pairs = Self.query().map { $0.0 == "redirect_uri" ? ("redirect_uri", "https://evil.example/cb") : $0 }
+        let response = try client.get(authorizeURL(pairs))
+        XCTAssertEqual(response.status, 400)
+        XCTAssertNil(response.headers["Location"])
+        XCTAssertTrue(response.text.contains("AADSTS50011"), response.text)
+        XCTAssertTrue(response.text.contains("https://evil.example/cb"))
+    }
+
+    func testFormPostAndFragmentModes() throws {
+        let page = try client.get(authorizeURL(Self.query(responseMode: "form_post")))
+        let posted = try client.postForm(loginPath, [("ctx", try context(page)), ("login", "alice@contoso.test"),
+                                                     ("passwd", "alice-password"), ("action", "signin")])
+        XCTAssertEqual(posted.status, 200)
+        XCTAssertTrue(posted.text.contains("<form method=\"post\" action=\"\(Self.redirect)\""), posted.text)
+        XCTAssertTrue(posted.text.contains("document.forms[0].submit()"))
+        XCTAssertTrue(posted.text.contains("name=\"code\""))
+        XCTAssertTrue(posted.text.contains("name=\"state\" value=\"st&lt;&amp;&gt;1\""))
+        XCTAssertTrue(posted.text.contains("<button type=\"submit\">"), "a visible button without script")
+
+        let fragment = try client.get(authorizeURL(Self.query(responseMode: "fragment")), headers: [("Cookie", try XCTUnwrap(cookie(posted)))])
+        XCTAssertEqual(fragment.status, 302)
+        XCTAssertTrue(fragment.headers["Location"]?.hasPrefix(Self.redirect + "#code=") ?? false, fragment.headers["Location"] ?? "")
+    }
+
+    func testLogoutRedirectsOnlyToRegisteredURIs() throws {
+        let registered = try client.get("/\(Default.tenant)/oauth2/v2.0/logout?post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A4000&state=abc")
+        XCTAssertEqual(registered.status, 302)
+        XCTAssertEqual(registered.headers["Location"], "http://localhost:4000?state=abc")
+        let foreign = try client.get("/\(Default.tenant)/oauth2/v2.0/logout?post_logout_redirect_uri=https%3A%2F%2Fevil.example")
+        XCTAssertEqual(foreign.status, 200)
+        XCTAssertNil(foreign.headers["Location"])
+    }
+
+    func testHeadlessSignInThenRedeemAndVerifyWithJWKS() throws {
+        let url = "https://localhost:\(server.port)" + authorizeURL(Self.query())
+        let json = "{\"authorizeUrl\": \"\(url)\", \"username\": \"alice@contoso.test\", \"password\": \"alice-password\"}"
+        let signedIn = try client.postJSON("/_mockentra/signin", json)
+        XCTAssertEqual(signedIn.status, 200, signedIn.text)
+        let body = signedIn.object()
+        XCTAssertEqual(body["state"]?.stringValue, "st<&>1")
+        let code = try XCTUnwrap(body["code"]?.stringValue)
+        XCTAssertTrue(body["redirectUrl"]?.stringValue?.hasPrefix(Self.redirect + "?code=") ?? false)
+
+        let wrong = try client.postJSON("/_mockentra/signin", "{\"authorizeUrl\": \"\(url)\", \"username\": \"alice@contoso.test\", \"password\": \"x\"}")
+        XCTAssertEqual(wrong.status, 400)
+        XCTAssertEqual(wrong.object()["error_codes"], .array([50126]))
+
+        // Redeem as msal would on http://localhost (any port), with the PKCE verifier.
+        let tokens = try client.postForm("/\(Default.tenant)/oauth2/v2.0/token", [
+            ("grant_type", "authorization_code"), ("client_id", Self.desktop), ("code", code), ("redirect_uri", Self.redirect),
+            ("code_verifier", Self.verifier), ("scope", "api://contoso-api/access_as_user openid profile offline_access"),
+            ("client_info", "1")])
+        XCTAssertEqual(tokens.status, 200, tokens.text)
+        let response = tokens.object()
+        let keys = try client.get("/\(Default.tenant)/discovery/v2.0/keys").object()["keys"]?.arrayValue ?? []
+        for name in ["access_token", "id_token"] {
+            let jwt = try JWT.decode(try XCTUnwrap(response[name]?.stringValue))
+            let kid = try XCTUnwrap(jwt.header["kid"]?.stringValue)
+            let jwk = try XCTUnwrap(keys.first { $0.objectValue?["kid"]?.stringValue == kid }?.objectValue)
+            let certificate = try XCTUnwrap(jwk["x5c"]?.arrayValue?.first?.stringValue)
+            let der = try XCTUnwrap(Data(base64Encoded: certificate))
+            let key = try X509Certificate(der: Array(der)).publicKey
+            XCTAssertNoThrow(try jwt.verifySignature(with: key, allowed: [.rs256]), name)
+        }
+        let access = try JWT.decode(try XCTUnwrap(response["access_token"]?.stringValue)).payload
+        XCTAssertEqual(access["scp"]?.stringValue, "access_as_user")
+        XCTAssertEqual(access["aud"]?.stringValue, Default.api)
+        let id = try JWT.decode(try XCTUnwrap(response["id_token"]?.stringValue)).payload
+        XCTAssertEqual(id["nonce"]?.stringValue, "nonce-1")
+        XCTAssertEqual(id["aud"]?.stringValue, Self.desktop)
+        XCTAssertNotNil(response["refresh_token"])
+
+        // The sign-ins are recorded next to the token request.
+        let records = server.tokenService.log.records()
+        XCTAssertTrue(records.contains { $0.grantType == "authorize:headless" && $0.outcome == "issued" })
+        XCTAssertTrue(records.contains { $0.grantType == "authorize:headless" && $0.failure?.code == 50126 })
+    }
+
+    func testRevokeSessionsEndsSSO() throws {
+        let right = try signIn(password: "alice-password")
+        let session = try XCTUnwrap(cookie(right))
+        Thread.sleep(forTimeInterval: 0.01)
+        let revoked = try client.send(method: "POST", path: "/_mockentra/users/alice@contoso.test/revoke-sessions")
+        XCTAssertEqual(revoked.status, 200, revoked.text)
+        let after = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
+        XCTAssertEqual(after.status, 200, "SSO no longer works")
+    }
+}
