@@ -79,3 +79,45 @@ def verify_access_token(
         assert claims["appidacr"] == acr, claims
         assert "azp" not in claims, claims
     return claims
+
+
+def verify_user_token(server, token: str, *, audience: str, client_id: str, scp: str, version: str = "2.0") -> dict:
+    """Verify a delegated (user) access token: signature against the JWKS, issuer, audience, lifetime,
+    then the user claims (`oid`, `scp`, `tid`, `sub`) and the client (`azp` in v2, `appid` in v1)."""
+    client = jwks_client(server, v2=(version == "2.0"))
+    issuer = f"{server.host}/{server.tenant}/v2.0" if version == "2.0" else f"https://sts.windows.net/{server.tenant}/"
+    claims = jwt.decode(
+        token,
+        client.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        audience=audience,
+        issuer=issuer,
+        options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
+    )
+    assert claims["ver"] == version, claims
+    assert claims["tid"] == server.tenant, claims
+    assert claims.get("oid") and claims.get("sub"), claims
+    assert claims["sub"] != claims["oid"], "sub is pairwise, not the object id"
+    assert claims["scp"] == scp, claims
+    assert "idtyp" not in claims, claims
+    if version == "2.0":
+        assert claims["azp"] == client_id, claims
+    else:
+        assert claims["appid"] == client_id, claims
+    return claims
+
+
+def verify_id_token(server, token: str, *, client_id: str, nonce: str | None = None) -> dict:
+    """An ID token: signed by a JWKS key, for the client, from the tenant's v2 issuer."""
+    client = jwks_client(server, v2=True)
+    claims = jwt.decode(
+        token,
+        client.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        audience=client_id,
+        issuer=f"{server.host}/{server.tenant}/v2.0",
+    )
+    assert claims["tid"] == server.tenant and claims["ver"] == "2.0", claims
+    if nonce is not None:
+        assert claims["nonce"] == nonce, claims
+    return claims
