@@ -1,0 +1,94 @@
+"""The sign-in pages in a real browser: headless Chromium (Debian package `chromium`) renders the sign-in page,
+then completes a sign-in by submitting the page's own form to a local redirect URI that captures the code.
+Skips cleanly when chromium is not installed."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+
+DESKTOP_ID = "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
+
+
+def chromium(url: str) -> str:
+    """The DOM after load. The development CA is not in Chromium's store, hence --ignore-certificate-errors
+    (test material only); --virtual-time-budget lets form submissions and redirects finish."""
+    with tempfile.TemporaryDirectory() as profile:
+        out = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors",
+             f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=60,
+        )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def authorize_url(server, redirect_uri: str, **extra) -> str:
+    query = {"client_id": DESKTOP_ID, "response_type": "code", "redirect_uri": redirect_uri,
+             "scope": "api://contoso-api/access_as_user openid", "state": "chromium-state", **extra}
+    return f"{server.url}/oauth2/v2.0/authorize?{urlencode(query)}"
+
+
+def test_sign_in_page_renders(server):
+    dom = chromium(authorize_url(server, "http://localhost:12345", login_hint="alice@contoso.test"))
+    assert '<form method="post"' in dom, dom
+    assert 'name="passwd"' in dom and 'type="password"' in dom
+    assert 'value="alice@contoso.test"' in dom
+    assert "Contoso Desktop" in dom
+
+
+class _Capture(BaseHTTPRequestHandler):
+    captured: list = []
+
+    def do_GET(self):
+        _Capture.captured.append(self.path)
+        body = b"<html><body><p id='captured'>code received</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_sign_in_completes_in_chromium(server):
+    app_server = HTTPServer(("127.0.0.1", 0), _Capture)
+    threading.Thread(target=app_server.serve_forever, daemon=True).start()
+    try:
+        redirect = f"http://localhost:{app_server.server_port}"
+        # The server's real sign-in form, with the password typed in, submitted by the browser itself.
+        page = server.session().get(authorize_url(server, redirect), timeout=10).text
+        form = re.search(r'<form method="post" action="([^"]+)" id="signin">(.*?)</form>', page, re.S)
+        assert form, page
+        action = server.host + html.unescape(form.group(1))
+        filled = form.group(2).replace('name="passwd" autocomplete="current-password"',
+                                       'name="passwd" autocomplete="current-password" value="alice-password"')
+        filled = filled.replace('name="login" autocomplete="username" value=""',
+                                'name="login" autocomplete="username" value="alice@contoso.test"')
+        filled = filled.replace('<button type="submit" name="action" value="cancel"', '<button type="button" name="x"')
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / "signin.html"
+            local.write_text(f'<html><body onload="document.forms[0].requestSubmit(document.getElementById(\'submit\'))">'
+                             f'<form method="post" action="{action}">{filled}</form></body></html>')
+            dom = chromium(local.as_uri())
+        assert "code received" in dom, dom
+        arrivals = [p for p in _Capture.captured if "code=" in p]  # (the browser also asks for /favicon.ico)
+        assert arrivals, f"the browser followed the 302 to the redirect URI: {_Capture.captured}"
+        query = parse_qs(urlparse(arrivals[-1]).query)
+        assert query["state"] == ["chromium-state"] and query["code"][0], query
+    finally:
+        app_server.shutdown()
