@@ -233,4 +233,19 @@ final class SignInTests: XCTestCase {
         let after = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
         XCTAssertEqual(after.status, 200, "SSO no longer works")
     }
+
+    func testAutoSignInLoginHintSkipsThePage() throws {
+        var options = MockEntraOptions()
+        options.keysDirectory = Repo.keys
+        options.autoSignInLoginHint = true
+        let auto = try MockEntraServer.start(scenarioFile: Repo.defaultScenario, options: options)
+        defer { auto.stop() }
+        let autoClient = try HTTPClient.tls(auto.port)
+        defer { autoClient.close() }
+        let response = try autoClient.get(authorizeURL(Self.query([("login_hint", "bob@contoso.test")])))
+        XCTAssertNotNil(try redirectParameters(response)["code"])
+        XCTAssertTrue(auto.tokenService.log.records().contains { $0.grantType == "authorize:login_hint" && $0.subject?.name == "bob@contoso.test" })
+        // Without a hint the page is shown as usual.
+        XCTAssertEqual(try autoClient.get(authorizeURL(Self.query())).status, 200)
+    }
 }
