@@ -1,0 +1,114 @@
+import Foundation
+import XCTest
+import EntraDirectory
+import JOSE
+@testable import TokenService
+
+/// The device code flow without sockets: the /devicecode response, every polling answer, and that
+/// concurrent pollers of one approved code get exactly one token.
+final class DeviceCodeGrantTests: XCTestCase {
+    var fixture: Fixture!
+    var service: TokenService { fixture.service }
+    var tenant: Tenant { service.directory.tenants[0] }
+
+    override func setUpWithError() throws {
+        fixture = try Fixture(scenario: userScenarioText)
+    }
+
+    func start(scope: String = "\(UserIDs.apiScope) offline_access", client: String = IDs.desktop) throws -> DeviceAuthorizationResponse {
+        try service.deviceAuthorization(tenant: IDs.tenant, form: [("client_id", client), ("scope", scope)],
+                                        baseURL: IDs.baseURL).get()
+    }
+
+    /// msal's poll: `device_code` and `code`, no scope.
+    func poll(_ code: DeviceAuthorizationResponse, client: String = IDs.desktop) -> [(String, String)] {
+        [("grant_type", DeviceCodeGrant.grantType), ("client_id", client), ("device_code", code.deviceCode), ("code", code.deviceCode)]
+    }
+
+    func alice() throws -> Authentication {
+        try service.signIn(userName: "alice@contoso.test", password: "alice-password", tenant: tenant).get()
+    }
+
+    func testDeviceAuthorizationResponse() throws {
+        let code = try start()
+        XCTAssertEqual(code.verificationURI, "\(IDs.baseURL)/devicelogin")
+        XCTAssertEqual(code.expiresIn, 900)
+        XCTAssertEqual(code.interval, 5)
+        XCTAssertEqual(code.userCode.count, 9)
+        XCTAssertTrue(code.message.contains(code.userCode) && code.message.contains(code.verificationURI))
+        XCTAssertEqual(service.deviceCodeInfo(userCode: code.userCode.lowercased())?.clientDisplayName, "Contoso Desktop")
+    }
+
+    func testUnknownClientAndMissingScopeAreRefused() {
+        guard case .failure(let unknown) = service.deviceAuthorization(
+            tenant: IDs.tenant, form: [("client_id", "00000000-1111-4222-8333-444444444444"), ("scope", "openid")], baseURL: IDs.baseURL) else {
+            return XCTFail("expected 700016")
+        }
+        XCTAssertEqual(unknown.error.code, 700016)
+        guard case .failure(let missing) = service.deviceAuthorization(
+            tenant: IDs.tenant, form: [("client_id", IDs.desktop)], baseURL: IDs.baseURL) else {
+            return XCTFail("expected 900144")
+        }
+        XCTAssertEqual(missing.error.code, 900144)
+    }
+
+    func testPendingThenSlowDownThenTokensAfterApproval() throws {
+        let code = try start()
+        fixture.reject(poll(code), error: "authorization_pending", code: 70016)
+        // Polled again at once: faster than the interval.
+        fixture.reject(poll(code), error: "slow_down", code: 70016)
+        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        fixture.clock.advance(by: 6)
+        let tokens = try fixture.issue(poll(code))
+        let payload = try JWT.decode(tokens.accessToken).payload
+        XCTAssertEqual(payload["scp"]?.stringValue, "access_as_user")
+        XCTAssertEqual(payload["preferred_username"]?.stringValue, "alice@contoso.test")
+        XCTAssertNotNil(tokens.refreshToken, "offline_access was in the device authorization's scope")
+        // The code is spent.
+        fixture.clock.advance(by: 6)
+        fixture.reject(poll(code), error: "invalid_grant", code: 54005)
+    }
+
+    func testDeclined() throws {
+        let code = try start()
+        XCTAssertTrue(service.declineDevice(userCode: code.userCode))
+        XCTAssertFalse(service.approveDevice(userCode: code.userCode, authentication: try alice()), "already decided")
+        fixture.reject(poll(code), error: "authorization_declined", code: 65004)
+    }
+
+    func testExpiredAfterFifteenMinutes() throws {
+        let code = try start()
+        fixture.clock.advance(by: 901)
+        fixture.reject(poll(code), error: "expired_token", code: 70020)
+        XCTAssertFalse(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+    }
+
+    func testUnknownDeviceCodeAndWrongClient() throws {
+        fixture.reject([("grant_type", DeviceCodeGrant.grantType), ("client_id", IDs.desktop), ("device_code", "nope")],
+                       error: "bad_verification_code", code: 70019)
+        let code = try start()
+        fixture.reject(poll(code, client: UserIDs.tool), error: "bad_verification_code", code: 70019)
+    }
+
+    func testConcurrentPollsOfOneApprovedCodeMintExactlyOneToken() throws {
+        let code = try start()
+        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        let form = poll(code)
+        let successes = LockedCounter()
+        let service = self.service
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let outcome = service.token(TokenRequest(tenant: IDs.tenant, version: .v2, form: form, baseURL: IDs.baseURL))
+            if case .success = outcome.result { successes.increment() }
+        }
+        XCTAssertEqual(successes.value, 1)
+        XCTAssertEqual(fixture.log.records(matching: .init(outcome: "issued")).count, 1)
+    }
+}
+
+/// A thread-safe counter for concurrency tests.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
