@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import resource
 import selectors
 import shlex
 import signal
@@ -130,6 +131,14 @@ def proc_memory_kb(pid: int) -> dict:
         if line.startswith(("VmRSS:", "VmHWM:")):
             out[line.split(":")[0]] = int(line.split()[1])
     return out
+
+
+def machine_busy_seconds() -> float:
+    """CPU-seconds of user + nice + system time on all CPUs since boot, from /proc/stat: the
+    same kinds of time as a process's utime + stime (irq/softirq, which our own loopback
+    traffic causes, are left out)."""
+    v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (v[0] + v[1] + v[2]) / CLK_TCK
 
 
 def machine_busy_fraction(seconds=1.0) -> float:
@@ -437,9 +446,10 @@ def run_wrk(server, url, lua, connections, duration, env=None, threads=2, label=
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
            "--timeout", "5s", "-s", str(WRK_DIR / lua), url]
     full_env = dict(os.environ, BENCH_OUT=out_path, **(env or {}))
-    cpu0 = server.cpu_seconds()
+    cpu0, busy0, wrk0 = server.cpu_seconds(), machine_busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=duration + 60)
     cpu1 = server.cpu_seconds() if server.alive() else None
+    busy1, wrk1 = machine_busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         if proc.returncode != 0:
             raise RunFailure(f"wrk failed ({label}): {proc.stderr.strip() or proc.stdout.strip()}")
@@ -453,6 +463,9 @@ def run_wrk(server, url, lua, connections, duration, env=None, threads=2, label=
     ok = raw["requests"] - raw["non200"]
     socket_errors = raw["err_connect"] + raw["err_read"] + raw["err_write"] + raw["err_timeout"]
     cpu = cpu1 - cpu0
+    wrk_cpu = (wrk1.ru_utime - wrk0.ru_utime) + (wrk1.ru_stime - wrk0.ru_stime)
+    # Whatever else ran during the measurement (other users' jobs): a noisy-run indicator.
+    other = max(0.0, (busy1 - busy0) - cpu - wrk_cpu)
     result = {
         "label": label, "url": url, "lua": lua, "connections": connections, "threads": threads,
         "duration_s": round(duration_s, 3), "responses": raw["requests"], "ok_200": ok,
@@ -461,6 +474,8 @@ def run_wrk(server, url, lua, connections, duration, env=None, threads=2, label=
         "latency_ms": {k: round(raw[f"latency_{k}_us"] / 1000, 3) for k in ("p50", "p90", "p99", "max")},
         "server_cpu_s": round(cpu, 3),
         "server_cpu_ms_per_ok": round(cpu / ok * 1000, 4) if ok else None,
+        "wrk_cpu_s": round(wrk_cpu, 3),
+        "other_cpu_share": round(other / (duration_s * os.cpu_count()), 3),
     }
     if raw["non200"]:
         result["first_non200"] = {"status": raw["bad_status"], "body": raw["bad_body"][:500]}
@@ -592,17 +607,18 @@ def print_table(R):
     P(f"Token grants over HTTPS keep-alive (wrk; CPU = server utime+stime / 200 responses; "
       f"x sig = CPU per token / {rsa['seconds_per_sign'] * 1000:.3f} ms)")
     P(f"  {'grant':<20} {'conns':>5} {'thr':>3} {'tokens/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-      f"{'non-200':>7} {'sockerr':>7} {'CPU ms/tok':>10} {'x sig':>6}  target <= {TARGET_CPU_RATIO}")
+      f"{'non-200':>7} {'sockerr':>7} {'CPU ms/tok':>10} {'x sig':>6} {'other':>5}  target <= {TARGET_CPU_RATIO}")
     for r in R["tokens"]:
         P(f"  {r['grant']:<20} {r['connections']:>5} {r['threads']:>3} {r['ok_per_s']:>9,.0f} "
           f"{r['latency_ms']['p50']:>7.2f} {r['latency_ms']['p99']:>7.2f} {r['non200']:>7} "
           f"{r['socket_errors']:>7} {fmt(r['server_cpu_ms_per_ok'], '{:.3f}'):>10} "
-          f"{fmt(r.get('cpu_ratio'), '{:.2f}'):>6}  {r.get('verdict', '')}")
+          f"{fmt(r.get('cpu_ratio'), '{:.2f}'):>6} {r['other_cpu_share']:>5.0%}  {r.get('verdict', '')}")
     for r in R["tokens"]:
         if not r.get("sample_ok", True):
             P(f"  !! {r['grant']} c={r['connections']}: {r['sample_check']}")
     if R["tokens"]:
-        P(f"  sample token: {R['tokens'][0]['sample_check']}")
+        P(f"  sample token: {R['tokens'][0]['sample_check']}; other = CPU share used by other processes "
+          f"(not the server, not wrk) during the run")
     P()
     mem = R.get("memory", {})
     if mem:
@@ -633,6 +649,8 @@ def print_table(R):
             P(f"Peer ready time (spawn -> first 200 discovery over HTTP, median of {peer['ready']['runs']}): "
               f"{peer['ready']['median_ms']:.0f} ms")
         P()
+    if m.get("noisy_runs"):
+        P(f"WARNING: other processes used > 10% of the CPUs during: {', '.join(m['noisy_runs'])}")
     P("Verdict: " + ", ".join(f"{k} {v}" for k, v in R["verdicts"].items()) + f"  => {R['status']}")
     for e in R.get("errors", []):
         P(f"  ERROR: {e}")
@@ -797,6 +815,9 @@ def main():
                             f"(first: {r.get('first_non200')}), {r['socket_errors']} socket errors")
         if not r.get("sample_ok", True):
             failures.append(f"{r['label']}: {r['sample_check']}")
+    noisy = [r["label"] for r in runs if r.get("other_cpu_share", 0) > 0.10]
+    if noisy:
+        R["meta"]["noisy_runs"] = noisy
     V = R["verdicts"]
     if R.get("ready"):
         V["ready"] = "PASS" if R["ready"]["median_ms"] <= TARGET_READY_MS else "MISS"
