@@ -123,6 +123,9 @@ final class UserGrantTests: XCTestCase {
         // A wrong password never reveals the account state.
         fixture.reject(ropc(user: "carol@contoso.test", password: "nope"), error: "invalid_grant", code: 50126)
         fixture.reject(ropc(), tenant: "common", error: "invalid_request", code: 9001023)
+        fixture.reject(ropc(), tenant: "consumers", error: "invalid_request", code: 9001023)
+        // /organizations finds the tenant from the user's domain.
+        XCTAssertNotNil(try fixture.issue(ropc(), tenant: "organizations").accessToken)
         let consent = fixture.reject(ropc(scope: "https://legacy.contoso.test/user_impersonation", client: UserIDs.tool),
                                      error: "invalid_grant", code: 65001)
         XCTAssertEqual(consent?.error.suberror, "consent_required")
