@@ -36,6 +36,12 @@ struct ControlRoutes: Sendable {
         switch (method, Array(path)) {
         case ("GET", ["health"]):
             return .json(["status": "ok"])
+        case ("GET", let path) where path.count == 2 && path[0] == "chains":
+            let chain = service.log.chain(containing: path[1])
+            guard !chain.isEmpty else {
+                return .json(ControlError(error: "No kept exchange issued or presented a token with uti '\(path[1])'."), status: 404)
+            }
+            return .json(["chain": chain])
         case ("GET", ["exchanges"]):
             let filter = ExchangeLog.Filter(
                 clientId: context.query.first("client_id"), grantType: context.query.first("grant_type"),

@@ -58,6 +58,7 @@ extension TokenService {
         record.grantType = "authorize:" + method
         record.client = .init(appId: request.client.appId, displayName: request.client.displayName, authenticationMethod: nil)
         record.requestedScopes = ScopeParser.split(request.scope)
+        record.sessionId = authentication?.sessionId
         if let authentication, let user = request.tenant.user(id: authentication.userId) {
             record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         } else if let userName {

@@ -117,9 +117,9 @@ extension EntraError {
 
     /// 700024: outside nbf/exp (with Entra's skew). `invalid_client` is inferred.
     public static func assertionOutsideValidity(now: Date, notBefore: Date?, expiry: Date?) -> EntraError {
-        func text(_ d: Date?) -> String { d.map(EntraTimestamp.format) ?? "unspecified" }
+        func text(_ d: Date?) -> String { d.map(EntraTimestamp.iso) ?? "1970-01-01T00:00:00.0000000Z" }
         return EntraError(error: "invalid_client", code: 700024,
-                          message: "Client assertion is not within its valid time range. Current time: \(EntraTimestamp.format(now)), assertion valid from \(text(notBefore)), expiry time of assertion \(text(expiry)). Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .")
+                          message: "Client assertion is not within its valid time range. Current time: \(EntraTimestamp.iso(now)), assertion valid from \(text(notBefore)), expiry time of assertion \(text(expiry)). Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .")
     }
 
     /// 700023: the assertion's `aud` is not this tenant's token endpoint.

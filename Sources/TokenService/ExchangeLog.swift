@@ -69,6 +69,36 @@ public final class ExchangeLog: @unchecked Sendable {
         }
     }
 
+    /// The delegation chain a token belongs to, oldest first: walking up through each hop's
+    /// assertion to the first token of the user's sign-in (and the /authorize sign-in of the same
+    /// session, when recorded), then down to every token obtained On-Behalf-Of from those.
+    /// Empty when no kept record issued or presented the token.
+    public func chain(containing tokenId: String) -> [ExchangeRecord] {
+        let all = records()
+        var issuer: [String: ExchangeRecord] = [:]
+        for record in all where record.outcome == "issued" {
+            for token in record.issuedTokens where !token.uti.isEmpty { issuer[token.uti] = record }
+        }
+        guard var root = issuer[tokenId] ?? all.first(where: { $0.assertionTokenId == tokenId }) else { return [] }
+        var seen: Set<Int> = [root.sequence]
+        while let parentToken = root.assertionTokenId, let parent = issuer[parentToken], seen.insert(parent.sequence).inserted {
+            root = parent
+        }
+        var chain = [root]
+        var frontier = Set(root.issuedTokens.map(\.uti))
+        while !frontier.isEmpty {
+            let children = all.filter { record in
+                record.assertionTokenId.map(frontier.contains) ?? false && !chain.contains { $0.sequence == record.sequence }
+            }
+            chain += children
+            frontier = Set(children.filter { $0.outcome == "issued" }.flatMap { $0.issuedTokens.map(\.uti) })
+        }
+        if let session = root.sessionId {
+            chain += all.filter { $0.sessionId == session && ($0.grantType ?? "").hasPrefix("authorize:") && $0.sequence < root.sequence }
+        }
+        return chain.sorted { $0.sequence < $1.sequence }
+    }
+
     /// How many records were dropped from memory to respect `capacity`.
     public var evicted: Int {
         lock.lock()

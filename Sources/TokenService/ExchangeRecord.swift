@@ -59,6 +59,10 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var outcome: String
     public var failure: Failure?
     public var issuedTokens: [IssuedToken]
+    /// On-Behalf-Of: the `uti` of the token presented as the assertion. Chains are walked through it.
+    public var assertionTokenId: String?
+    /// The user's sign-in session (`sid`) behind user tokens and /authorize sign-ins.
+    public var sessionId: String?
     public var traceId: String
     public var correlationId: String
 

@@ -6,6 +6,7 @@ final class GrantStores: @unchecked Sendable {
     let refreshTokens = RefreshTokenStore()
     let authorizationCodes = AuthorizationCodeStore()
     let deviceCodes = DeviceCodeStore()
+    let issuedTokens = IssuedTokenIndex()
 
     private let lock = NSLock()
     private var validFrom: [String: Date] = [:]

@@ -25,6 +25,7 @@ public final class TokenService: Sendable {
             "refresh_token": RefreshTokenGrant(),
             "authorization_code": AuthorizationCodeGrant(),
             DeviceCodeGrant.grantType: DeviceCodeGrant(),
+            OnBehalfOfGrant.grantType: OnBehalfOfGrant(),
         ]
     }
 

@@ -32,6 +32,8 @@ extension GrantContext {
                                                 grant: grant, tenant: request.tenant, baseURL: self.request.baseURL,
                                                 remoteAddress: self.request.remoteAddress, now: now)
         record.issuedTokens = [.init(type: "access_token", uti: access.tokenId, expiresAt: access.expiresAt)]
+        record.sessionId = request.authentication.sessionId
+        stores.issuedTokens.remember(tokenId: access.tokenId, authentication: request.authentication)
         let openID = Set(parsed.openIDScopes.map { $0.lowercased() })
 
         var idToken: String?

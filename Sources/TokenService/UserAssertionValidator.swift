@@ -1,0 +1,116 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// The user token a middle tier presents in On-Behalf-Of, once it has passed Entra's checks.
+struct ValidatedUserAssertion: Sendable {
+    let userId: String
+    let tokenId: String
+    let authentication: Authentication
+}
+
+/// Validates an OBO `assertion` as Entra does (OBO doc; entra-wire §2.2): a JWT signed RS256 by a
+/// key this service publishes, issued for this tenant (v1 or v2 issuer), within its validity
+/// (five minutes of skew), whose audience is the calling client (appId or an identifier URI), and
+/// issued to a user — an app-only token cannot be exchanged on behalf of anyone.
+struct UserAssertionValidator: Sendable {
+    static let allowedSkew: TimeInterval = 300
+
+    let keys: KeyRing
+    let tenant: Tenant
+    let client: Application
+    let now: Date
+    let index: IssuedTokenIndex
+
+    func validate(_ compact: String) throws(EntraError) -> ValidatedUserAssertion {
+        let jwt: JWT
+        do {
+            jwt = try JWT.decode(compact)
+        } catch {
+            throw .malformedAssertion(String(describing: error))
+        }
+        let keyId = jwt.header["kid"]?.stringValue ?? jwt.header["x5t"]?.stringValue ?? ""
+        guard jwt.algorithm == JWSAlgorithm.rs256.rawValue else {
+            throw .malformedAssertion("The signature algorithm '\(jwt.algorithm)' is not supported for user assertions.")
+        }
+        guard let key = keys.key(id: keyId) else { throw .assertionSignatureInvalid(reason: "The key was not found.", keyId: keyId) }
+        do {
+            try jwt.verifySignature(with: key.certificate.publicKey, allowed: [.rs256])
+        } catch {
+            throw .assertionSignatureInvalid(reason: "The provided signature value did not match the expected signature value.", keyId: keyId)
+        }
+        let claims = jwt.payload
+        let issuer = claims["iss"]?.stringValue ?? ""
+        guard claims["tid"]?.stringValue == tenant.id,
+              issuer == "https://sts.windows.net/\(tenant.id)/" || (issuer.hasPrefix("https://") && issuer.hasSuffix("/\(tenant.id)/v2.0")) else {
+            throw .assertionFromAnotherTenant(issuer: issuer, tenant: tenant.id)
+        }
+        try checkTimes(claims)
+        try checkAudience(claims["aud"]?.stringValue ?? "")
+        // A user token carries delegated scopes; an app token carries roles (and idtyp=app).
+        guard claims["idtyp"]?.stringValue != "app", claims["scp"]?.stringValue != nil,
+              let userId = claims["oid"]?.stringValue else {
+            throw .appOnlyAssertion()
+        }
+        let tokenId = claims["uti"]?.stringValue ?? ""
+        let authentication = index.authentication(tokenId: tokenId) ?? Authentication(
+            tenantId: tenant.id, userId: userId,
+            authTime: Date(timeIntervalSince1970: claims["iat"]?.doubleValue ?? now.timeIntervalSince1970),
+            methods: claims["amr"]?.arrayValue?.compactMap(\.stringValue) ?? ["pwd"],
+            sessionId: claims["sid"]?.stringValue ?? Identifiers.randomGUID())
+        return ValidatedUserAssertion(userId: userId, tokenId: tokenId, authentication: authentication)
+    }
+
+    private func checkTimes(_ claims: [String: JSONValue]) throws(EntraError) {
+        guard let expiry = claims["exp"]?.doubleValue.map(Date.init(timeIntervalSince1970:)) else {
+            throw .malformedAssertion("The token has no expiry.")
+        }
+        let notBefore = claims["nbf"]?.doubleValue.map(Date.init(timeIntervalSince1970:))
+        if expiry.addingTimeInterval(Self.allowedSkew) <= now || (notBefore.map { $0.addingTimeInterval(-Self.allowedSkew) > now } ?? false) {
+            throw .assertionOutsideValidity(now: now, expiry: expiry)
+        }
+    }
+
+    /// The audience must name the calling client: its appId, or one of its identifier URIs.
+    private func checkAudience(_ audience: String) throws(EntraError) {
+        if audience.lowercased() == client.appId.lowercased() || client.identifierUris.contains(audience) { return }
+        throw .assertionAudienceNotClient(audience: audience, client: client)
+    }
+}
+
+extension EntraError {
+    /// 50027 for an assertion that is not a usable JWT.
+    static func malformedAssertion(_ reason: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 50027, message: "JWT token is invalid or malformed. \(reason)")
+    }
+
+    /// 50013: the signature does not verify with a key this service publishes.
+    static func assertionSignatureInvalid(reason: String, keyId: String) -> EntraError {
+        EntraError(error: "invalid_grant", code: 50013,
+                   message: "Assertion failed signature validation. [Reason - \(reason), Thumbprint of key used by client: '\(keyId)']")
+    }
+
+    /// 50013 (inferred): a token issued for another tenant.
+    static func assertionFromAnotherTenant(issuer: String, tenant: String) -> EntraError {
+        EntraError(error: "invalid_grant", code: 50013,
+                   message: "Assertion failed validation. [Reason - The issuer '\(issuer)' is not valid for tenant '\(tenant)'.]")
+    }
+
+    /// 500133.
+    static func assertionOutsideValidity(now: Date, expiry: Date) -> EntraError {
+        EntraError(error: "invalid_grant", code: 500133,
+                   message: "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: \(EntraTimestamp.iso(now)), expiry time of assertion \(EntraTimestamp.iso(expiry)).")
+    }
+
+    /// 500131.
+    static func assertionAudienceNotClient(audience: String, client: Application) -> EntraError {
+        EntraError(error: "invalid_grant", code: 500131,
+                   message: "Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '\(audience)' and the expected audience is '\(client.appId)' or one of the Application Uris of this application with App ID '\(client.appId)'(\(client.displayName)). The downstream client must request a token for the expected audience (the application that made the OBO request) and this application should use that token as the assertion.")
+    }
+
+    /// 50013 (inferred wording): an app-only token presented as a user assertion.
+    static func appOnlyAssertion() -> EntraError {
+        EntraError(error: "invalid_grant", code: 50013,
+                   message: "Assertion failed validation. [Reason - The assertion is an application token; On-Behalf-Of requires a token issued to a user.]")
+    }
+}
