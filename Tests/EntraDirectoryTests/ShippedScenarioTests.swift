@@ -64,7 +64,6 @@ final class ShippedScenarioTests: XCTestCase {
 
         XCTAssertEqual(tenant.oauth2PermissionGrants.count, 3)
         XCTAssertEqual(tenant.oauth2PermissionGrants.map(\.scopes), [["access_as_user"], ["User.Read"], ["User.Read"]])
-        let api = try XCTUnwrap(tenant.application(appId: "6a0c3e8f-5d2b-4b7e-8f1a-9c3d2e1b0a4f"))
         XCTAssertEqual(tenant.oauth2PermissionGrants.last?.clientAppId, api.appId, "the middle tier's Graph consent (OBO)")
         XCTAssertEqual(Set(tenant.oauth2PermissionGrants.map(\.consentType)), ["AllPrincipals"])
     }
