@@ -52,7 +52,7 @@ struct TokenRoutes: Sendable {
             tenant: tenant, version: version, form: pairs,
             basicCredentials: Self.basicCredentials(request.headers["Authorization"]),
             clientRequestId: clientRequestId ?? pairs.first(where: { $0.0 == "client-request-id" })?.1,
-            baseURL: context.baseURL, remoteAddress: request.remoteAddress)
+            baseURL: context.baseURL, remoteAddress: request.remoteAddress, origin: request.headers["Origin"])
 
         let outcome = service.token(tokenRequest)
         switch outcome.result {

@@ -94,6 +94,12 @@ extension EntraError {
                    message: "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.")
     }
 
+    /// 9002327: a single-page app's code or refresh token redeemed without a browser's `Origin`.
+    static func spaRequiresCrossOrigin() -> EntraError {
+        EntraError(error: "invalid_request", code: 9002327,
+                   message: "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.")
+    }
+
     /// 501481.
     static func pkceMismatch() -> EntraError {
         EntraError(error: "invalid_grant", code: 501481,

@@ -10,11 +10,12 @@ struct DelegatedGrant: Sendable {
     let scopes: [String]
 
     /// The response's `scope`: Microsoft Graph's scopes by short name (as Entra's examples show),
-    /// others as `{resource}/{scope}`.
+    /// others as `{resource}/{scope}` with the resource exactly as requested, so a resource named
+    /// with a trailing slash gives `https://database.windows.net//user_impersonation`, as the
+    /// scopes Entra returns to Azure CLI show.
     var responseScopes: [String] {
         if resource.appId == BuiltInIDs.microsoftGraph { return scopes }
-        let prefix = requestedAs.hasSuffix("/") ? requestedAs : requestedAs + "/"
-        return scopes.map { prefix + $0 }
+        return scopes.map { requestedAs + "/" + $0 }
     }
 }
 

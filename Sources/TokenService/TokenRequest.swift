@@ -29,10 +29,13 @@ public struct TokenRequest: Sendable {
     /// endpoint URLs are built from it so tokens match the discovery documents the client read.
     public var baseURL: String
     public var remoteAddress: String
+    /// The browser's `Origin` header: single-page apps redeem codes cross-origin, and Entra
+    /// refuses a SPA's code or refresh token presented without one (AADSTS9002327).
+    public var origin: String?
 
     public init(tenant: String, version: TokenEndpointVersion, form: [(String, String)],
                 basicCredentials: BasicCredentials? = nil, clientRequestId: String? = nil,
-                baseURL: String, remoteAddress: String = "127.0.0.1") {
+                baseURL: String, remoteAddress: String = "127.0.0.1", origin: String? = nil) {
         self.tenant = tenant
         self.version = version
         self.form = form
@@ -40,6 +43,7 @@ public struct TokenRequest: Sendable {
         self.clientRequestId = clientRequestId
         self.baseURL = baseURL
         self.remoteAddress = remoteAddress
+        self.origin = origin
     }
 
     /// The path this request was sent to, for the exchange record.

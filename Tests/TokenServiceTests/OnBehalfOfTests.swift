@@ -77,7 +77,7 @@ final class OnBehalfOfTests: XCTestCase {
         return try fixture.issue([("grant_type", "authorization_code"), ("client_id", OBO.spa), ("code", code),
                                   ("redirect_uri", OBO.spaRedirect), ("code_verifier", verifier),
                                   ("scope", "api://fabrikam-web-api/access_as_user openid profile offline_access")],
-                                 tenant: OBO.tenant)
+                                 tenant: OBO.tenant, origin: "http://localhost:3000")
     }
 
     /// The SPA's access token for the Web API.
@@ -102,6 +102,29 @@ final class OnBehalfOfTests: XCTestCase {
     }
 
     // MARK: Success
+
+    /// A single-page app's code is redeemed by the browser, cross-origin: without an `Origin`
+    /// header Entra refuses it (AADSTS9002327), and the refresh token it produced likewise.
+    func testSPACodeAndRefreshTokenNeedAnOrigin() throws {
+        let verifier = "spa-verifier-0123456789-0123456789-0123456789"
+        let query = [("client_id", OBO.spa), ("response_type", "code"), ("redirect_uri", OBO.spaRedirect),
+                     ("scope", "api://fabrikam-web-api/access_as_user offline_access"),
+                     ("code_challenge", Base64URL.encode(Digest.sha256(Array(verifier.utf8)))), ("code_challenge_method", "S256")]
+        guard case .valid(let request) = service.validateAuthorize(query, tenant: OBO.tenant) else { return XCTFail("invalid authorize") }
+        let authentication = try service.signIn(userName: OBO.alice, password: "alice-password", tenant: tenant).get()
+        func redeem(_ origin: String?) -> TokenOutcome {
+            let code = service.authorize(request, authentication: authentication).parameters.first { $0.name == "code" }!.value
+            return fixture.token([("grant_type", "authorization_code"), ("client_id", OBO.spa), ("code", code),
+                                  ("redirect_uri", OBO.spaRedirect), ("code_verifier", verifier)], tenant: OBO.tenant, origin: origin)
+        }
+        guard case .failure(let refused) = redeem(nil).result else { return XCTFail("accepted without Origin") }
+        XCTAssertEqual(refused.error.code, 9002327)
+        guard case .success(let tokens) = redeem("http://localhost:3000").result else { return XCTFail("refused with Origin") }
+        let refresh = [("grant_type", "refresh_token"), ("client_id", OBO.spa), ("refresh_token", tokens.refreshToken ?? "")]
+        guard case .failure(let refusedRefresh) = fixture.token(refresh, tenant: OBO.tenant).result else { return XCTFail("refresh without Origin") }
+        XCTAssertEqual(refusedRefresh.error.code, 9002327)
+        XCTAssertNotNil(try fixture.issue(refresh, tenant: OBO.tenant, origin: "http://localhost:3000").accessToken)
+    }
 
     func testWebAPIToAzureSQLShape() throws {
         let incoming = try spaToken()
@@ -136,8 +159,9 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertEqual(p["sub"]?.stringValue,
                        TokenMinter.pairwiseSubject(tenantId: OBO.tenant, userId: alice.id, appId: OBO.sqlAppId))
         XCTAssertNotEqual(p["uti"], incomingClaims["uti"], "a new token, never the incoming one passed through")
-        // The response names the scope as {resource}/{name}, without doubling the resource's slash.
-        XCTAssertEqual(tokens.scope, "https://database.windows.net/user_impersonation")
+        // The response names the scope as {resource as requested}/{name}: a resource written with a
+        // trailing slash doubles it, as the scopes Entra returns to Azure CLI do.
+        XCTAssertEqual(tokens.scope, "https://database.windows.net//user_impersonation")
         XCTAssertNil(tokens.refreshToken, "no offline_access, no refresh token")
         XCTAssertNil(tokens.idToken)
 
@@ -175,7 +199,7 @@ final class OnBehalfOfTests: XCTestCase {
         let incoming = try spaToken().accessToken
         let tokens = try fixture.issue(obo(incoming, scope: "https://database.windows.net//.default offline_access openid profile",
                                            extra: [("client_info", "1")]), tenant: OBO.tenant)
-        XCTAssertEqual(tokens.scope, "https://database.windows.net/user_impersonation offline_access openid profile")
+        XCTAssertEqual(tokens.scope, "https://database.windows.net//user_impersonation offline_access openid profile")
         let refresh = try XCTUnwrap(tokens.refreshToken)
         let id = try payload(tokens.idToken)
         XCTAssertEqual(id["aud"]?.stringValue, OBO.webAPI, "the ID token is for the middle tier")

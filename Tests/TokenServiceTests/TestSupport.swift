@@ -92,16 +92,16 @@ struct Fixture {
     }
 
     func token(_ form: [(String, String)], tenant: String = IDs.tenant, version: TokenEndpointVersion = .v2,
-               basic: BasicCredentials? = nil, clientRequestId: String? = nil) -> TokenOutcome {
+               basic: BasicCredentials? = nil, clientRequestId: String? = nil, origin: String? = nil) -> TokenOutcome {
         service.token(TokenRequest(tenant: tenant, version: version, form: form, basicCredentials: basic,
-                                   clientRequestId: clientRequestId, baseURL: IDs.baseURL))
+                                   clientRequestId: clientRequestId, baseURL: IDs.baseURL, origin: origin))
     }
 
     /// A successful request or a test failure.
     func issue(_ form: [(String, String)], tenant: String = IDs.tenant, version: TokenEndpointVersion = .v2,
-               basic: BasicCredentials? = nil, clientRequestId: String? = nil,
+               basic: BasicCredentials? = nil, clientRequestId: String? = nil, origin: String? = nil,
                file: StaticString = #filePath, line: UInt = #line) throws -> IssuedTokens {
-        let outcome = token(form, tenant: tenant, version: version, basic: basic, clientRequestId: clientRequestId)
+        let outcome = token(form, tenant: tenant, version: version, basic: basic, clientRequestId: clientRequestId, origin: origin)
         switch outcome.result {
         case .success(let tokens): return tokens
         case .failure(let stamped):

@@ -26,6 +26,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
         guard grant.clientId == application.appId, grant.tenantId == tenant.id else { throw .grantIssuedToAnotherClient() }
         guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
+        if grant.issuedToSPA, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
         guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }

@@ -21,6 +21,7 @@ struct RefreshTokenGrant: GrantHandler {
         record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
                               authenticationMethod: client.method)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
+        if grant.fixedExpiry != nil, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
         guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
         guard user.accountEnabled else { throw .userDisabled() }
 
