@@ -25,8 +25,33 @@ public enum Identifiers {
     /// Opaque claims (`aio`, `rh`) are derived from what the token is about rather than drawn at
     /// random, so two runs of a scenario produce the same tokens apart from times and `uti`.
     static func opaque(_ parts: String..., length: Int) -> String {
-        let digest = Digest.sha256(Array(parts.joined(separator: "|").utf8))
-        return String(Base64URL.encode(digest).prefix(length))
+        let key = parts.joined(separator: "|")
+        if let cached = opaqueCache.value(for: key, length: length) { return cached }
+        let value = String(Base64URL.encode(Digest.sha256(Array(key.utf8))).prefix(length))
+        opaqueCache.store(value, for: key, length: length)
+        return value
+    }
+
+    /// The same few (tenant, client, resource, user) combinations recur on every request; their
+    /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
+    private static let opaqueCache = OpaqueCache()
+
+    private final class OpaqueCache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: String] = [:]
+
+        func value(for key: String, length: Int) -> String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return values["\(length)|" + key]
+        }
+
+        func store(_ value: String, for key: String, length: Int) {
+            lock.lock()
+            defer { lock.unlock() }
+            if values.count >= 10_000 { values.removeAll(keepingCapacity: true) }
+            values["\(length)|" + key] = value
+        }
     }
 
     /// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in any case.
