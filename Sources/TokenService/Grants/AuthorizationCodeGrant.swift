@@ -20,7 +20,7 @@ struct AuthorizationCodeGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
             requireCredential: false, publicFlow: publicRedirect)
-        record.client = .init(appId: application.appId, displayName: application.displayName, authenticationMethod: client.method)
+        record.identify(client)
 
         let stores = context.stores
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }

@@ -15,7 +15,7 @@ struct ClientCredentialsGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
         let app = client.application
-        record.client = .init(appId: app.appId, displayName: app.displayName, authenticationMethod: client.method)
+        record.identify(client)
 
         let requested = try requestedResource(context)
         guard let resource = tenant.resource(identifier: requested) else {

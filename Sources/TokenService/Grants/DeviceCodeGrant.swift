@@ -22,8 +22,7 @@ struct DeviceCodeGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
             requireCredential: false, publicFlow: true)
-        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
-                              authenticationMethod: client.method)
+        record.identify(client)
         guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,

@@ -29,3 +29,11 @@ struct GrantContext: Sendable {
 protocol GrantHandler: Sendable {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens
 }
+
+extension ExchangeRecord {
+    /// Records the client once it has authenticated, with how it did.
+    mutating func identify(_ authenticated: AuthenticatedClient) {
+        client = .init(appId: authenticated.application.appId, displayName: authenticated.application.displayName,
+                       authenticationMethod: authenticated.method)
+    }
+}

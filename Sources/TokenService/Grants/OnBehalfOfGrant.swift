@@ -27,8 +27,7 @@ struct OnBehalfOfGrant: GrantHandler {
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
-        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
-                              authenticationMethod: client.method)
+        record.identify(client)
         let validated = try UserAssertionValidator(keys: context.minter.keys, tenant: tenant, client: client.application,
                                                    now: context.now, index: context.stores.issuedTokens).validate(assertion)
         record.assertionTokenId = validated.tokenId

@@ -15,8 +15,7 @@ struct PasswordGrant: GrantHandler {
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: false)
-        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
-                              authenticationMethod: client.method)
+        record.identify(client)
         let (user, authentication) = try UserAuthenticator.signIn(name: username, password: password, tenant: tenant, now: context.now)
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         return try context.issueUserTokens(UserTokenRequest(

@@ -18,8 +18,7 @@ struct RefreshTokenGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
             requireCredential: false, publicFlow: grant.issuedToPublicClient)
-        record.client = .init(appId: client.application.appId, displayName: client.application.displayName,
-                              authenticationMethod: client.method)
+        record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
         if grant.fixedExpiry != nil, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
         guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
