@@ -184,3 +184,12 @@ enum DerivedIDs {
         DeterministicID.guid("mockentra/\(tenantId)/group/\(displayName)")
     }
 }
+
+extension DerivedIDs {
+    static func conditionalAccessPolicy(tenantId: String, displayName: String) -> String {
+        DeterministicID.guid("mockentra/\(tenantId)/conditionalAccessPolicy/\(displayName)")
+    }
+    static func namedLocation(tenantId: String, displayName: String) -> String {
+        DeterministicID.guid("mockentra/\(tenantId)/namedLocation/\(displayName)")
+    }
+}

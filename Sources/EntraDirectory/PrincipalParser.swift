@@ -19,7 +19,7 @@ struct PrincipalParser {
 
     func parseUser(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> DraftUser? {
         reader.rejectUnknownKeys(allowed: ["userPrincipalName", "id", "displayName", "givenName", "surname", "mail",
-                                           "accountEnabled", "password", "passwordExpired", "mfa", "memberOf"], &diagnostics)
+                                           "accountEnabled", "password", "passwordExpired", "mfa", "memberOf"] + Self.conditionalAccessKeys, &diagnostics)
         let id = reader.guid("id", &diagnostics)
         let displayName = reader.string("displayName", &diagnostics)
         let givenName = reader.string("givenName", &diagnostics)
@@ -34,6 +34,13 @@ struct PrincipalParser {
             mfaRegistered = mfa.bool("registered", &diagnostics) ?? false
         }
         let memberOf = reader.strings("memberOf", &diagnostics)
+        let signInRisk = risk("signInRisk", reader, &diagnostics)
+        let userRisk = risk("userRisk", reader, &diagnostics)
+        var deviceIsCompliant = false
+        if let device = reader.object("device", &diagnostics) {
+            device.rejectUnknownKeys(allowed: ["isCompliant"], &diagnostics)
+            deviceIsCompliant = device.bool("isCompliant", &diagnostics) ?? false
+        }
         guard let upn = reader.string("userPrincipalName", required: true, &diagnostics) else { return nil }
         guard checkUserPrincipalName(upn, at: reader.path.key("userPrincipalName"), &diagnostics) else { return nil }
         let localPart = String(upn.prefix { $0 != "@" })
@@ -41,8 +48,22 @@ struct PrincipalParser {
             id: id ?? DerivedIDs.user(tenantId: tenantId, userPrincipalName: upn), userPrincipalName: upn,
             displayName: displayName ?? localPart, givenName: givenName, surname: surname, mail: mail,
             accountEnabled: accountEnabled, password: password, passwordExpired: passwordExpired,
-            mfaRegistered: mfaRegistered, groupIds: [])
+            mfaRegistered: mfaRegistered, groupIds: [], signInRisk: signInRisk, userRisk: userRisk,
+            deviceIsCompliant: deviceIsCompliant)
         return DraftUser(user: user, path: reader.path, memberOf: memberOf)
+    }
+
+    /// Emulator-only user properties that script what Conditional Access sees: risk levels and the
+    /// compliance of the device the user signs in from.
+    static let conditionalAccessKeys = ["signInRisk", "userRisk", "device"]
+
+    private func risk(_ key: String, _ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> RiskLevel {
+        guard let text = reader.string(key, &diagnostics) else { return .none }
+        guard let level = RiskLevel(rawValue: text) else {
+            diagnostics.report(reader.path.key(key), "must be one of \"none\", \"low\", \"medium\", \"high\", found \"\(Spelling.excerpt(text))\"")
+            return .none
+        }
+        return level
     }
 
     private func checkUserPrincipalName(_ upn: String, at path: JSONPath, _ diagnostics: inout Diagnostics) -> Bool {

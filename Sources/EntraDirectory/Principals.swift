@@ -15,11 +15,16 @@ public struct User: Sendable {
     /// Emulator-only: whether the user can satisfy an MFA requirement.
     public let mfaRegistered: Bool
     public let groupIds: [String]
+    /// Emulator-only, for Conditional Access: the risk Identity Protection would compute for this
+    /// user's sign-ins and for the user, and whether the user's device is compliant (Intune).
+    public let signInRisk: RiskLevel
+    public let userRisk: RiskLevel
+    public let deviceIsCompliant: Bool
 
     public init(
         id: String, userPrincipalName: String, displayName: String, givenName: String?, surname: String?,
         mail: String?, accountEnabled: Bool, password: String?, passwordExpired: Bool, mfaRegistered: Bool,
-        groupIds: [String]
+        groupIds: [String], signInRisk: RiskLevel = .none, userRisk: RiskLevel = .none, deviceIsCompliant: Bool = false
     ) {
         self.id = id
         self.userPrincipalName = userPrincipalName
@@ -32,6 +37,9 @@ public struct User: Sendable {
         self.passwordExpired = passwordExpired
         self.mfaRegistered = mfaRegistered
         self.groupIds = groupIds
+        self.signInRisk = signInRisk
+        self.userRisk = userRisk
+        self.deviceIsCompliant = deviceIsCompliant
     }
 }
 

@@ -81,7 +81,8 @@ struct ReferenceChecker {
             users[index].user = User(
                 id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, givenName: u.givenName,
                 surname: u.surname, mail: u.mail, accountEnabled: u.accountEnabled, password: u.password,
-                passwordExpired: u.passwordExpired, mfaRegistered: u.mfaRegistered, groupIds: groupIdsByUser[index])
+                passwordExpired: u.passwordExpired, mfaRegistered: u.mfaRegistered, groupIds: groupIdsByUser[index],
+                signInRisk: u.signInRisk, userRisk: u.userRisk, deviceIsCompliant: u.deviceIsCompliant)
         }
         for index in groups.indices {
             let g = groups[index].group

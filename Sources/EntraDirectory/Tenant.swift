@@ -12,6 +12,8 @@ public struct Tenant: Sendable {
     public let groups: [Group]
     public let appRoleAssignments: [AppRoleAssignment]
     public let oauth2PermissionGrants: [OAuth2PermissionGrant]
+    public let conditionalAccessPolicies: [ConditionalAccessPolicy]
+    public let namedLocations: [NamedLocation]
 
     private let appByAppId: [String: Int]
     private let appByServicePrincipalId: [String: Int]
@@ -24,7 +26,8 @@ public struct Tenant: Sendable {
     public init(
         id: String, displayName: String, defaultDomain: String, domains: [String], applications: [Application],
         users: [User], groups: [Group], appRoleAssignments: [AppRoleAssignment],
-        oauth2PermissionGrants: [OAuth2PermissionGrant]
+        oauth2PermissionGrants: [OAuth2PermissionGrant], conditionalAccessPolicies: [ConditionalAccessPolicy] = [],
+        namedLocations: [NamedLocation] = []
     ) {
         self.id = id
         self.displayName = displayName
@@ -35,6 +38,8 @@ public struct Tenant: Sendable {
         self.groups = groups
         self.appRoleAssignments = appRoleAssignments
         self.oauth2PermissionGrants = oauth2PermissionGrants
+        self.conditionalAccessPolicies = conditionalAccessPolicies
+        self.namedLocations = namedLocations
 
         // The first entry wins on a clash; the loader rejects clashes, so this only matters for
         // directories built by hand.

@@ -1,7 +1,8 @@
 // Builds one tenant: its header, entities, uniqueness rules, then every cross-reference.
 
 struct TenantLoader {
-    static let collectionKeys = ["applications", "users", "groups", "appRoleAssignments", "oauth2PermissionGrants"]
+    static let collectionKeys = ["applications", "users", "groups", "appRoleAssignments", "oauth2PermissionGrants",
+                                 "namedLocations", "conditionalAccessPolicies"]
 
     let baseDirectory: String
 
@@ -54,10 +55,17 @@ struct TenantLoader {
             references.permissionGrant($0, &diagnostics)
         }
 
+        let conditionalAccess = ConditionalAccessParser(tenantId: tenantId, references: references, resolver: resolver,
+                                                        groups: draftGroups.map(\.group))
+        let namedLocations = conditionalAccess.namedLocations(collections.objects("namedLocations", &diagnostics), &diagnostics)
+        let policies = conditionalAccess.policies(collections.objects("conditionalAccessPolicies", &diagnostics),
+                                                  locations: namedLocations, &diagnostics)
+
         return Tenant(
             id: tenantId, displayName: displayName ?? defaultDomain, defaultDomain: defaultDomain.lowercased(),
             domains: domains, applications: drafts.map(\.application) + builtIns, users: draftUsers.map(\.user),
-            groups: draftGroups.map(\.group), appRoleAssignments: assignments, oauth2PermissionGrants: grants)
+            groups: draftGroups.map(\.group), appRoleAssignments: assignments, oauth2PermissionGrants: grants,
+            conditionalAccessPolicies: policies, namedLocations: namedLocations)
     }
 
     /// A DNS name: letters, digits, hyphens and dots, no empty label.

@@ -13,6 +13,9 @@ extension ControlRoutes {
         let username: String
         /// Checked when given; without it the user signs in with no password (still must be enabled).
         let password: String?
+        /// The user also passed a second factor (`amr` gains `mfa`); refused for users without
+        /// `mfa.registered`, as Entra's MFA step would be.
+        let mfa: Bool?
     }
 
     struct SignInResult: Encodable {
@@ -27,9 +30,10 @@ extension ControlRoutes {
     struct DeviceDecision: Decodable {
         let username: String?
         let password: String?
+        let mfa: Bool?
     }
 
-    /// `POST /_mockentra/signin`: `{"authorizeUrl", "username", "password"?}`. Answers where the
+    /// `POST /_mockentra/signin`: `{"authorizeUrl", "username", "password"?, "mfa"?}`. Answers where the
     /// browser would go: `redirectUrl` (query/fragment) or `redirectUri` + `parameters` (form_post).
     func headlessSignIn(_ body: [UInt8], baseURL: String) -> HTTPResponse {
         guard let input = try? JSONDecoder().decode(SignInRequest.self, from: Data(body)) else {
@@ -48,8 +52,9 @@ extension ControlRoutes {
         case .valid(let valid):
             request = valid
         }
-        let signedIn = input.password.map { service.signIn(userName: input.username, password: $0, tenant: request.tenant) }
-            ?? service.signInWithoutPassword(userName: input.username, tenant: request.tenant)
+        let mfa = input.mfa ?? false
+        let signedIn = input.password.map { service.signIn(userName: input.username, password: $0, tenant: request.tenant, mfa: mfa) }
+            ?? service.signInWithoutPassword(userName: input.username, tenant: request.tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
         switch signedIn {
         case .failure(let stamped):
             service.recordAuthorize(request, authentication: nil, userName: input.username, error: stamped, method: "headless")
@@ -108,8 +113,9 @@ extension ControlRoutes {
         guard let input = try? JSONDecoder().decode(DeviceDecision.self, from: Data(body)), let userName = input.username else {
             return .json(ControlError(error: "Expected a JSON body with username and optionally password."), status: 400)
         }
-        let signedIn = input.password.map { service.signIn(userName: userName, password: $0, tenant: info.tenant) }
-            ?? service.signInWithoutPassword(userName: userName, tenant: info.tenant)
+        let mfa = input.mfa ?? false
+        let signedIn = input.password.map { service.signIn(userName: userName, password: $0, tenant: info.tenant, mfa: mfa) }
+            ?? service.signInWithoutPassword(userName: userName, tenant: info.tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
         switch signedIn {
         case .failure(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)

@@ -96,25 +96,33 @@ extension TokenService {
             prompt: prompt, loginHint: values["login_hint"], domainHint: values["domain_hint"], claims: values["claims"]))
     }
 
-    /// Password sign-in for the sign-in page and the headless test-control call.
-    public func signIn(userName: String, password: String, tenant: Tenant) -> Result<Authentication, StampedError> {
+    /// Password sign-in for the sign-in page and the headless test-control call. `mfa: true` is the
+    /// emulator's stand-in for a completed second factor (`amr` gains `mfa`), refused (50079) for a
+    /// user without `mfa.registered`, who could never complete one.
+    public func signIn(userName: String, password: String, tenant: Tenant, mfa: Bool = false) -> Result<Authentication, StampedError> {
         let now = clock.now()
-        do {
-            return .success(try UserAuthenticator.signIn(name: userName, password: password, tenant: tenant, now: now).1)
+        do throws(EntraError) {
+            let (user, authentication) = try UserAuthenticator.signIn(name: userName, password: password, tenant: tenant, now: now)
+            guard mfa else { return .success(authentication) }
+            return .success(try UserAuthenticator.withMethods(["pwd", "mfa"], authentication, user: user))
         } catch {
             return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
         }
     }
 
     /// Signs a user in without a password: the scenario's own test users, for headless tests that
-    /// are not about passwords. The account must exist and be enabled.
-    public func signInWithoutPassword(userName: String, tenant: Tenant) -> Result<Authentication, StampedError> {
+    /// are not about passwords. The account must exist and be enabled. `methods` is the sign-in's
+    /// `amr`: `["pwd"]`, or `["pwd", "mfa"]` for a sign-in with a second factor, which only a user
+    /// with `mfa.registered` can have (otherwise 50079) — an honest stand-in for the MFA page.
+    public func signInWithoutPassword(userName: String, tenant: Tenant,
+                                      methods: [String] = ["pwd"]) -> Result<Authentication, StampedError> {
         let now = clock.now()
         do throws(EntraError) {
             let user = try UserAuthenticator.user(named: userName, in: tenant)
             guard user.accountEnabled else { throw EntraError.userDisabled() }
-            return .success(Authentication(tenantId: tenant.id, userId: user.id, authTime: now, methods: ["pwd"],
-                                           sessionId: Identifiers.randomGUID()))
+            let authentication = Authentication(tenantId: tenant.id, userId: user.id, authTime: now, methods: ["pwd"],
+                                                sessionId: Identifiers.randomGUID())
+            return .success(try UserAuthenticator.withMethods(methods, authentication, user: user))
         } catch {
             return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
         }

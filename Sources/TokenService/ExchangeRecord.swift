@@ -61,6 +61,11 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var issuedTokens: [IssuedToken]
     /// On-Behalf-Of: the `uti` of the token presented as the assertion. Chains are walked through it.
     public var assertionTokenId: String?
+    /// Every Conditional Access policy evaluated for a user token (disabled policies are not), in
+    /// scenario order, on issued and failed exchanges alike.
+    public var conditionalAccess: [PolicyEvaluation]
+    /// The `claims` challenge sent with a Conditional Access error (a JSON string, as on the wire).
+    public var claimsChallenge: String?
     /// The user's sign-in session (`sid`) behind user tokens and /authorize sign-ins.
     public var sessionId: String?
     public var traceId: String
@@ -73,6 +78,7 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
         self.requestedScopes = []
         self.outcome = "error"
         self.issuedTokens = []
+        self.conditionalAccess = []
         self.traceId = traceId
         self.correlationId = correlationId
     }

@@ -29,6 +29,8 @@ struct TokenClaims: Sendable {
     var nbf: Int
     var exp: Int
     var acr: String?
+    /// Satisfied authentication contexts (`["c1"]`), an array (entra-wire §3.4).
+    var acrs: [String]?
     var aio: String?
     var amr: [String]?
     var app_displayname: String?
@@ -77,6 +79,7 @@ struct TokenClaims: Sendable {
         writer.integer("nbf", nbf)
         writer.integer("exp", exp)
         writer.string("acr", acr)
+        writer.strings("acrs", acrs)
         writer.string("aio", aio)
         writer.strings("amr", amr)
         writer.string("app_displayname", app_displayname)

@@ -16,7 +16,8 @@ extension TokenMinter {
 
     /// A delegated access token for `grant.resource`, on behalf of `user`, held by `client`.
     func userAccessToken(client: AuthenticatedClient, user: User, authentication: Authentication, grant: DelegatedGrant,
-                         tenant: Tenant, baseURL: String, remoteAddress: String, now: Date) throws(EntraError) -> MintedToken {
+                         tenant: Tenant, baseURL: String, remoteAddress: String, now: Date,
+                         authenticationContexts: [String] = []) throws(EntraError) -> MintedToken {
         let resource = grant.resource
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         let app = client.application
@@ -35,6 +36,7 @@ extension TokenMinter {
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, user.id, length: 40) + "."
         claims.scp = grant.scopes.joined(separator: " ")
         claims.sid = authentication.sessionId
+        claims.acrs = authenticationContexts.isEmpty ? nil : authenticationContexts
         let roles = tenant.appRoles(grantedTo: user.id, on: resource.appId).filter(\.isEnabled).map(\.value)
         claims.roles = roles.isEmpty ? nil : roles
         switch format {

@@ -34,7 +34,8 @@ struct AuthorizationCodeGrant: GrantHandler {
         let (tokens, refreshToken) = try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope") ?? grant.scope, nonce: grant.nonce,
-            issuedToSPA: grant.issuedToSPA), record: &record)
+            issuedToSPA: grant.issuedToSPA, flow: .authorizationCode,
+            claims: parameters.optional("claims") ?? grant.claims), record: &record)
         if let refreshToken { stores.authorizationCodes.recordRefreshToken(refreshToken, for: code) }
         return tokens
     }

@@ -26,6 +26,7 @@ struct DeviceCodeGrant: GrantHandler {
         guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,
-            scope: code.scope, nonce: nil, issuedToSPA: false), record: &record).0
+            scope: code.scope, nonce: nil, issuedToSPA: false, flow: .deviceCode,
+            claims: parameters.optional("claims")), record: &record).0
     }
 }

@@ -38,7 +38,8 @@ struct OnBehalfOfGrant: GrantHandler {
         }
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: validated.authentication, tenant: tenant,
-            scope: scope, nonce: nil, issuedToSPA: false), record: &record).0
+            scope: scope, nonce: nil, issuedToSPA: false, flow: .onBehalfOf,
+            claims: parameters.optional("claims")), record: &record).0
     }
 
     /// The path's tenant, or for `/common` and `/organizations` the tenant the assertion names

@@ -20,7 +20,8 @@ struct PasswordGrant: GrantHandler {
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,
-            scope: scope, nonce: nil, issuedToSPA: false), record: &record).0
+            scope: scope, nonce: nil, issuedToSPA: false, flow: .password,
+            claims: parameters.optional("claims")), record: &record).0
     }
 
     private func userTenant(_ context: GrantContext, username: String) throws(EntraError) -> Tenant {

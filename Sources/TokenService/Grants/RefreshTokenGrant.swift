@@ -27,6 +27,7 @@ struct RefreshTokenGrant: GrantHandler {
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope") ?? grant.originalScope, nonce: nil,
-            issuedToSPA: grant.fixedExpiry != nil), record: &record).0
+            issuedToSPA: grant.fixedExpiry != nil, flow: .refreshToken,
+            claims: parameters.optional("claims")), record: &record).0
     }
 }

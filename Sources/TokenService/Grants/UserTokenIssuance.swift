@@ -11,6 +11,10 @@ struct UserTokenRequest: Sendable {
     let scope: String
     let nonce: String?
     let issuedToSPA: Bool
+    /// Which grant this is: Conditional Access derives the client app type and the error shape from it.
+    let flow: UserTokenFlow
+    /// The `claims` request (token form, or the /authorize request behind a code): asks for `acrs`.
+    let claims: String?
 }
 
 /// The shared second half of the user grants: resolve the delegated scopes, mint the access
@@ -28,9 +32,24 @@ extension GrantContext {
                                 requestedAs: grant.requestedAs, tokenVersion: format.version)
         record.grantedScopes = grant.scopes
 
+        // Conditional Access: the resource is known, nothing is minted yet. The subject is the user;
+        // the client (an OBO middle tier included) is never one.
+        let facts = SignInFacts(user: user, tenant: request.tenant, resourceAppId: grant.resource.appId,
+                                requestedContexts: ClaimsRequest.authenticationContexts(request.claims),
+                                clientAppType: request.flow.clientAppType(issuedToSPA: request.issuedToSPA),
+                                remoteAddress: self.request.remoteAddress, authentication: request.authentication,
+                                isRefresh: request.flow == .refreshToken, now: now)
+        let decision = ConditionalAccessEvaluator.evaluate(facts, flow: request.flow)
+        record.conditionalAccess = decision.evaluations
+        if let failure = decision.failure {
+            record.claimsChallenge = failure.claims
+            throw failure
+        }
+
         let access = try minter.userAccessToken(client: request.client, user: user, authentication: request.authentication,
                                                 grant: grant, tenant: request.tenant, baseURL: self.request.baseURL,
-                                                remoteAddress: self.request.remoteAddress, now: now)
+                                                remoteAddress: self.request.remoteAddress, now: now,
+                                                authenticationContexts: decision.satisfiedContexts)
         record.issuedTokens = [.init(type: "access_token", uti: access.tokenId, expiresAt: access.expiresAt)]
         record.sessionId = request.authentication.sessionId
         stores.issuedTokens.remember(tokenId: access.tokenId, authentication: request.authentication)

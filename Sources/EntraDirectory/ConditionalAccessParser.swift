@@ -1,0 +1,265 @@
+// Reads `namedLocations[i]` and `conditionalAccessPolicies[i]`, resolving every reference (users,
+// groups, applications, locations) to an id. Runs after users, groups and applications are known.
+
+struct ConditionalAccessParser {
+    static let policyKeys = ["id", "displayName", "state", "conditions", "grantControls", "sessionControls"]
+    static let namedLocationKeys = ["id", "displayName", "ipRanges", "isTrusted"]
+
+    let tenantId: String
+    let references: ReferenceChecker
+    let resolver: ReferenceResolver
+    let groups: [Group]
+
+    // MARK: Named locations
+
+    func namedLocations(_ readers: [ObjectReader], _ diagnostics: inout Diagnostics) -> [NamedLocation] {
+        var result: [NamedLocation] = []
+        var names: [String: JSONPath] = [:]
+        for reader in readers {
+            reader.rejectUnknownKeys(allowed: Self.namedLocationKeys, &diagnostics)
+            let id = reader.guid("id", &diagnostics)
+            let isTrusted = reader.bool("isTrusted", &diagnostics) ?? false
+            var ranges: [IPRange] = []
+            let elements = reader.objects("ipRanges", &diagnostics)
+            if elements.isEmpty { diagnostics.report(reader.path.key("ipRanges"), "must list at least one IP range") }
+            for range in elements {
+                range.rejectUnknownKeys(allowed: ["cidrAddress", "@odata.type"], &diagnostics)
+                _ = range.string("@odata.type", &diagnostics)
+                guard let text = range.string("cidrAddress", required: true, &diagnostics) else { continue }
+                switch IPRange.parse(text) {
+                case .success(let parsed): ranges.append(parsed)
+                case .failure(let error): diagnostics.report(range.path.key("cidrAddress"), error.reason)
+                }
+            }
+            guard let displayName = reader.string("displayName", required: true, &diagnostics) else { continue }
+            if let first = names[displayName.lowercased()] {
+                diagnostics.report(reader.path.key("displayName"), "duplicate named location '\(Spelling.excerpt(displayName))' (also \(first))")
+                continue
+            }
+            names[displayName.lowercased()] = reader.path
+            result.append(NamedLocation(id: id ?? DerivedIDs.namedLocation(tenantId: tenantId, displayName: displayName),
+                                        displayName: displayName, ipRanges: ranges, isTrusted: isTrusted))
+        }
+        return result
+    }
+
+    // MARK: Policies
+
+    func policies(_ readers: [ObjectReader], locations: [NamedLocation], _ diagnostics: inout Diagnostics) -> [ConditionalAccessPolicy] {
+        var result: [ConditionalAccessPolicy] = []
+        var names: [String: JSONPath] = [:]
+        var ids: [String: JSONPath] = [:]
+        for reader in readers {
+            guard let policy = policy(reader, locations: locations, &diagnostics) else { continue }
+            if let first = names[policy.displayName.lowercased()] {
+                diagnostics.report(reader.path.key("displayName"), "duplicate policy displayName '\(Spelling.excerpt(policy.displayName))' (also \(first))")
+                continue
+            }
+            if let first = ids[policy.id] {
+                diagnostics.report(reader.path.key("id"), "duplicate policy id '\(policy.id)' (also \(first))")
+                continue
+            }
+            names[policy.displayName.lowercased()] = reader.path
+            ids[policy.id] = reader.path
+            result.append(policy)
+        }
+        return result
+    }
+
+    private func policy(_ reader: ObjectReader, locations: [NamedLocation], _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy? {
+        reader.rejectUnknownKeys(allowed: Self.policyKeys, &diagnostics)
+        let before = diagnostics.problems.count
+        let id = reader.guid("id", &diagnostics)
+        let displayName = reader.string("displayName", required: true, &diagnostics)
+        let state = enumValue("state", in: reader, ConditionalAccessPolicy.State.self, required: true, &diagnostics)
+
+        var users = ConditionalAccessPolicy.Users()
+        var applications = ConditionalAccessPolicy.Applications()
+        var clientAppTypes: [ConditionalAccessPolicy.ClientAppType] = []
+        var locationCondition: ConditionalAccessPolicy.Locations?
+        var signInRisk: [RiskLevel] = []
+        var userRisk: [RiskLevel] = []
+        if let conditions = reader.object("conditions", required: true, &diagnostics) {
+            conditions.rejectUnknownKeys(allowed: ["users", "applications", "clientAppTypes", "locations",
+                                                   "signInRiskLevels", "userRiskLevels"], &diagnostics)
+            if let object = conditions.object("users", required: true, &diagnostics) { users = self.users(object, &diagnostics) }
+            if let object = conditions.object("applications", required: true, &diagnostics) {
+                applications = self.applications(object, &diagnostics)
+            }
+            clientAppTypes = enumList("clientAppTypes", in: conditions, ConditionalAccessPolicy.ClientAppType.self, &diagnostics)
+            if let object = conditions.object("locations", &diagnostics) {
+                locationCondition = self.locations(object, known: locations, &diagnostics)
+            }
+            signInRisk = enumList("signInRiskLevels", in: conditions, RiskLevel.self, &diagnostics)
+            userRisk = enumList("userRiskLevels", in: conditions, RiskLevel.self, &diagnostics)
+        }
+
+        var grantOperator = ConditionalAccessPolicy.GrantOperator.or
+        var controls: [ConditionalAccessPolicy.GrantControl] = []
+        if let grant = reader.object("grantControls", required: true, &diagnostics) {
+            grant.rejectUnknownKeys(allowed: ["operator", "builtInControls"], &diagnostics)
+            grantOperator = enumValue("operator", in: grant, ConditionalAccessPolicy.GrantOperator.self, required: true, &diagnostics) ?? .or
+            controls = enumList("builtInControls", in: grant, ConditionalAccessPolicy.GrantControl.self, &diagnostics)
+            if controls.isEmpty, grant.has("operator") {
+                diagnostics.report(grant.path.key("builtInControls"), "must name at least one control (mfa, block, compliantDevice)")
+            }
+            if controls.contains(.block), controls.count > 1 {
+                diagnostics.report(grant.path.key("builtInControls"), "'block' cannot be combined with other controls")
+            }
+        }
+        let frequency = reader.object("sessionControls", &diagnostics).flatMap { signInFrequency($0, &diagnostics) }
+
+        guard diagnostics.problems.count == before, let displayName, let state else { return nil }
+        return ConditionalAccessPolicy(
+            id: id ?? DerivedIDs.conditionalAccessPolicy(tenantId: tenantId, displayName: displayName),
+            displayName: displayName, state: state, users: users, applications: applications,
+            clientAppTypes: clientAppTypes, locations: locationCondition, signInRiskLevels: signInRisk,
+            userRiskLevels: userRisk, grantOperator: grantOperator, builtInControls: controls, signInFrequency: frequency)
+    }
+
+    private func users(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.Users {
+        reader.rejectUnknownKeys(allowed: ["includeUsers", "excludeUsers", "includeGroups", "excludeGroups"], &diagnostics)
+        var result = ConditionalAccessPolicy.Users()
+        let include = reader.strings("includeUsers", &diagnostics)
+        let specials = include.filter { $0.text == "All" || $0.text == "None" }
+        if !specials.isEmpty, include.count > 1 {
+            diagnostics.report(reader.path.key("includeUsers"), "'\(specials[0].text)' must be the only entry")
+        }
+        result.includeAllUsers = include.contains { $0.text == "All" }
+        result.includeUsers = userIds(include.filter { $0.text != "All" && $0.text != "None" }, &diagnostics)
+        result.excludeUsers = userIds(reader.strings("excludeUsers", &diagnostics), &diagnostics)
+        result.includeGroups = groupIds(reader.strings("includeGroups", &diagnostics), &diagnostics)
+        result.excludeGroups = groupIds(reader.strings("excludeGroups", &diagnostics), &diagnostics)
+        if include.isEmpty, result.includeGroups.isEmpty {
+            diagnostics.report(reader.path, "give includeUsers (\"All\", \"None\" or users) or includeGroups")
+        }
+        return result
+    }
+
+    private func applications(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.Applications {
+        reader.rejectUnknownKeys(allowed: ["includeApplications", "excludeApplications",
+                                           "includeAuthenticationContextClassReferences"], &diagnostics)
+        var result = ConditionalAccessPolicy.Applications()
+        let include = reader.strings("includeApplications", &diagnostics)
+        let specials = include.filter { $0.text == "All" || $0.text == "None" }
+        if !specials.isEmpty, include.count > 1 {
+            diagnostics.report(reader.path.key("includeApplications"), "'\(specials[0].text)' must be the only entry")
+        }
+        result.includeAllApplications = include.contains { $0.text == "All" }
+        result.includeApplications = appIds(include.filter { $0.text != "All" && $0.text != "None" }, &diagnostics)
+        result.excludeApplications = appIds(reader.strings("excludeApplications", &diagnostics), &diagnostics)
+        let contexts = reader.strings("includeAuthenticationContextClassReferences", &diagnostics)
+        for context in contexts where !Self.isAuthenticationContext(context.text) {
+            diagnostics.report(context.path, "'\(Spelling.excerpt(context.text))' is not an authentication context (c1 to c25)")
+        }
+        result.includeAuthenticationContextClassReferences = contexts.map(\.text)
+        switch (include.isEmpty, contexts.isEmpty) {
+        case (true, true):
+            diagnostics.report(reader.path, "give includeApplications (\"All\", \"None\" or applications) or includeAuthenticationContextClassReferences")
+        case (false, false):
+            diagnostics.report(reader.path, "a policy targets applications or authentication contexts, not both")
+        default:
+            break
+        }
+        return result
+    }
+
+    /// `c1` … `c25`, lower-case as Entra writes them in `acrs`.
+    static func isAuthenticationContext(_ text: String) -> Bool {
+        guard text.hasPrefix("c"), let number = Int(text.dropFirst()), String(number) == text.dropFirst() else { return false }
+        return (1...25).contains(number)
+    }
+
+    private func locations(_ reader: ObjectReader, known: [NamedLocation], _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.Locations {
+        reader.rejectUnknownKeys(allowed: ["includeLocations", "excludeLocations"], &diagnostics)
+        func resolve(_ key: String) -> [String] {
+            reader.strings(key, &diagnostics).compactMap { entry in
+                if entry.text == "All" || entry.text == "AllTrusted" { return entry.text }
+                let guid = GUID.normalized(entry.text)
+                let matches = known.filter { $0.id == guid || $0.displayName.lowercased() == entry.text.lowercased() }
+                guard matches.count == 1 else {
+                    diagnostics.report(entry.path, "no named location '\(Spelling.excerpt(entry.text))' (use \"All\", \"AllTrusted\", or a named location's displayName or id)")
+                    return nil
+                }
+                return matches[0].id
+            }
+        }
+        let include = resolve("includeLocations")
+        if include.isEmpty { diagnostics.report(reader.path.key("includeLocations"), "must name at least one location") }
+        return ConditionalAccessPolicy.Locations(includeLocations: include, excludeLocations: resolve("excludeLocations"))
+    }
+
+    private func signInFrequency(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> Double? {
+        reader.rejectUnknownKeys(allowed: ["signInFrequency"], &diagnostics)
+        guard let frequency = reader.object("signInFrequency", &diagnostics) else { return nil }
+        frequency.rejectUnknownKeys(allowed: ["isEnabled", "value", "type"], &diagnostics)
+        let enabled = frequency.bool("isEnabled", &diagnostics) ?? true
+        // Graph writes a switched-off frequency as `{ isEnabled: false }` with no value or type.
+        let type = frequency.string("type", required: enabled, &diagnostics)
+        var value: Int?
+        if let raw = frequency.present("value") {
+            if case .number(let number) = raw, number >= 1, number == number.rounded(), number <= 8760 {
+                value = Int(number)
+            } else {
+                diagnostics.report(frequency.path.key("value"), "expected a whole number of hours or days (at least 1)")
+            }
+        } else if enabled {
+            diagnostics.report(frequency.path.key("value"), "required property is missing")
+        }
+        let unit: Double
+        switch type {
+        case "hours"?: unit = 3600
+        case "days"?: unit = 86400
+        case let other?:
+            diagnostics.report(frequency.path.key("type"), "must be \"hours\" or \"days\", found \"\(Spelling.excerpt(other))\"")
+            return nil
+        case nil: return nil
+        }
+        guard enabled, let value else { return nil }
+        return Double(value) * unit
+    }
+
+    // MARK: Helpers
+
+    private func userIds(_ entries: [(text: String, path: JSONPath)], _ diagnostics: inout Diagnostics) -> [String] {
+        entries.compactMap { references.user($0.text, at: $0.path, &diagnostics).map { references.users[$0].id } }
+    }
+
+    private func groupIds(_ entries: [(text: String, path: JSONPath)], _ diagnostics: inout Diagnostics) -> [String] {
+        entries.compactMap { entry in
+            switch resolver.group(entry.text) {
+            case .found(let index): return groups[index].id
+            case .missing: diagnostics.report(entry.path, "no group '\(Spelling.excerpt(entry.text))' (use a displayName or id)")
+            case .ambiguous: diagnostics.report(entry.path, "'\(Spelling.excerpt(entry.text))' names more than one group; use its id")
+            }
+            return nil
+        }
+    }
+
+    private func appIds(_ entries: [(text: String, path: JSONPath)], _ diagnostics: inout Diagnostics) -> [String] {
+        entries.compactMap { references.application($0.text, at: $0.path, &diagnostics)?.appId }
+    }
+
+    private func enumValue<T: RawRepresentable & CaseIterable>(_ key: String, in reader: ObjectReader, _ type: T.Type,
+                                                                required: Bool, _ diagnostics: inout Diagnostics) -> T? where T.RawValue == String {
+        guard let text = reader.string(key, required: required, &diagnostics) else { return nil }
+        guard let value = T(rawValue: text) else {
+            diagnostics.report(reader.path.key(key), "must be one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(text))\"")
+            return nil
+        }
+        return value
+    }
+
+    private func enumList<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, in reader: ObjectReader, _ type: T.Type,
+                                                               _ diagnostics: inout Diagnostics) -> [T] where T.RawValue == String {
+        var result: [T] = []
+        for entry in reader.strings(key, &diagnostics) {
+            guard let value = T(rawValue: entry.text) else {
+                diagnostics.report(entry.path, "must be one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(entry.text))\"")
+                continue
+            }
+            if !result.contains(value) { result.append(value) }
+        }
+        return result
+    }
+}
