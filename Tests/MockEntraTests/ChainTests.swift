@@ -7,7 +7,9 @@ import MockEntra
 /// `GET /_mockentra/chains/{uti}` over TLS, on the shipped `Scenarios/obo-chains.json`: a headless
 /// sign-in of the Assistant, two On-Behalf-Of hops (Agent → MCP server → Microsoft Graph), and the
 /// chain returned from any of its tokens.
-final class ChainTests: XCTestCase {
+final class ChainTests: ShippedScenarioServerTestCase {
+    override class var scenarioName: String { "obo-chains.json" }
+
     static let tenant = "5b7e2c4a-8d1f-4e3b-9a6c-2f0d4e8b1a7c"
     static let assistant = "3e6a9c4d-7f0b-4d5a-8c1e-2a4b6c8d0f3e"
     static let agent = "4f7b0d5e-8a1c-4e6b-9d2f-3b5c7d9e1a4f"
@@ -16,21 +18,7 @@ final class ChainTests: XCTestCase {
     static let verifier = "chain-verifier-0123456789-0123456789-0123456789"
     static let jwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
-    var server: MockEntraServer!
-    var client: HTTPClient!
     var tokenPath: String { "/\(Self.tenant)/oauth2/v2.0/token" }
-
-    override func setUpWithError() throws {
-        var options = MockEntraOptions()
-        options.keysDirectory = Repo.keys
-        server = try MockEntraServer.start(scenarioFile: Repo.root + "/Scenarios/obo-chains.json", options: options)
-        client = try HTTPClient.tls(server.port)
-    }
-
-    override func tearDown() {
-        client?.close()
-        server?.stop()
-    }
 
     func uti(_ token: String) throws -> String {
         try XCTUnwrap(try JWT.decode(token).payload["uti"]?.stringValue)

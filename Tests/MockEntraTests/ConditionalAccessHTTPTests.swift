@@ -7,28 +7,16 @@ import MockEntra
 /// Conditional Access over TLS on the shipped `Scenarios/conditional-access.json`: the OBO hop's
 /// error body as Entra sends it (`claims` a JSON string), the headless sign-in's `"mfa": true`, the
 /// OBO retry, and the evaluations in the exchange records.
-final class ConditionalAccessHTTPTests: XCTestCase {
+final class ConditionalAccessHTTPTests: ShippedScenarioServerTestCase {
+    override class var scenarioName: String { "conditional-access.json" }
+
     static let tenant = "7c1d3e5f-2a4b-4c6d-8e0f-1a3b5c7d9e2f"
     static let assistant = "a1b2c3d4-3333-4c3c-8c3c-0a1b2c3d4e03"
     static let webAPI = "a1b2c3d4-2222-4b2b-8b2b-0a1b2c3d4e02"
     static let redirect = "http://localhost"
     static let verifier = "ca-verifier-0123456789-0123456789-0123456789"
 
-    var server: MockEntraServer!
-    var client: HTTPClient!
     var tokenPath: String { "/\(Self.tenant)/oauth2/v2.0/token" }
-
-    override func setUpWithError() throws {
-        var options = MockEntraOptions()
-        options.keysDirectory = Repo.keys
-        server = try MockEntraServer.start(scenarioFile: Repo.root + "/Scenarios/conditional-access.json", options: options)
-        client = try HTTPClient.tls(server.port)
-    }
-
-    override func tearDown() {
-        client?.close()
-        server?.stop()
-    }
 
     /// A headless sign-in (optionally with MFA) and the Web API token it yields, or the sign-in's error.
     func signIn(_ user: String = "alice@woodgrove.test", mfa: Bool) throws -> (HTTPClientResponse, String?) {

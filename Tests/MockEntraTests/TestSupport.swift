@@ -79,3 +79,25 @@ enum Forms {
         [("grant_type", "client_credentials"), ("client_id", Default.daemon), ("client_secret", secret), ("scope", scope)]
     }
 }
+
+/// A test case with a TLS server on one shipped scenario (`Scenarios/<scenarioName>`) and a client
+/// trusting the development CA, started per test on port 0.
+class ShippedScenarioServerTestCase: XCTestCase {
+    /// The file under Scenarios/ to serve; subclasses override it.
+    class var scenarioName: String { "default.json" }
+
+    var server: MockEntraServer!
+    var client: HTTPClient!
+
+    override func setUpWithError() throws {
+        var options = MockEntraOptions()
+        options.keysDirectory = Repo.keys
+        server = try MockEntraServer.start(scenarioFile: Repo.root + "/Scenarios/" + Self.scenarioName, options: options)
+        client = try HTTPClient.tls(server.port)
+    }
+
+    override func tearDown() {
+        client?.close()
+        server?.stop()
+    }
+}
