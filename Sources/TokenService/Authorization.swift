@@ -179,9 +179,7 @@ extension TenantSelection {
             case .tenant(let tenant):
                 return .success(tenant)
             case .tenantless:
-                let homes = directory.tenants.filter { $0.application(appId: clientId).map { !$0.isBuiltIn } ?? false }
-                guard homes.count == 1 else { return .failure(.applicationNotFound(clientId, tenantName: segment)) }
-                return .success(homes[0])
+                return .success(try homeTenant(of: clientId, in: directory, segment: segment))
             }
         } catch {
             return .failure(error)

@@ -10,10 +10,7 @@ extension TokenService {
     public func isSessionValid(_ authentication: Authentication) -> Bool {
         guard let tenant = directory.tenants.first(where: { $0.id == authentication.tenantId }),
               let user = tenant.user(id: authentication.userId), user.accountEnabled else { return false }
-        if let validFrom = stores.tokensValidFrom(userId: authentication.userId), authentication.authTime < validFrom {
-            return false
-        }
-        return true
+        return (try? stores.checkNotRevoked(authentication)) != nil
     }
 
     /// `post_logout_redirect_uri` is honoured only when it is a redirect URI registered on an

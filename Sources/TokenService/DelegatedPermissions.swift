@@ -36,11 +36,9 @@ enum DelegatedPermissions {
         let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant)
         if requested.isDefault {
             let granted = resource.oauth2PermissionScopes.map(\.value).filter { consented.contains($0.lowercased()) }
-            if granted.isEmpty {
-                // Signing in with OpenID scopes alone still yields a Graph token with User.Read.
-                if parsed.resource == nil { return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: ["User.Read"]) }
-                throw .consentRequired(client: client)
-            }
+            // OpenID scopes alone yield a Microsoft Graph token with the client's consented Graph
+            // scopes; with none consented, Entra asks for consent (65001) rather than granting any.
+            if granted.isEmpty { throw .consentRequired(client: client) }
             return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: granted)
         }
         var granted: [String] = []

@@ -58,6 +58,14 @@ final class DeviceCodeStore: @unchecked Sendable {
         return code
     }
 
+    /// The code a client polls for, without consuming or timing the poll.
+    func lookup(deviceCode: String, clientId: String) -> StoredDeviceCode? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let code = byDeviceCode[deviceCode], code.clientId == clientId else { return nil }
+        return code
+    }
+
     /// Approves or declines a pending code; false when the code is unknown, expired or already decided.
     func decide(userCode: String, now: Date, approval: Authentication?) -> Bool {
         lock.lock()

@@ -18,9 +18,17 @@ final class GrantStores: @unchecked Sendable {
         lock.unlock()
     }
 
-    func tokensValidFrom(userId: String) -> Date? {
+    private func tokensValidFrom(userId: String) -> Date? {
         lock.lock()
         defer { lock.unlock() }
         return validFrom[userId.lowercased()]
+    }
+
+    /// AADSTS50173 when the user's sessions were revoked after this sign-in: every grant derived
+    /// from it (refresh token, OBO assertion, SSO session) stops working.
+    func checkNotRevoked(_ authentication: Authentication, issuedAt: Date? = nil) throws(EntraError) {
+        if let validFrom = tokensValidFrom(userId: authentication.userId), authentication.authTime < validFrom {
+            throw .grantRevoked(issued: issuedAt ?? authentication.authTime, validFrom: validFrom)
+        }
     }
 }

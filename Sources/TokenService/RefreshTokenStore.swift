@@ -52,14 +52,12 @@ final class RefreshTokenStore: @unchecked Sendable {
     }
 
     /// The grant behind `token`, checked for expiry and revocation; marks it used at `now`.
-    func redeem(_ token: String, now: Date, validFrom: (String) -> Date?) throws(EntraError) -> StoredRefreshToken {
+    func redeem(_ token: String, now: Date, checkNotRevoked: (Authentication, Date) throws(EntraError) -> Void) throws(EntraError) -> StoredRefreshToken {
         lock.lock()
         defer { lock.unlock() }
         guard var entry = entries[token] else { throw .malformedGrant() }
         let grant = entry.grant
-        if let validFrom = validFrom(grant.authentication.userId), grant.authentication.authTime < validFrom {
-            throw .grantRevoked(issued: grant.issuedAt, validFrom: validFrom)
-        }
+        try checkNotRevoked(grant.authentication, grant.issuedAt)
         if let fixed = grant.fixedExpiry, fixed <= now { throw .spaRefreshTokenExpired(issued: grant.issuedAt) }
         if now.timeIntervalSince(entry.lastUsedAt) > Self.maximumInactivity {
             throw .refreshTokenInactive(issued: grant.issuedAt, inactiveFor: now.timeIntervalSince(entry.lastUsedAt))

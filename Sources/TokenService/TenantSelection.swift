@@ -25,16 +25,19 @@ enum TenantSelection: Sendable {
             return tenant
         case .tenantless(let name):
             guard name == "organizations" else { throw .grantNotSupportedOnTenantlessEndpoint() }
-            let homes = directory.tenants.filter { tenant in
-                guard let clientId, let app = tenant.application(appId: clientId) else { return false }
-                return !app.isBuiltIn
-            }
-            if homes.isEmpty, let clientId {
-                throw Identifiers.isGUID(clientId) ? .applicationNotFound(clientId, tenantName: name)
-                                                   : .invalidApplicationIdentifier(clientId)
-            }
-            guard homes.count == 1 else { throw .grantNotSupportedOnTenantlessEndpoint() }
-            return homes[0]
+            guard let clientId else { throw .missingParameter("client_id") }
+            guard Identifiers.isGUID(clientId) else { throw .invalidApplicationIdentifier(clientId) }
+            return try Self.homeTenant(of: clientId, in: directory, segment: name)
         }
+    }
+
+    /// The one tenant that registers `clientId` (built-in resources excluded): what a tenantless
+    /// authority (`/common`, `/organizations`) means for that client. None → 700016; several → the
+    /// request is ambiguous, as Entra's guidance says tenantless authorities are (AADSTS9001023).
+    static func homeTenant(of clientId: String, in directory: Directory, segment: String) throws(EntraError) -> Tenant {
+        let homes = directory.tenants.filter { $0.application(appId: clientId).map { !$0.isBuiltIn } ?? false }
+        guard !homes.isEmpty else { throw .applicationNotFound(clientId, tenantName: segment) }
+        guard homes.count == 1 else { throw .grantNotSupportedOnTenantlessEndpoint() }
+        return homes[0]
     }
 }

@@ -90,6 +90,16 @@ final class DeviceCodeGrantTests: XCTestCase {
         fixture.reject(poll(code, client: UserIDs.tool), error: "bad_verification_code", code: 70019)
     }
 
+    /// A confidential app that does not allow public client flows must authenticate its polls, as
+    /// Entra requires (7000218); with its secret the same code is redeemed.
+    func testConfidentialClientMustAuthenticateItsPolls() throws {
+        let code = try start(scope: UserIDs.apiScope, client: UserIDs.web)
+        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        fixture.reject(poll(code, client: UserIDs.web), error: "invalid_client", code: 7000218, status: 401)
+        fixture.clock.advance(by: 6)
+        XCTAssertNotNil(try fixture.issue(poll(code, client: UserIDs.web) + [("client_secret", "web-secret")]).accessToken)
+    }
+
     func testConcurrentPollsOfOneApprovedCodeMintExactlyOneToken() throws {
         let code = try start()
         XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))

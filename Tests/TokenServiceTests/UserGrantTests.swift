@@ -130,6 +130,8 @@ final class UserGrantTests: XCTestCase {
                                      error: "invalid_grant", code: 65001)
         XCTAssertEqual(consent?.error.suberror, "consent_required")
         fixture.reject(ropc(scope: "api://contoso-api/Nope.Nothing"), error: "invalid_scope", code: 650053)
+        // OpenID scopes alone mean a Microsoft Graph token: without any Graph consent, 65001.
+        fixture.reject(ropc(scope: "openid profile", client: UserIDs.tool), error: "invalid_grant", code: 65001)
     }
 
     // MARK: Authorization code

@@ -46,9 +46,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         case .tenant(let tenant):
             return tenant
         case .tenantless:
-            let homes = context.directory.tenants.filter { $0.application(appId: clientId).map { !$0.isBuiltIn } ?? false }
-            guard homes.count == 1 else { throw .applicationNotFound(clientId, tenantName: context.request.tenant) }
-            return homes[0]
+            return try TenantSelection.homeTenant(of: clientId, in: context.directory, segment: context.request.tenant)
         }
     }
 

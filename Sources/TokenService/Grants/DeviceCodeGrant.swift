@@ -3,7 +3,8 @@ import EntraDirectory
 
 /// `grant_type=urn:ietf:params:oauth:grant-type:device_code`: the device polls until the user has
 /// approved on the device-login page. msal sends `code` next to `device_code` and no scope: the
-/// scope comes from the device authorization.
+/// scope comes from the device authorization. Without a credential the app must allow public client
+/// flows (`isFallbackPublicClient`), as in Entra; otherwise AADSTS7000218.
 struct DeviceCodeGrant: GrantHandler {
     static let grantType = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -13,16 +14,20 @@ struct DeviceCodeGrant: GrantHandler {
             throw .missingParameter("device_code")
         }
         let clientId = try ClientAuthenticator.clientId(parameters, basic: context.request.basicCredentials)
-        let (code, authentication) = try context.stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
-        guard let tenant = context.directory.tenants.first(where: { $0.id == code.tenantId }) else { throw .badVerificationCode() }
+        let stores = context.stores
+        // The client authenticates before the poll: a wrong credential must not spend the approval.
+        guard let pending = stores.deviceCodes.lookup(deviceCode: deviceCode, clientId: clientId.lowercased()),
+              let tenant = context.directory.tenants.first(where: { $0.id == pending.tenantId }) else {
+            throw .badVerificationCode()
+        }
         record.tenantId = tenant.id
-        record.requestedScopes = ScopeParser.split(code.scope)
-
+        record.requestedScopes = ScopeParser.split(pending.scope)
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
-            requireCredential: false, publicFlow: true)
+            requireCredential: false)
         record.identify(client)
+        let (code, authentication) = try stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
         guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,

@@ -33,9 +33,7 @@ struct OnBehalfOfGrant: GrantHandler {
         record.assertionTokenId = validated.tokenId
         guard let user = tenant.user(id: validated.userId) else { throw .userNotFound(tenant: tenant.id) }
         guard user.accountEnabled else { throw .userDisabled() }
-        if let validFrom = context.stores.tokensValidFrom(userId: user.id), validated.authentication.authTime < validFrom {
-            throw .grantRevoked(issued: validated.authentication.authTime, validFrom: validFrom)
-        }
+        try context.stores.checkNotRevoked(validated.authentication)
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: validated.authentication, tenant: tenant,
             scope: scope, nonce: nil, issuedToSPA: false, flow: .onBehalfOf,

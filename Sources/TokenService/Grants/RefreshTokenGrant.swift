@@ -9,7 +9,7 @@ struct RefreshTokenGrant: GrantHandler {
         let parameters = context.parameters
         let token = try parameters.required("refresh_token")
         let grant = try context.stores.refreshTokens.redeem(token, now: context.now,
-                                                            validFrom: context.stores.tokensValidFrom(userId:))
+                                                            checkNotRevoked: context.stores.checkNotRevoked)
         guard let tenant = context.directory.tenants.first(where: { $0.id == grant.tenantId }) else { throw .malformedGrant() }
         if case .tenant(let named) = context.tenantSelection, named.id != tenant.id { throw .malformedGrant() }
         record.tenantId = tenant.id
