@@ -5,20 +5,7 @@ import JOSE
 import MockEntra
 
 /// OpenID discovery, JWKS, instance discovery and user realm over real TLS sockets.
-final class DiscoveryTests: XCTestCase {
-    var server: MockEntraServer!
-    var client: HTTPClient!
-    var base: String { "https://localhost:\(server.port)" }
-
-    override func setUpWithError() throws {
-        server = try startServer()
-        client = try HTTPClient.tls(server.port)
-    }
-
-    override func tearDown() {
-        client?.close()
-        server?.stop()
-    }
+final class DiscoveryTests: ShippedScenarioServerTestCase {
 
     func testV2DocumentByTenantId() throws {
         let response = try client.get("/\(Default.tenant)/v2.0/.well-known/openid-configuration")

@@ -6,24 +6,12 @@ import MockEntra
 
 /// The sign-in pages, sessions, logout and headless sign-in over real TLS, ending with the code
 /// redeemed at the token endpoint and the tokens verified against the served JWKS.
-final class SignInTests: XCTestCase {
-    var server: MockEntraServer!
-    var client: HTTPClient!
+final class SignInTests: ShippedScenarioServerTestCase {
     static let desktop = "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
     static let redirect = "http://localhost:12345"
     static let verifier = "M25iVXpKU3puUjFaYWg3T1NDTDQtcW1ROUY5YXlwalNoc0hhakxifmZHag"
     var authorizePath: String { "/\(Default.tenant)/oauth2/v2.0/authorize" }
     var loginPath: String { "/\(Default.tenant)/login" }
-
-    override func setUpWithError() throws {
-        server = try startServer()
-        client = try HTTPClient.tls(server.port)
-    }
-
-    override func tearDown() {
-        client?.close()
-        server?.stop()
-    }
 
     static func query(_ extra: [(String, String)] = [], responseMode: String? = nil) -> [(String, String)] {
         let challenge = Base64URL.encode(Digest.sha256(Array(verifier.utf8)))

@@ -88,6 +88,7 @@ class ShippedScenarioServerTestCase: XCTestCase {
 
     var server: MockEntraServer!
     var client: HTTPClient!
+    var base: String { "https://localhost:\(server.port)" }
 
     override func setUpWithError() throws {
         var options = MockEntraOptions()

@@ -5,22 +5,9 @@ import JOSE
 import MockEntra
 
 /// The token endpoint and the test-control API over real TLS sockets.
-final class TokenEndpointTests: XCTestCase {
-    var server: MockEntraServer!
-    var client: HTTPClient!
-    var base: String { "https://localhost:\(server.port)" }
+final class TokenEndpointTests: ShippedScenarioServerTestCase {
     let v2Path = "/\(Default.tenant)/oauth2/v2.0/token"
     let v1Path = "/\(Default.tenant)/oauth2/token"
-
-    override func setUpWithError() throws {
-        server = try startServer()
-        client = try HTTPClient.tls(server.port)
-    }
-
-    override func tearDown() {
-        client?.close()
-        server?.stop()
-    }
 
     func testV2SuccessShape() throws {
         let response = try client.postForm(v2Path, Forms.daemon())
