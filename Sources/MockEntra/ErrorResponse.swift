@@ -44,23 +44,3 @@ enum TokenEndpointHeaders {
          ("x-ms-ests-server", "MockEntra")]
     }
 }
-
-extension EntraError {
-    /// 900561: the token endpoint takes POST only.
-    static func postOnly(_ method: String) -> EntraError {
-        EntraError(error: "invalid_request", code: 900561,
-                   message: "The endpoint only accepts POST, OPTIONS requests. Received a \(method) request.")
-    }
-
-    /// 50049: instance discovery for a host this server is not.
-    static func unknownInstance() -> EntraError {
-        EntraError(error: "invalid_instance", code: 50049, message: "Unknown or invalid instance.")
-    }
-
-    /// 90002 at discovery is `invalid_tenant` (Azure/azure-cli#22145), unlike the token endpoint.
-    static func discoveryTenantNotFound(_ tenant: String) -> EntraError {
-        var error = EntraError.tenantNotFound(tenant)
-        error.error = "invalid_tenant"
-        return error
-    }
-}

@@ -154,3 +154,25 @@ extension EntraError {
                    message: "The resource principal named \(resource) was not found in the tenant named \(tenantName). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
     }
 }
+
+// MARK: Outside the token endpoint (discovery, wrong method)
+
+extension EntraError {
+    /// 900561: the token endpoint takes POST only.
+    public static func postOnly(_ method: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 900561,
+                   message: "The endpoint only accepts POST, OPTIONS requests. Received a \(method) request.")
+    }
+
+    /// 50049: instance discovery for a host this server is not.
+    public static func unknownInstance() -> EntraError {
+        EntraError(error: "invalid_instance", code: 50049, message: "Unknown or invalid instance.")
+    }
+
+    /// 90002 at discovery is `invalid_tenant` (Azure/azure-cli#22145), unlike the token endpoint.
+    public static func discoveryTenantNotFound(_ tenant: String) -> EntraError {
+        var error = EntraError.tenantNotFound(tenant)
+        error.error = "invalid_tenant"
+        return error
+    }
+}
