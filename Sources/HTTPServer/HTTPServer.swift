@@ -16,8 +16,10 @@ public final class HTTPServer: Sendable {
     private let handler: HTTPHandler
     private let state: ServerState
 
-    /// Stack per connection thread: the parser and handler need little; 512 threads stay cheap.
-    static let connectionStackSize = 256 * 1024
+    /// Stack per connection thread: the size of a main thread's. Handlers may decode JSON with
+    /// Foundation, whose recursion only stops at 512 levels; 256 KiB let 150 levels crash the
+    /// process. The stack is address space, touched only as used, so 512 threads stay cheap in RSS.
+    static let connectionStackSize = 8 * 1024 * 1024
 
     /// Loads TLS material now, so bad certificate or key files fail here with a clear error.
     public init(listeners: [ListenerConfiguration], limits: ServerLimits = .default, handler: @escaping HTTPHandler) throws {

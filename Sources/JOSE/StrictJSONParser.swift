@@ -13,7 +13,9 @@ public struct StrictJSONError: Error, Equatable, Sendable, CustomStringConvertib
 }
 
 extension JSONValue {
-    public static let maximumDepth = 128
+    /// JWT headers and payloads, `claims` requests and control bodies nest a few levels; 32 is
+    /// generous, and keeps the recursive parser far from any thread's stack limit.
+    public static let maximumDepth = 32
 
     /// Parses `bytes` as strict JSON (see `StrictJSONError`'s type comment for what is refused).
     public static func parseStrict(_ bytes: some Collection<UInt8>) throws(StrictJSONError) -> JSONValue {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import JOSE
 import TokenService
 
 /// The test-control API under `/_mockentra/`: exchange records, the clock, and headless sign-in
@@ -33,6 +34,12 @@ struct ControlRoutes: Sendable {
 
     func route(_ context: RequestContext, path: ArraySlice<String>) -> HTTPResponse {
         let method = context.request.method
+        // A web page can send a cross-site form or text/plain POST without a preflight, but not an
+        // application/json one: requiring it keeps pages in a developer's browser from signing
+        // users in, approving device codes or moving the clock here.
+        if method == "POST", !(context.request.headers["Content-Type"]?.lowercased().hasPrefix("application/json") ?? false) {
+            return .json(ControlError(error: "Test-control POST requests must send Content-Type: application/json."), status: 415)
+        }
         switch (method, Array(path)) {
         case ("GET", ["health"]):
             return .json(["status": "ok"])
@@ -72,14 +79,24 @@ struct ControlRoutes: Sendable {
 
     /// `{"advanceSeconds": 3600}`, `{"set": "2030-01-01T00:00:00Z"}` or `{"reset": true}`.
     private func changeClock(_ body: [UInt8]) -> HTTPResponse {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let change = try? decoder.decode(ClockChange.self, from: Data(body)) else {
+        guard let change = ControlJSON.decode(ClockChange.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with advanceSeconds, set (ISO 8601) or reset."), status: 400)
         }
         if change.reset == true { service.clock.reset() }
         if let date = change.set { service.clock.set(to: date) }
         if let seconds = change.advanceSeconds, seconds.isFinite { service.clock.advance(by: seconds) }
         return clockState()
+    }
+}
+
+/// Decodes a test-control JSON body. The body is first read by JOSE's strict parser, which bounds
+/// nesting depth and size, so no request can drive JSONDecoder's recursion into the connection
+/// thread's stack limit.
+enum ControlJSON {
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {
+        guard (try? JSONValue.parseStrict(body)) != nil else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(type, from: Data(body))
     }
 }

@@ -36,7 +36,7 @@ extension ControlRoutes {
     /// `POST /_mockentra/signin`: `{"authorizeUrl", "username", "password"?, "mfa"?}`. Answers where the
     /// browser would go: `redirectUrl` (query/fragment) or `redirectUri` + `parameters` (form_post).
     func headlessSignIn(_ body: [UInt8], baseURL: String) -> HTTPResponse {
-        guard let input = try? JSONDecoder().decode(SignInRequest.self, from: Data(body)) else {
+        guard let input = ControlJSON.decode(SignInRequest.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with authorizeUrl, username and optionally password."), status: 400)
         }
         let (tenant, query) = Self.splitAuthorizeURL(input.authorizeUrl)
@@ -110,7 +110,7 @@ extension ControlRoutes {
             return service.declineDevice(userCode: info.userCode) ? .noContent
                 : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
         }
-        guard let input = try? JSONDecoder().decode(DeviceDecision.self, from: Data(body)), let userName = input.username else {
+        guard let input = ControlJSON.decode(DeviceDecision.self, from: body), let userName = input.username else {
             return .json(ControlError(error: "Expected a JSON body with username and optionally password."), status: 400)
         }
         let mfa = input.mfa ?? false

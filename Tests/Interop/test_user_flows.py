@@ -149,7 +149,7 @@ def test_msal_device_flow_approved_through_the_page(server):
 def test_device_flow_declined(server):
     app = make_app(server)
     flow = app.initiate_device_flow(SCOPES)
-    r = server.session().post(f"{server.host}/_mockentra/devicecodes/{flow['user_code']}/decline", timeout=10)
+    r = server.session().post(f"{server.host}/_mockentra/devicecodes/{flow['user_code']}/decline", json={}, timeout=10)
     assert r.status_code == 204
     result = app.acquire_token_by_device_flow(flow)
     assert result.get("error") == "authorization_declined", result

@@ -216,7 +216,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
         let right = try signIn(password: "alice-password")
         let session = try XCTUnwrap(cookie(right))
         Thread.sleep(forTimeInterval: 0.01)
-        let revoked = try client.send(method: "POST", path: "/_mockentra/users/alice@contoso.test/revoke-sessions")
+        let revoked = try client.postJSON("/_mockentra/users/alice@contoso.test/revoke-sessions", "{}")
         XCTAssertEqual(revoked.status, 200, revoked.text)
         let after = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
         XCTAssertEqual(after.status, 200, "SSO no longer works")

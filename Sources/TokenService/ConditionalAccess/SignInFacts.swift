@@ -39,10 +39,11 @@ enum UserTokenFlow: Sendable {
 
 /// The `claims` request parameter (OIDC §5.5, Entra's shape): `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
 /// or `"values":["c1","c2"]`. Only `acrs` matters here; `xms_cc` and anything else are ignored, and
-/// so is a value that is not JSON (Entra's exact rejection of malformed claims is not known).
+/// so is a value that is not JSON (Entra's exact rejection of malformed claims is not known). Read
+/// with the strict parser: it bounds nesting depth, so no `claims` value can exhaust the stack.
 enum ClaimsRequest {
     static func authenticationContexts(_ claims: String?) -> [String] {
-        guard let claims, let value = try? JSONValue.parse(Array(claims.utf8)),
+        guard let claims, let value = try? JSONValue.parseStrict(Array(claims.utf8)),
               let acrs = value["access_token"]?["acrs"] else { return [] }
         var result: [String] = []
         let listed = (acrs["values"]?.arrayValue?.compactMap(\.stringValue) ?? []) + [acrs["value"]?.stringValue].compactMap { $0 }
