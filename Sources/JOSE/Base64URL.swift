@@ -66,6 +66,15 @@ public enum Base64URL {
         return Array(text.utf8).withUnsafeBufferPointer { decode(buffer: $0) }
     }
 
+    /// Decodes only the one canonical spelling: no padding and zero trailing bits, as RFC 7515 §2
+    /// requires of JWS segments. The lenient `decode` would let one signature be written several
+    /// ways ("Zg", "Zh", "Zg==" are the same byte), and a token must have exactly one form.
+    public static func decodeCanonical(_ text: some StringProtocol) -> [UInt8]? {
+        guard let decoded = decode(text), !text.utf8.contains(UInt8(ascii: "=")),
+              encode(decoded).utf8.elementsEqual(text.utf8) else { return nil }
+        return decoded
+    }
+
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var count = input.count
         // Padding: only at the end, at most two, and only to complete a 4-symbol group.

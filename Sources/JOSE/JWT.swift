@@ -24,12 +24,14 @@ public struct JWT: Sendable {
         guard segments.count == 3 else {
             throw .malformed("expected 3 dot-separated segments, found \(segments.count)")
         }
-        guard let headerBytes = Base64URL.decode(Substring(segments[0])) else { throw .malformed("header is not base64url") }
-        guard let payloadBytes = Base64URL.decode(Substring(segments[1])) else { throw .malformed("payload is not base64url") }
-        guard let signature = Base64URL.decode(Substring(segments[2])) else { throw .malformed("signature is not base64url") }
+        guard let headerBytes = Base64URL.decodeCanonical(Substring(segments[0])) else { throw .malformed("header is not canonical base64url") }
+        guard let payloadBytes = Base64URL.decodeCanonical(Substring(segments[1])) else { throw .malformed("payload is not canonical base64url") }
+        guard let signature = Base64URL.decodeCanonical(Substring(segments[2])) else { throw .malformed("signature is not canonical base64url") }
         let header = try jsonObject(headerBytes, part: "header")
         let payload = try jsonObject(payloadBytes, part: "payload")
         guard header["alg"]?.stringValue != nil else { throw .malformed("header has no string \"alg\"") }
+        // RFC 7515 §4.1.11: extensions listed in "crit" must be understood, and none are here.
+        guard header["crit"] == nil else { throw .malformed("header lists critical extensions (\"crit\") that are not supported") }
         return JWT(
             header: header,
             payload: payload,

@@ -124,12 +124,30 @@ final class JWTTests: XCTestCase {
         XCTAssertThrowsError(try flipped.verifySignature(with: TestKeys.signing1().publicKey, allowed: [.rs256]))
     }
 
-    func testAcceptsPaddedSegmentsAsTheyWereSigned() throws {
-        // The signature covers the segments as sent, so decoding must not normalise them.
-        let signingInput = TokenForge.segment(#"{"alg":"RS256"}"#) + "." + TokenForge.segment(#"{"ab":1}"#) + "="
+    func testRefusesEveryNonCanonicalSpellingEvenWhenSigned() throws {
+        // RFC 7515 §2: segments are unpadded base64url. A padded segment, or one whose last
+        // character carries non-zero spare bits, is another spelling of the same bytes; it is
+        // refused even with a valid signature over exactly what was sent, so a token has one form.
+        let header = TokenForge.segment(#"{"alg":"RS256"}"#)
+        let payload = TokenForge.segment(#"{"ab":1}"#)
+        // `{"ab":1}` is 8 bytes: 11 symbols, the last ("0") with two spare zero bits; "1" sets one.
+        XCTAssertEqual(payload, "eyJhYiI6MX0")
+        XCTAssertEqual(Base64URL.decode("eyJhYiI6MX1"), Base64URL.decode(payload), "the lenient decoder reads both alike")
+        for variant in [payload + "=", String(payload.dropLast()) + "1"] {
+            let signingInput = header + "." + variant
+            let signature = try TestKeys.signing1().sign(Array(signingInput.utf8), algorithm: .rs256)
+            XCTAssertThrowsError(try JWT.decode(signingInput + "." + Base64URL.encode(signature)), variant)
+        }
+        // The canonical spelling is accepted.
+        let signingInput = header + "." + payload
         let signature = try TestKeys.signing1().sign(Array(signingInput.utf8), algorithm: .rs256)
-        let jwt = try JWT.decode(signingInput + "." + Base64URL.encode(signature))
-        XCTAssertEqual(jwt.signingInput, Array(signingInput.utf8))
-        XCTAssertNoThrow(try jwt.verifySignature(with: TestKeys.signing1().publicKey, allowed: [.rs256]))
+        XCTAssertNoThrow(try JWT.decode(signingInput + "." + Base64URL.encode(signature))
+            .verifySignature(with: TestKeys.signing1().publicKey, allowed: [.rs256]))
+    }
+
+    func testRefusesCriticalHeaderExtensions() throws {
+        let signingInput = TokenForge.segment(#"{"alg":"RS256","crit":["b64"],"b64":false}"#) + "." + TokenForge.segment("{}")
+        let signature = try TestKeys.signing1().sign(Array(signingInput.utf8), algorithm: .rs256)
+        XCTAssertThrowsError(try JWT.decode(signingInput + "." + Base64URL.encode(signature)))
     }
 }
