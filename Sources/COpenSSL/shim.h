@@ -18,21 +18,17 @@
 #include <stdio.h>
 
 static inline long mockentra_BIO_get_mem_data(BIO *bio, char **pp) { return BIO_get_mem_data(bio, pp); }
-static inline void mockentra_OPENSSL_free(void *p) { OPENSSL_free(p); }
 static inline int mockentra_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_min_proto_version(ctx, version);
 }
 static inline long mockentra_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
-static inline long mockentra_SSL_CTX_set_options(SSL_CTX *ctx, long options) { return (long)SSL_CTX_set_options(ctx, (uint64_t)options); }
 static inline long mockentra_SSL_CTX_set_read_ahead(SSL_CTX *ctx, long yes) { return SSL_CTX_set_read_ahead(ctx, yes); }
 static inline long mockentra_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return SSL_set_tlsext_host_name(ssl, name); }
 static inline int mockentra_BN_num_bytes(const BIGNUM *bn) { return (BN_num_bits(bn) + 7) / 8; }
 
 static const int mockentra_EVP_PKEY_PUBLIC_KEY = EVP_PKEY_PUBLIC_KEY;
-static const int mockentra_EVP_PKEY_KEYPAIR = EVP_PKEY_KEYPAIR;
 static const int mockentra_TLS1_2_VERSION = TLS1_2_VERSION;
 static const long mockentra_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
-static const long mockentra_SSL_MODE_ENABLE_PARTIAL_WRITE = SSL_MODE_ENABLE_PARTIAL_WRITE;
 // RFC 2253 distinguished names ("CN=a,O=b") that keep UTF-8 as is instead of \XX escapes.
 static const unsigned long mockentra_XN_FLAG_RFC2253_UTF8 = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
 

@@ -59,10 +59,13 @@ public final class HTTPClient: @unchecked Sendable {
         defer { lock.unlock() }
         let request = serializeRequest(method: method, path: path, headers: headers, body: body)
         let reused = connection != nil
+        // The server may have closed an idle keep-alive connection: retry once on a fresh one, but
+        // only idempotent requests — a POST may already have been processed.
+        let retryable = reused && (method == "GET" || method == "HEAD")
         do {
             return try exchange(request, method: method)
-        } catch HTTPServerError.connectionClosed where reused {
-            // The server may have closed an idle keep-alive connection: retry once on a fresh one.
+        } catch {
+            guard retryable, case .connectionClosed = error else { throw error }
             return try exchange(request, method: method)
         }
     }

@@ -30,9 +30,6 @@ public struct HTTPRequest: Sendable {
         self.localPort = localPort
         self.isTLS = isTLS
     }
-
-    /// The query string parsed as form data (nil when it is malformed).
-    public var queryItems: FormData? { try? FormData(parsing: Array(query.utf8)) }
 }
 
 public struct HTTPResponse: Sendable {

@@ -166,7 +166,9 @@ public enum HTTPRequestParser {
         }
 
         let options = headers.values(for: "Connection").flatMap(ASCII.tokenList)
-        let keepAlive = minor == 1 ? !options.contains("close") : options.contains("keep-alive") && !options.contains("close")
+        var keepAlive = minor == 1 ? !options.contains("close") : options.contains("keep-alive") && !options.contains("close")
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message makes its framing suspect; answer it, then close.
+        if minor == 0, framing == .chunked { keepAlive = false }
         let expects = headers.values(for: "Expect").flatMap(ASCII.tokenList)
         return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing,
                                keepAlive: keepAlive, expectsContinue: minor == 1 && expects.contains("100-continue"))

@@ -8,12 +8,17 @@ enum ResponseSerializer {
     static func serialize(_ response: HTTPResponse, omitBody: Bool, close: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
         let status = (100...999).contains(response.status) ? response.status : 500
         var head = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
-        for field in response.headers where isSafe(field.name) && isSafe(field.value) {
+        // The serializer owns the message framing: a handler's Content-Length or Transfer-Encoding
+        // could disagree with the body and desynchronise a keep-alive connection, so they are
+        // dropped and Content-Length is always the body's real length.
+        var headers = HTTPHeaders()
+        for field in response.headers where isSafe(field.name) && isSafe(field.value)
+            && !isFraming(field.name) {
             head += "\(field.name): \(field.value)\r\n"
+            headers.add(field.name, field.value)
         }
-        let headers = response.headers
         if !headers.contains("Date") { head += "Date: \(HTTPDate.now())\r\n" }
-        if !HTTPStatus.forbidsBody(status), !headers.contains("Content-Length"), !headers.contains("Transfer-Encoding") {
+        if !HTTPStatus.forbidsBody(status) {
             head += "Content-Length: \(response.body.count)\r\n"
         }
         if !headers.contains("Connection") {
@@ -32,6 +37,11 @@ enum ResponseSerializer {
     /// A handler bug must not become response splitting: fields with CR or LF are dropped.
     private static func isSafe(_ text: String) -> Bool {
         !text.utf8.contains { $0 == ASCII.cr || $0 == ASCII.lf }
+    }
+
+    private static func isFraming(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered == "content-length" || lowered == "transfer-encoding"
     }
 
     /// Whether the handler asked to close the connection (`Connection: close`).

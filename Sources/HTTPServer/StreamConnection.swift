@@ -26,7 +26,6 @@ final class StreamConnection {
 
     deinit { close() }
 
-    var isTLS: Bool { ssl != nil }
 
     /// Runs the TLS handshake (server or client side). False on failure or timeout; the caller closes.
     func startTLS(context: TLSContext, asServer: Bool, deadline: Deadline, configure: (OpaquePointer) -> Bool = { _ in true }) -> Bool {

@@ -22,7 +22,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public var boolValue: Bool? { if case .bool(let value) = self { return value }; return nil }
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { return value }; return nil }
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value }; return nil }
-    public var isNull: Bool { self == .null }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()

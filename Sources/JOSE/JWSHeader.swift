@@ -1,5 +1,5 @@
 /// The protected header MockEntra writes on the tokens it issues.
-public struct JWSHeader: Encodable, Sendable {
+public struct JWSHeader: Sendable {
     public var alg: JWSAlgorithm
     public var typ: String? = "JWT"
     public var kid: String?
@@ -12,38 +12,15 @@ public struct JWSHeader: Encodable, Sendable {
         self.x5t = x5t
     }
 
-    private enum CodingKeys: String, CodingKey { case typ, alg, x5t, kid }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(typ, forKey: .typ)
-        try container.encode(alg.rawValue, forKey: .alg)
-        try container.encodeIfPresent(x5t, forKey: .x5t)
-        try container.encodeIfPresent(kid, forKey: .kid)
-    }
-
-    /// The header as compact JSON in Entra's member order: typ, alg, x5t, kid (nil members omitted).
-    /// Written by hand because JSONEncoder does not keep member order, and this runs for every token.
+    /// The header as compact JSON in Entra's member order: typ, alg, x5t, kid (nil members
+    /// omitted). JSONEncoder does not keep member order, and this runs for every token.
     var jsonBytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(128)
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func member(_ name: StaticString, _ value: String?) {
-            guard let value else { return }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            JSONString.append(value, to: &out)
-        }
-        member("typ", typ)
-        member("alg", alg.rawValue)
-        member("x5t", x5t)
-        member("kid", kid)
-        out.append(UInt8(ascii: "}"))
-        return out
+        var writer = JSONObjectWriter(capacity: 128)
+        writer.string("typ", typ)
+        writer.string("alg", alg.rawValue)
+        writer.string("x5t", x5t)
+        writer.string("kid", kid)
+        return writer.finish()
     }
 }
 

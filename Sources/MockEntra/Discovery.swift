@@ -143,7 +143,7 @@ struct DiscoveryRoutes: Sendable {
             return .entraError(.discoveryTenantNotFound(segment), baseURL: context.baseURL)
         }
         let issuer = v2 ? "\(context.baseURL)/\(tenant.issuerTenant)/v2.0" : nil
-        return .json(KeySetDocument(keys: publishedKeys, issuer: issuer), headers: Self.cacheHeaders)
+        return .json(KeySetDocument.keySet(publishedKeys, issuer: issuer), headers: Self.cacheHeaders)
     }
 }
 

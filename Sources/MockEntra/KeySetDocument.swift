@@ -5,9 +5,7 @@ import TokenService
 /// The JWKS Entra serves: every published signing key, `kid` = `x5t`, with `x5c`, and the
 /// `cloud_instance_name` real documents carry. The keys are converted once; only the issuer
 /// (which depends on host and tenant) is filled in per request.
-struct KeySetDocument: Encodable {
-    let keys: [JWK]
-
+enum KeySetDocument {
     static func publishedKeys(_ ring: KeyRing) -> [JWK] {
         ring.published.compactMap { signingKey in
             guard var key = try? JWK(certificate: signingKey.certificate, issuer: nil) else { return nil }
@@ -16,11 +14,11 @@ struct KeySetDocument: Encodable {
         }
     }
 
-    init(keys: [JWK], issuer: String?) {
-        self.keys = keys.map { key in
+    static func keySet(_ keys: [JWK], issuer: String?) -> JWKSet {
+        JWKSet(keys: keys.map { key in
             var key = key
             key.issuer = issuer
             return key
-        }
+        })
     }
 }

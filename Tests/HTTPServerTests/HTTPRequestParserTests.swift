@@ -54,6 +54,9 @@ final class HTTPRequestParserTests: XCTestCase {
     func testConnectionSemantics() throws {
         XCTAssertFalse(try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n")).keepAlive)
         XCTAssertFalse(try XCTUnwrap(head("GET / HTTP/1.0\r\n\r\n")).keepAlive)
+        // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding is answered, then the connection closes.
+        XCTAssertFalse(try XCTUnwrap(head("POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n")).keepAlive)
+        XCTAssertTrue(try XCTUnwrap(head("POST / HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n")).keepAlive)
         XCTAssertTrue(try XCTUnwrap(head("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")).keepAlive)
         XCTAssertTrue(try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, keep-alive\r\n\r\n")).keepAlive)
     }

@@ -19,6 +19,17 @@ final class ResponseSerializerTests: XCTestCase {
                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nDate: fixed\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
     }
 
+    func testTheBodyDecidesTheFramingWhateverTheHandlerSaid() {
+        // A handler's Content-Length or Transfer-Encoding could disagree with the body and
+        // desynchronise a keep-alive connection: the serializer drops them and counts the body.
+        let response = HTTPResponse(status: 200, headers: HTTPHeaders([("Date", "d"), ("Content-Length", "99"),
+                                                                       ("Transfer-Encoding", "chunked")]),
+                                    body: Array("abc".utf8))
+        XCTAssertEqual(text(response), "HTTP/1.1 200 OK\r\nDate: d\r\nContent-Length: 3\r\n\r\nabc")
+        let split = HTTPResponse(status: 200, headers: HTTPHeaders([("Date", "d"), ("Content-Length", "1\r\nX: y")]), body: [65])
+        XCTAssertEqual(text(split), "HTTP/1.1 200 OK\r\nDate: d\r\nContent-Length: 1\r\n\r\nA")
+    }
+
     func testHeadAndBodilessStatuses() {
         let response = HTTPResponse(status: 200, headers: HTTPHeaders([("Date", "d")]), body: Array("hello".utf8))
         XCTAssertEqual(text(response, omitBody: true), "HTTP/1.1 200 OK\r\nDate: d\r\nContent-Length: 5\r\n\r\n")

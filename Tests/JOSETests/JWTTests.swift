@@ -34,10 +34,9 @@ final class JWTTests: XCTestCase {
         XCTAssertTrue(String(decoding: Base64URL.decode(parts[1])!, as: UTF8.self).contains(#""iss":"https://login.example.test/tid/v2.0""#))
         let minimal = JWSHeader(alg: .ps256, typ: nil, kid: "a\"b\\c\n")
         XCTAssertEqual(String(decoding: minimal.jsonBytes, as: UTF8.self), #"{"alg":"PS256","kid":"a\"b\\c\n"}"#)
-        // The hand-written header must be the same JSON as JSONEncoder would produce.
-        let viaEncoder = try JSONDecoder().decode([String: String].self, from: JSONEncoder().encode(minimal))
+        // Escaped as JSON: a standard parser reads back the same strings.
         let viaBytes = try JSONDecoder().decode([String: String].self, from: Data(minimal.jsonBytes))
-        XCTAssertEqual(viaEncoder, viaBytes)
+        XCTAssertEqual(viaBytes, ["alg": "PS256", "kid": "a\"b\\c\n"])
     }
 
     func testPS256TokensVerifyOnlyWhenAllowed() throws {
