@@ -21,6 +21,11 @@ public enum FuzzReplay {
                 count += 1
             }
         }
+        // Replaying nothing proves nothing: an empty or missing corpus is a failure.
+        guard count > 0 else {
+            print("no inputs to replay")
+            exit(1)
+        }
         print("replayed \(count) input(s) without a crash")
     }
 }
