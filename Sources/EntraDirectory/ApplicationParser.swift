@@ -89,14 +89,35 @@ struct ApplicationParser {
         platform.rejectUnknownKeys(allowed: ["redirectUris"], &diagnostics)
         var result: [String] = []
         for uri in platform.strings("redirectUris", &diagnostics) {
-            // Custom schemes (msal…://auth) and the out-of-band URN are legitimate for native clients.
-            guard uri.text.contains("://") || uri.text.hasPrefix("urn:") else {
-                diagnostics.report(uri.path, "'\(Spelling.excerpt(uri.text))' is not an absolute URI")
+            if let problem = Self.redirectURIProblem(uri.text, platform: key) {
+                diagnostics.report(uri.path, "'\(Spelling.excerpt(uri.text))' \(problem)")
                 continue
             }
             result.append(uri.text)
         }
         return result
+    }
+
+    /// Entra's redirect URI restrictions: web and SPA URIs are `https`, or `http` on a loopback
+    /// host; public (mobile and desktop) clients may also use custom schemes (`msal…://auth`) and
+    /// the out-of-band URN. No fragment anywhere, and never a script or local-file scheme — a
+    /// form_post response would otherwise submit to it.
+    static func redirectURIProblem(_ text: String, platform: String) -> String? {
+        if text == "urn:ietf:wg:oauth:2.0:oob" { return platform == "publicClient" ? nil : "is only allowed for public clients" }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              text.contains("://") else { return "is not an absolute URI" }
+        if components.fragment != nil { return "must not contain a fragment" }
+        if ["javascript", "data", "file", "vbscript", "about", "blob"].contains(scheme) { return "uses a scheme Entra refuses" }
+        let host = components.host?.lowercased() ?? ""
+        let loopback = ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host)
+        switch scheme {
+        case "https":
+            return host.isEmpty ? "has no host" : nil
+        case "http":
+            return loopback ? nil : "may use http only on localhost or 127.0.0.1"
+        default:
+            return platform == "publicClient" ? nil : "must use https (or http on localhost); custom schemes are for public clients"
+        }
     }
 
     private func tokenVersion(_ api: ObjectReader, _ diagnostics: inout Diagnostics) -> Int? {

@@ -15,7 +15,8 @@ struct AuthorizeRoutes: Sendable {
     /// GET (query) or POST (form body) with the OAuth parameters.
     func authorize(_ context: RequestContext, tenant: String) -> HTTPResponse {
         let request = context.request
-        guard request.method == "GET" || request.method == "HEAD" || request.method == "POST" else {
+        // HEAD is not served: a HEAD must not sign anyone in or issue a code.
+        guard request.method == "GET" || request.method == "POST" else {
             return .text("Method not allowed\n", status: 405)
         }
         var pairs = context.query.pairs.map { ($0.name, $0.value) }

@@ -10,6 +10,28 @@ final class ValidationTests: XCTestCase {
             """), path: "applications[0].api.oauth2PermissionScopes[1].value", reason: "duplicate scope value 'read'")
     }
 
+    func testRedirectURIsFollowEntrasPlatformRules() {
+        // Refused: a script scheme (form_post would submit to it), a fragment, http off loopback on
+        // web, a custom scheme on a SPA.
+        let refused: [(String, String, String)] = [
+            ("web", "javascript://%0aalert(1)", "uses a scheme Entra refuses"),
+            ("web", "https://app.test/cb#frag", "must not contain a fragment"),
+            ("web", "http://app.test/cb", "may use http only on localhost"),
+            ("spa", "myapp://auth", "custom schemes are for public clients"),
+            ("web", "urn:ietf:wg:oauth:2.0:oob", "only allowed for public clients"),
+        ]
+        for (platform, uri, reason) in refused {
+            assertSingleProblem(scenario(applications: #"{ "displayName": "A", "\#(platform)": { "redirectUris": ["\#(uri)"] } }"#),
+                                path: "applications[0].\(platform).redirectUris[0]", reason: reason)
+        }
+        // Accepted: https, loopback http on any platform, custom schemes and oob for public clients.
+        XCTAssertNoThrow(try ScenarioLoader.load(bytes: Array(scenario(applications: """
+            { "displayName": "A", "web": { "redirectUris": ["https://app.test/cb", "http://localhost:5000/cb"] },
+              "spa": { "redirectUris": ["http://127.0.0.1:3000"] },
+              "publicClient": { "redirectUris": ["msal00000000-0000-0000-0000-000000000000://auth", "urn:ietf:wg:oauth:2.0:oob", "http://localhost"] } }
+            """).utf8), fileName: "t.json", baseDirectory: "/"))
+    }
+
     func testDuplicateDisplayName() {
         assertSingleProblem(scenario(applications: #"{ "displayName": "A" }, { "displayName": "A" }"#),
                             path: "applications[1].displayName", reason: "duplicate displayName 'A' (also applications[0])")
