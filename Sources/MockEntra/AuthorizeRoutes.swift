@@ -125,8 +125,7 @@ struct SignInFlow {
         let action = form.first("action")
         if action == "cancel" {
             let response = service.authorizeError(request, error: "access_denied", entraError: .userCancelled())
-            let stamped = StampedError(error: .userCancelled(), traceId: Identifiers.randomGUID(),
-                                       correlationId: Identifiers.randomGUID(), timestamp: service.clock.now())
+            let stamped = StampedError.fresh(.userCancelled(), at: service.clock.now())
             service.recordAuthorize(request, authentication: nil, userName: nil, error: stamped, method: "cancel")
             return AuthorizeRedirect.response(response)
         }

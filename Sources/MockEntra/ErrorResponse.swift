@@ -30,9 +30,7 @@ extension HTTPResponse {
 
     /// An Entra error raised outside the token service (discovery, wrong method), stamped now.
     static func entraError(_ error: EntraError, baseURL: String, correlationId: String? = nil, now: Date = Date()) -> HTTPResponse {
-        let stamped = StampedError(error: error, traceId: Identifiers.randomGUID(),
-                                   correlationId: correlationId ?? Identifiers.randomGUID(), timestamp: now)
-        return entraError(stamped, baseURL: baseURL)
+        entraError(.fresh(error, at: now, correlationId: correlationId), baseURL: baseURL)
     }
 }
 

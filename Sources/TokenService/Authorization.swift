@@ -47,7 +47,7 @@ extension TokenService {
     public func validateAuthorize(_ query: [(String, String)], tenant segment: String) -> AuthorizeValidation {
         let now = clock.now()
         func page(_ error: EntraError) -> AuthorizeValidation {
-            .errorPage(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+            .errorPage(StampedError.fresh(error, at: now))
         }
         var values: [String: String] = [:]
         for (name, value) in query where values[name] == nil { values[name] = value }
@@ -69,7 +69,7 @@ extension TokenService {
         let state = values["state"]
         let responseMode = values["response_mode"] ?? "query"
         func redirect(_ error: String, _ entra: EntraError) -> AuthorizeValidation {
-            let stamped = StampedError(error: entra, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now)
+            let stamped = StampedError.fresh(entra, at: now)
             return .redirect(Self.errorResponse(redirectURI: redirectURI, responseMode: responseMode, state: state,
                                                 error: error, description: stamped.description))
         }
@@ -106,7 +106,7 @@ extension TokenService {
             guard mfa else { return .success(authentication) }
             return .success(try UserAuthenticator.withMethods(["pwd", "mfa"], authentication, user: user))
         } catch {
-            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+            return .failure(StampedError.fresh(error, at: now))
         }
     }
 
@@ -120,11 +120,14 @@ extension TokenService {
         do throws(EntraError) {
             let user = try UserAuthenticator.user(named: userName, in: tenant)
             guard user.accountEnabled else { throw EntraError.userDisabled() }
+            // No password is checked, but the account must be able to sign in: an expired password
+            // stops every sign-in until it is changed.
+            guard !user.passwordExpired else { throw EntraError.passwordExpired() }
             let authentication = Authentication(tenantId: tenant.id, userId: user.id, authTime: now, methods: ["pwd"],
                                                 sessionId: Identifiers.randomGUID())
             return .success(try UserAuthenticator.withMethods(methods, authentication, user: user))
         } catch {
-            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+            return .failure(StampedError.fresh(error, at: now))
         }
     }
 
@@ -145,7 +148,7 @@ extension TokenService {
     /// An error sent back to the application (`access_denied` on cancel, `login_required` for
     /// `prompt=none` without a session, ...).
     public func authorizeError(_ request: AuthorizeRequest, error: String, entraError: EntraError) -> AuthorizeResponse {
-        let stamped = StampedError(error: entraError, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: clock.now())
+        let stamped = StampedError.fresh(entraError, at: clock.now())
         return Self.errorResponse(redirectURI: request.redirectURI, responseMode: request.responseMode, state: request.state,
                                   error: error, description: stamped.description)
     }

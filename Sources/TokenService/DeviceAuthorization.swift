@@ -38,7 +38,7 @@ extension TokenService {
                 expiresIn: Int(DeviceCodeStore.lifetime), interval: Int(DeviceCodeStore.interval),
                 message: "To sign in, use a web browser to open the page \(uri) and enter the code \(code.userCode) to authenticate."))
         } catch {
-            return .failure(StampedError(error: error, traceId: Identifiers.randomGUID(), correlationId: Identifiers.randomGUID(), timestamp: now))
+            return .failure(StampedError.fresh(error, at: now))
         }
     }
 

@@ -40,6 +40,13 @@ public struct StampedError: Error, Sendable, Equatable {
         self.timestamp = timestamp
     }
 
+    /// An error raised outside a token request (authorize, device code, discovery): new trace and
+    /// correlation ids, stamped at `timestamp`.
+    public static func fresh(_ error: EntraError, at timestamp: Date, correlationId: String? = nil) -> StampedError {
+        StampedError(error: error, traceId: Identifiers.randomGUID(),
+                     correlationId: correlationId ?? Identifiers.randomGUID(), timestamp: timestamp)
+    }
+
     /// `AADSTS7000215: Invalid client secret provided. ...\r\nTrace ID: ...\r\nCorrelation ID: ...\r\nTimestamp: 2023-05-06 06:03:00Z`
     public var description: String {
         "AADSTS\(error.code): \(error.message)\r\nTrace ID: \(traceId)\r\nCorrelation ID: \(correlationId)\r\nTimestamp: \(EntraTimestamp.format(timestamp))"

@@ -64,6 +64,22 @@ final class UserGrantTests: XCTestCase {
         try JWT.decode(try XCTUnwrap(compact)).payload
     }
 
+    /// Headless sign-in skips the password, not the account state: disabled accounts and expired
+    /// passwords are refused as the sign-in page refuses them.
+    func testHeadlessSignInRefusesDisabledAccountsAndExpiredPasswords() {
+        guard case .failure(let expired) = service.signInWithoutPassword(userName: "dave@contoso.test", tenant: tenant) else {
+            return XCTFail("an expired password signed in")
+        }
+        XCTAssertEqual(expired.error.code, 50055)
+        guard case .failure(let disabled) = service.signInWithoutPassword(userName: "carol@contoso.test", tenant: tenant) else {
+            return XCTFail("a disabled account signed in")
+        }
+        XCTAssertEqual(disabled.error.code, 50057)
+        guard case .success = service.signInWithoutPassword(userName: "alice@contoso.test", tenant: tenant) else {
+            return XCTFail("alice must sign in")
+        }
+    }
+
     // MARK: ROPC
 
     func testPasswordGrantV2Shape() throws {
