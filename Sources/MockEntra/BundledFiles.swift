@@ -13,5 +13,4 @@ public enum BundledFiles {
 
     public static var keysDirectory: String { root + "/Keys" }
     public static var defaultScenario: String { root + "/Scenarios/default.json" }
-    public static var caFile: String { keysDirectory + "/ca.pem" }
 }

@@ -36,9 +36,12 @@ extension HTTPResponse {
 
 /// Headers seen on real token responses (entra-wire §1.3); `x-ms-request-id` carries the trace id.
 enum TokenEndpointHeaders {
+    /// `Access-Control-Allow-Origin`: single-page apps redeem codes and refresh tokens from the
+    /// browser (cross-origin, and MockEntra requires the `Origin` for them, as Entra does), and
+    /// must be able to read the answer.
     static func headers(traceId: String) -> [(String, String)] {
         [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache"), ("Expires", "-1"),
          ("X-Content-Type-Options", "nosniff"), ("x-ms-request-id", traceId),
-         ("x-ms-ests-server", "MockEntra")]
+         ("x-ms-ests-server", "MockEntra"), ("Access-Control-Allow-Origin", "*")]
     }
 }

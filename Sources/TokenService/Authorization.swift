@@ -17,7 +17,6 @@ public struct AuthorizeRequest: Sendable {
     /// `login`, `none`, `select_account`, `consent`, or nil.
     public let prompt: String?
     public let loginHint: String?
-    public let domainHint: String?
     /// The `claims` request parameter (JSON), kept with the code for Conditional Access.
     public let claims: String?
 }
@@ -93,7 +92,7 @@ extension TokenService {
         return .valid(AuthorizeRequest(
             tenant: tenant, client: client, redirectURI: redirectURI, redirectKind: kind, responseMode: responseMode,
             state: state, nonce: values["nonce"], scope: scope, codeChallenge: challenge, codeChallengeMethod: method,
-            prompt: prompt, loginHint: values["login_hint"], domainHint: values["domain_hint"], claims: values["claims"]))
+            prompt: prompt, loginHint: values["login_hint"], claims: values["claims"]))
     }
 
     /// Password sign-in for the sign-in page and the headless test-control call. `mfa: true` is the

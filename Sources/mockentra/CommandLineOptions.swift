@@ -11,7 +11,6 @@ enum Command: Sendable {
 
 struct ServeOptions: Sendable {
     var scenarioFile = BundledFiles.defaultScenario
-    var usesDefaultScenario = true
     var server = MockEntraOptions()
 }
 
@@ -66,7 +65,6 @@ enum CommandLineParser {
             switch argument {
             case "--scenario", "-s":
                 options.scenarioFile = try value(argument)
-                options.usesDefaultScenario = false
             case "--port", "-p":
                 ports.append(try port(argument))
             case "--http-port":

@@ -12,6 +12,8 @@ final class TokenEndpointTests: ShippedScenarioServerTestCase {
     func testV2SuccessShape() throws {
         let response = try client.postForm(v2Path, Forms.daemon())
         XCTAssertEqual(response.status, 200)
+        // Readable by a single-page app's browser code.
+        XCTAssertEqual(response.headers["Access-Control-Allow-Origin"], "*")
         let body = response.object()
         XCTAssertEqual(body["token_type"]?.stringValue, "Bearer")
         XCTAssertEqual(body["expires_in"], .number(3599))
