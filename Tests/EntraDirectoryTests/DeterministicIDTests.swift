@@ -43,6 +43,15 @@ final class DeterministicIDTests: XCTestCase {
         XCTAssertEqual(first.users.map(\.id), second.users.map(\.id))
     }
 
+    /// Two loads in one process cannot catch ids that change between runs (a per-process seed);
+    /// these literals were derived by earlier runs and must never change.
+    func testDerivedIdsOfTheDefaultScenarioArePinned() throws {
+        let tenant = try XCTUnwrap(try ScenarioLoader.load(file: RepositoryPaths.scenarios.appendingPathComponent("default.json").path).directory.tenants.first)
+        XCTAssertEqual(tenant.user(userPrincipalName: "alice@contoso.test")?.id, "871d3f14-c77a-5ef8-941e-91a6a3c85630")
+        XCTAssertEqual(tenant.application(appId: "2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d")?.servicePrincipalId,
+                       "559a3e89-1a1c-5c8e-bd72-f6087cc605b4")
+    }
+
     func testGivenGuidsAreNormalisedToLowerCase() throws {
         let tenant = try XCTUnwrap(loadScenario(scenario(applications: #"{ "displayName": "A", "appId": "ABCDEF01-2345-6789-ABCD-EF0123456789" }"#))
             .directory.tenants.first)
