@@ -70,9 +70,24 @@ public enum Base64URL {
     /// requires of JWS segments. The lenient `decode` would let one signature be written several
     /// ways ("Zg", "Zh", "Zg==" are the same byte), and a token must have exactly one form.
     public static func decodeCanonical(_ text: some StringProtocol) -> [UInt8]? {
-        guard let decoded = decode(text), !text.utf8.contains(UInt8(ascii: "=")),
-              encode(decoded).utf8.elementsEqual(text.utf8) else { return nil }
-        return decoded
+        var last: UInt8?
+        var count = 0
+        for byte in text.utf8 {
+            last = byte
+            count += 1
+        }
+        guard let last else { return [] }
+        guard last != UInt8(ascii: "=") else { return nil }
+        // The last symbol of a 2- or 3-symbol tail carries 4 or 2 spare bits, which must be zero.
+        let spareBits: UInt8
+        switch count % 4 {
+        case 2: spareBits = 0x0F
+        case 3: spareBits = 0x03
+        default: spareBits = 0
+        }
+        let value = reverse[Int(last)]
+        guard value != 0xFF, value & spareBits == 0 else { return nil }
+        return decode(text)
     }
 
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
