@@ -102,7 +102,7 @@ struct SignInFlow {
         let accounts = self.accounts
         switch request.prompt {
         case "none"?:
-            if let account = silentAccount(accounts) { return issue(account, method: "sso") }
+            if let account = silentAccount(accounts) { return issueSilently(account) }
             let response = service.authorizeError(request, error: "login_required", entraError: .loginRequired())
             return AuthorizeRedirect.response(response)
         case "login"?:
@@ -130,6 +130,14 @@ struct SignInFlow {
             return AuthorizeRedirect.response(response)
         }
         if action == "other" { return passwordPage(userName: nil) }
+        if action == "verify", let stepId = form.first("mfa_step") {
+            return verifySecondFactor(stepId: stepId, code: form.first("otc_code") ?? "", method: form.first("method") ?? "password")
+        }
+        if action == "abandon" {
+            // The enrolment page's way back: the application learns that MFA could not be done.
+            let response = service.authorizeError(request, error: "interaction_required", entraError: .multiFactorNotRegistered())
+            return AuthorizeRedirect.response(response)
+        }
         if action == nil, let userId = form.first("account"), request.prompt != "login" {
             if let account = accounts.first(where: { $0.userId == userId }) { return issue(account, method: "sso") }
             // A session revoked since the picker was shown: ask for the password again.
@@ -148,16 +156,69 @@ struct SignInFlow {
         }
     }
 
-    /// Issues the code and sends the browser back; a fresh sign-in is remembered in the session.
+    /// Issues the code and sends the browser back, unless Conditional Access (or the `claims`
+    /// challenge the application passed on) wants more of this sign-in first: a one-time code, or
+    /// the password again when a remembered sign-in outlived the sign-in frequency. A remembered
+    /// sign-in without MFA never satisfies an MFA demand. A fresh sign-in is remembered in the session.
     func issue(_ authentication: Authentication, method: String, remember: Bool = false) -> HTTPResponse {
-        var headers: [(String, String)] = []
-        if remember {
-            let (id, isNew) = routes.sessions.add(authentication, to: cookie)
-            if isNew { headers.append(SessionCookie.set(id, secure: context.request.isTLS)) }
+        let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
+        let userName = request.tenant.user(id: authentication.userId)?.userPrincipalName ?? ""
+        switch decision.step {
+        case .complete:
+            break
+        case .reauthenticate:
+            return passwordPage(userName: userName, error: "Your sign-in has expired under your organization's policy. Enter your password again.")
+        case .secondFactor:
+            // A password sign-in is remembered now: abandoning the code step still leaves the user signed in.
+            let headers = remember ? rememberHeaders(authentication) : []
+            guard let prompt = service.beginSecondFactor(authentication) else { break }
+            return .html(SecondFactorPages.codePage(action: formAction, hidden: [("ctx", encodedContext), ("method", method)],
+                                                    userName: userName, prompt: prompt), headers: headers)
+        case .cannotSatisfy:
+            service.recordAuthorize(request, authentication: authentication, userName: nil, error: decision.error,
+                                    method: method, conditionalAccess: decision.evaluations)
+            let details = decision.error ?? StampedError.fresh(.multiFactorNotRegistered(), at: service.clock.now())
+            return .html(SecondFactorPages.enrolmentRequired(action: formAction, hidden: [("ctx", encodedContext)], details: details))
         }
+        let headers = remember ? rememberHeaders(authentication) : []
         let response = service.authorize(request, authentication: authentication)
-        service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method)
+        service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method,
+                                conditionalAccess: decision.evaluations)
         return AuthorizeRedirect.response(response, headers: headers)
+    }
+
+    /// `prompt=none`: a remembered sign-in that still needs something from the user gets Entra's
+    /// error at the redirect URI (`interaction_required`, or `login_required` after the sign-in
+    /// frequency ran out) instead of a page.
+    func issueSilently(_ authentication: Authentication) -> HTTPResponse {
+        let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
+        guard decision.step != .complete, let error = decision.error else { return issue(authentication, method: "sso") }
+        service.recordAuthorize(request, authentication: authentication, userName: nil, error: error, method: "sso",
+                                conditionalAccess: decision.evaluations)
+        return AuthorizeRedirect.response(service.authorizeError(request, error: error.error.error, entraError: error.error))
+    }
+
+    /// The MFA page's post: a right code finishes the sign-in with `mfa` in its `amr`.
+    func verifySecondFactor(stepId: String, code: String, method: String) -> HTTPResponse {
+        let pending = service.secondFactorStep(stepId)
+        let userName = pending.flatMap { request.tenant.user(id: $0.userId)?.userPrincipalName }
+        switch service.completeSecondFactor(stepId: stepId, code: code) {
+        case .verified(let authentication):
+            return issue(authentication, method: method + "+mfa", remember: true)
+        case .wrongCode:
+            // The same step again (same code, one attempt fewer).
+            guard let pending, let userName else { return passwordPage(userName: nil) }
+            return .html(SecondFactorPages.codePage(action: formAction, hidden: [("ctx", encodedContext), ("method", method)],
+                                                    userName: userName, prompt: pending, error: SecondFactorPages.wrongCodeMessage))
+        case .ended(let stamped):
+            service.recordAuthorize(request, authentication: nil, userName: userName, error: stamped, method: method + "+mfa")
+            return passwordPage(userName: userName, details: stamped)
+        }
+    }
+
+    func rememberHeaders(_ authentication: Authentication) -> [(String, String)] {
+        let (id, isNew) = routes.sessions.add(authentication, to: cookie)
+        return isNew ? [SessionCookie.set(id, secure: context.request.isTLS)] : []
     }
 
     func passwordPage(userName: String?, error: String? = nil, details: StampedError? = nil) -> HTTPResponse {

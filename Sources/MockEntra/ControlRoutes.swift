@@ -62,11 +62,14 @@ struct ControlRoutes: Sendable {
         case ("POST", ["clock"]):
             return changeClock(context.request.body)
         case ("POST", ["signin"]):
-            return headlessSignIn(context.request.body, baseURL: context.baseURL)
+            return headlessSignIn(context.request.body, baseURL: context.baseURL, remoteAddress: context.request.remoteAddress)
+        case ("GET", let p) where p.count == 3 && p[0] == "users" && p[2] == "mfa-code":
+            return oneTimeCode(p[1])
         case ("POST", let p) where p.count == 3 && p[0] == "users" && p[2] == "revoke-sessions":
             return revokeSessions(p[1])
         case ("POST", let p) where p.count == 3 && p[0] == "devicecodes" && (p[2] == "approve" || p[2] == "decline"):
-            return decideDeviceCode(p[1], approve: p[2] == "approve", body: context.request.body, baseURL: context.baseURL)
+            return decideDeviceCode(p[1], approve: p[2] == "approve", body: context.request.body, baseURL: context.baseURL,
+                                    remoteAddress: context.request.remoteAddress)
         default:
             return .json(ControlError(error: "No test-control route \(method) /\(Self.prefix)/\(path.joined(separator: "/"))"), status: 404)
         }

@@ -35,7 +35,10 @@ extension ControlRoutes {
 
     /// `POST /_mockentra/signin`: `{"authorizeUrl", "username", "password"?, "mfa"?}`. Answers where the
     /// browser would go: `redirectUrl` (query/fragment) or `redirectUri` + `parameters` (form_post).
-    func headlessSignIn(_ body: [UInt8], baseURL: String) -> HTTPResponse {
+    /// Conditional Access is applied as on the sign-in page: when a policy or the request's `claims`
+    /// demand MFA, only `"mfa": true` gets a code; otherwise the answer is Entra's 50076 (or 50079
+    /// for a user without MFA) with the `claims`, so a test sees why.
+    func headlessSignIn(_ body: [UInt8], baseURL: String, remoteAddress: String) -> HTTPResponse {
         guard let input = ControlJSON.decode(SignInRequest.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with authorizeUrl, username and optionally password."), status: 400)
         }
@@ -60,10 +63,29 @@ extension ControlRoutes {
             service.recordAuthorize(request, authentication: nil, userName: input.username, error: stamped, method: "headless")
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
+            let decision = service.nextStep(after: authentication, for: request, remoteAddress: remoteAddress)
+            if decision.step != .complete, let error = decision.error {
+                service.recordAuthorize(request, authentication: authentication, userName: nil, error: error, method: "headless",
+                                        conditionalAccess: decision.evaluations)
+                return .json(bytes: EntraErrorBody.json(error, baseURL: baseURL), status: 400)
+            }
             let response = service.authorize(request, authentication: authentication)
-            service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: "headless")
+            service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil,
+                                    method: mfa ? "headless+mfa" : "headless", conditionalAccess: decision.evaluations)
             return .json(Self.result(response))
         }
+    }
+
+    /// `GET /_mockentra/users/{upn or id}/mfa-code`: the one-time code the MFA page last "texted" to
+    /// the user, while it is valid — what a test reads instead of a phone.
+    func oneTimeCode(_ name: String) -> HTTPResponse {
+        guard let (_, user) = service.findUser(name) else {
+            return .json(ControlError(error: "No user \(name) in the scenario."), status: 404)
+        }
+        guard let code = service.latestOneTimeCode(userId: user.id) else {
+            return .json(ControlError(error: "No one-time code is pending for \(user.userPrincipalName)."), status: 404)
+        }
+        return .json(["userPrincipalName": user.userPrincipalName, "code": code])
     }
 
     /// `/{tenant}/oauth2/v2.0/authorize?…` → (tenant, query). A bare query has no tenant: `common`
@@ -102,7 +124,7 @@ extension ControlRoutes {
     }
 
     /// `POST /_mockentra/devicecodes/{user_code}/approve` (`{"username", "password"?}`) or `/decline`.
-    func decideDeviceCode(_ userCode: String, approve: Bool, body: [UInt8], baseURL: String) -> HTTPResponse {
+    func decideDeviceCode(_ userCode: String, approve: Bool, body: [UInt8], baseURL: String, remoteAddress: String) -> HTTPResponse {
         guard let info = service.deviceCodeInfo(userCode: userCode) else {
             return .json(ControlError(error: "No pending device code \(userCode) (unknown, expired or already decided)."), status: 404)
         }
@@ -120,6 +142,10 @@ extension ControlRoutes {
         case .failure(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
+            let decision = service.nextStep(after: authentication, forDeviceCode: info, remoteAddress: remoteAddress)
+            if decision.step != .complete, let error = decision.error {
+                return .json(bytes: EntraErrorBody.json(error, baseURL: baseURL), status: 400)
+            }
             return service.approveDevice(userCode: info.userCode, authentication: authentication) ? .noContent
                 : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
         }

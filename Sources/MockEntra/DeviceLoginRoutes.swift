@@ -23,7 +23,9 @@ struct DeviceLoginRoutes: Sendable {
             return .html(codePage(prefill: code, error: "That code didn’t work. Check the code and try again."))
         }
         switch form.first("action") {
-        case "decline"?:
+        case "verify"?:
+            return verifySecondFactor(context, info: info, form: form)
+        case "decline"?, "cancel"?:
             _ = service.declineDevice(userCode: info.userCode)
             return .html(HTML.page(title: "Cancelled", body: "<h1>You declined</h1><p id=\"declined\">You declined to sign in to \(HTML.escape(info.clientDisplayName)) on the other device. You may now close this window.</p>"))
         case "approve"?:
@@ -54,6 +56,28 @@ struct DeviceLoginRoutes: Sendable {
                 if isNew { headers.append(SessionCookie.set(id, secure: context.request.isTLS)) }
             }
         }
+        return finish(context, info: info, authentication: authentication, headers: headers)
+    }
+
+    /// Approves the code once the sign-in meets what Conditional Access (or the `claims` the device
+    /// authorization carried) demands for the code's resource: possibly a one-time code first.
+    private func finish(_ context: RequestContext, info: DeviceCodeInfo, authentication: Authentication,
+                        headers: [(String, String)]) -> HTTPResponse {
+        let decision = service.nextStep(after: authentication, forDeviceCode: info, remoteAddress: context.request.remoteAddress)
+        let userName = info.tenant.user(id: authentication.userId)?.userPrincipalName ?? ""
+        switch decision.step {
+        case .complete:
+            break
+        case .reauthenticate:
+            return .html(accountPage(context, info: info, userName: userName, details: nil,
+                                     notice: "Your sign-in has expired under your organization's policy. Enter your password again."), headers: headers)
+        case .secondFactor:
+            guard let prompt = service.beginSecondFactor(authentication) else { break }
+            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
+                                                    prompt: prompt), headers: headers)
+        case .cannotSatisfy:
+            return .html(accountPage(context, info: info, userName: userName, details: decision.error), headers: headers)
+        }
         guard service.approveDevice(userCode: info.userCode, authentication: authentication) else {
             return .html(codePage(prefill: nil, error: "That code has expired or was already used. Start again on your device."), headers: headers)
         }
@@ -61,6 +85,25 @@ struct DeviceLoginRoutes: Sendable {
             <h1>\(HTML.escape(info.clientDisplayName))</h1>
             <p id="approved">You have signed in to the \(HTML.escape(info.clientDisplayName)) application on your device. You may now close this window.</p>
             """), headers: headers)
+    }
+
+    /// The MFA page's post: a right code approves the device with `mfa` in the sign-in's `amr`.
+    private func verifySecondFactor(_ context: RequestContext, info: DeviceCodeInfo, form: FormData) -> HTTPResponse {
+        let stepId = form.first("mfa_step") ?? ""
+        let pending = service.secondFactorStep(stepId)
+        let userName = pending.flatMap { info.tenant.user(id: $0.userId)?.userPrincipalName }
+        switch service.completeSecondFactor(stepId: stepId, code: form.first("otc_code") ?? "") {
+        case .verified(let authentication):
+            let (id, isNew) = sessions.add(authentication, to: SessionCookie.read(context.request))
+            let headers = isNew ? [SessionCookie.set(id, secure: context.request.isTLS)] : []
+            return finish(context, info: info, authentication: authentication, headers: headers)
+        case .wrongCode:
+            guard let pending, let userName else { return .html(accountPage(context, info: info, userName: nil, details: nil)) }
+            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
+                                                    prompt: pending, error: SecondFactorPages.wrongCodeMessage))
+        case .ended(let stamped):
+            return .html(accountPage(context, info: info, userName: userName, details: stamped))
+        }
     }
 
     private func rememberedAccounts(_ cookie: String?, info: DeviceCodeInfo) -> [Authentication] {
@@ -80,10 +123,12 @@ struct DeviceLoginRoutes: Sendable {
         return HTML.page(title: "Enter code", body: body)
     }
 
-    private func accountPage(_ context: RequestContext, info: DeviceCodeInfo, userName: String?, details: StampedError?) -> String {
+    private func accountPage(_ context: RequestContext, info: DeviceCodeInfo, userName: String?, details: StampedError?,
+                             notice: String? = nil) -> String {
         let name = HTML.escape(info.clientDisplayName)
         var body = "<h1>Sign in</h1>\n<p class=\"muted\">to \(name) on another device. Only continue if you started this sign-in yourself.</p>\n"
         if let details { body += HTML.errorBox(details) }
+        if let notice { body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(notice))</div>\n" }
         body += "<form method=\"post\" action=\"\(Self.path)\" id=\"device\">\n\(HTML.hidden("otc", info.userCode))\n"
         for account in rememberedAccounts(SessionCookie.read(context.request), info: info) {
             guard let user = info.tenant.user(id: account.userId) else { continue }

@@ -82,6 +82,7 @@ enum HTML {
     button.account:hover{background:#f2f2f2}
     .muted{color:#666;font-size:13px}
     .error{color:#e81123;margin:12px 0}
+    .emulator{background:#fff4ce;padding:8px;font-size:13px}
     pre{white-space:pre-wrap;font-size:12px;color:#505050}
     .foot{margin-top:32px;font-size:12px;color:#8a8a8a}
     """

@@ -42,11 +42,12 @@ extension TokenService {
 
     /// Records an /authorize outcome: a code issued to `response` for the signed-in user, or the
     /// sign-in error. `method` says how the user signed in (`password`, `sso`, `headless`,
-    /// `login_hint`, `cancel`); the record's `grantType` is `authorize:<method>` so tests can filter
-    /// sign-ins apart from token requests.
+    /// `login_hint`, `cancel`, with `+mfa` once a one-time code was entered); the record's
+    /// `grantType` is `authorize:<method>` so tests can filter sign-ins apart from token requests.
+    /// `conditionalAccess` holds the policies evaluated for the sign-in's MFA decision.
     @discardableResult
     public func recordAuthorize(_ request: AuthorizeRequest, authentication: Authentication?, userName: String?,
-                                error: StampedError?, method: String) -> Int {
+                                error: StampedError?, method: String, conditionalAccess: [PolicyEvaluation] = []) -> Int {
         let now = clock.now()
         var record = ExchangeRecord(endpoint: "/\(request.tenant.id)/oauth2/v2.0/authorize", time: now,
                                     traceId: error?.traceId ?? Identifiers.randomGUID(),
@@ -56,6 +57,9 @@ extension TokenService {
         record.client = .init(appId: request.client.appId, displayName: request.client.displayName, authenticationMethod: nil)
         record.requestedScopes = ScopeParser.split(request.scope)
         record.sessionId = authentication?.sessionId
+        record.authenticationMethods = authentication?.methods
+        record.claimsRequest = request.claims
+        record.conditionalAccess = conditionalAccess
         if let authentication, let user = request.tenant.user(id: authentication.userId) {
             record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         } else if let userName {

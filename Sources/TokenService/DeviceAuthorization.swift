@@ -16,6 +16,8 @@ public struct DeviceCodeInfo: Sendable {
     public let tenant: Tenant
     public let clientDisplayName: String
     public let scope: String
+    /// The `claims` of the device authorization: the sign-in on the page must satisfy them.
+    public let claims: String?
     public let userCode: String
 }
 
@@ -31,7 +33,8 @@ extension TokenService {
             let tenant = try TenantSelection.resolveForUser(segment, clientId: clientId, in: directory).get()
             let client = try ClientAuthenticator.application(clientId, in: tenant)
             _ = try ScopeParser.parse(scope)
-            let code = stores.deviceCodes.issue(clientId: client.appId, tenantId: tenant.id, scope: scope, now: now)
+            let code = stores.deviceCodes.issue(clientId: client.appId, tenantId: tenant.id, scope: scope,
+                                                  claims: parameters.optional("claims"), now: now)
             let uri = "\(baseURL)/devicelogin"
             return .success(DeviceAuthorizationResponse(
                 deviceCode: code.deviceCode, userCode: code.userCode, verificationURI: uri,
@@ -46,7 +49,7 @@ extension TokenService {
         guard let code = stores.deviceCodes.lookup(userCode: userCode, now: clock.now()),
               let tenant = directory.tenants.first(where: { $0.id == code.tenantId }) else { return nil }
         let name = tenant.application(appId: code.clientId)?.displayName ?? code.clientId
-        return DeviceCodeInfo(tenant: tenant, clientDisplayName: name, scope: code.scope, userCode: code.userCode)
+        return DeviceCodeInfo(tenant: tenant, clientDisplayName: name, scope: code.scope, claims: code.claims, userCode: code.userCode)
     }
 
     /// The user approved on the device-login page (or through the test-control API).

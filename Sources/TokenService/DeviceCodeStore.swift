@@ -16,6 +16,8 @@ struct StoredDeviceCode: Sendable {
     let tenantId: String
     /// Remembered from the device authorization: msal polls without a scope.
     let scope: String
+    /// The `claims` the device authorization asked for (a step-up challenge passed on by the app).
+    let claims: String?
     let expiresAt: Date
     let interval: TimeInterval
     var lastPollAt: Date?
@@ -34,11 +36,11 @@ final class DeviceCodeStore: @unchecked Sendable {
     private var byDeviceCode: [String: StoredDeviceCode] = [:]
     private var deviceCodeByUserCode: [String: String] = [:]
 
-    func issue(clientId: String, tenantId: String, scope: String, now: Date) -> StoredDeviceCode {
+    func issue(clientId: String, tenantId: String, scope: String, claims: String?, now: Date) -> StoredDeviceCode {
         let random = SecureRandom.bytes(9)
         let userCode = String(random.map { Self.userCodeAlphabet[Int($0) % Self.userCodeAlphabet.count] })
         let code = StoredDeviceCode(deviceCode: "DAQABIQEAAAB" + Base64URL.encode(SecureRandom.bytes(48)), userCode: userCode,
-                                    clientId: clientId, tenantId: tenantId, scope: scope,
+                                    clientId: clientId, tenantId: tenantId, scope: scope, claims: claims,
                                     expiresAt: now.addingTimeInterval(Self.lifetime), interval: Self.interval,
                                     lastPollAt: nil, state: .pending)
         lock.lock()

@@ -66,6 +66,11 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var conditionalAccess: [PolicyEvaluation]
     /// The `claims` challenge sent with a Conditional Access error (a JSON string, as on the wire).
     public var claimsChallenge: String?
+    /// The `claims` the client asked for (token request, or the /authorize request of a sign-in):
+    /// where a challenge comes back when the client steps up.
+    public var claimsRequest: String?
+    /// How the user signed in (`amr`: `pwd`, `mfa`): on sign-ins and user tokens.
+    public var authenticationMethods: [String]?
     /// The user's sign-in session (`sid`) behind user tokens and /authorize sign-ins.
     public var sessionId: String?
     public var traceId: String

@@ -7,6 +7,7 @@ final class GrantStores: @unchecked Sendable {
     let authorizationCodes = AuthorizationCodeStore()
     let deviceCodes = DeviceCodeStore()
     let issuedTokens = IssuedTokenIndex()
+    let secondFactors = SecondFactorStore()
 
     private let lock = NSLock()
     private var validFrom: [String: Date] = [:]

@@ -45,9 +45,10 @@ extension EntraError {
                           message: "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on \(EntraTimestamp.iso(issued)) and the maximum allowed lifetime for this request is \(time).")
     }
 
-    /// The test hook refuses MFA for a user who is not registered: such a user could never pass the
-    /// second factor in Entra either. Same code and wording as Entra's enrolment requirement.
-    static func multiFactorNotRegistered() -> EntraError {
+    /// MFA asked of a user who is not registered (the test hook's `mfa: true`, the enrolment page's
+    /// way back): such a user could never pass the second factor in Entra either. Same code and
+    /// wording as Entra's enrolment requirement.
+    public static func multiFactorNotRegistered() -> EntraError {
         EntraError(error: "interaction_required", code: 50079,
                    message: "Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication.")
     }

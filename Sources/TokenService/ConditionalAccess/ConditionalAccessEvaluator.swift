@@ -106,10 +106,10 @@ enum ConditionalAccessEvaluator {
     // MARK: Controls
 
     /// The controls this sign-in does not meet: under OR all of them when none is met, under AND
-    /// each one not met. `signInFrequency` comes first when a refresh outlived it.
+    /// each one not met. `signInFrequency` comes first when a reused sign-in outlived it.
     static func unmetControls(_ policy: ConditionalAccessPolicy, _ facts: SignInFacts) -> [String] {
         var unmet: [String] = []
-        if facts.isRefresh, let frequency = policy.signInFrequency,
+        if facts.checksSignInFrequency, let frequency = policy.signInFrequency,
            facts.now.timeIntervalSince(facts.authentication.authTime) > frequency {
             unmet.append("signInFrequency")
         }

@@ -26,11 +26,17 @@ enum ConditionalAccessOutcome {
         case .block: return .blockedByConditionalAccess(claims: claims)
         case .compliantDevice: return .deviceNotCompliant(claims: claims)
         case .mfa:
-            let ropcShape = flow == .password || flow == .refreshToken
-            return facts.user.mfaRegistered
-                ? .multiFactorRequired(resourceAppId: facts.resourceAppId, claims: claims, invalidGrantShape: ropcShape)
-                : .multiFactorEnrollmentRequired(resourceAppId: facts.resourceAppId, claims: claims, invalidGrantShape: ropcShape)
+            return multiFactorError(user: facts.user, resourceAppId: facts.resourceAppId, claims: claims, flow: flow)
         }
+    }
+
+    /// 50076 for a user who can perform MFA, 50079 for one who must enrol first; ROPC and refresh
+    /// get the `invalid_grant` shape.
+    static func multiFactorError(user: User, resourceAppId: String, claims: String, flow: UserTokenFlow) -> EntraError {
+        let ropcShape = flow == .password || flow == .refreshToken
+        return user.mfaRegistered
+            ? .multiFactorRequired(resourceAppId: resourceAppId, claims: claims, invalidGrantShape: ropcShape)
+            : .multiFactorEnrollmentRequired(resourceAppId: resourceAppId, claims: claims, invalidGrantShape: ropcShape)
     }
 
     private static func remedy(for policy: ConditionalAccessPolicy, unmet: [String]) -> Remedy {

@@ -15,8 +15,9 @@ struct SignInFacts: Sendable {
     let clientAppType: ConditionalAccessPolicy.ClientAppType
     let remoteAddress: String
     let authentication: Authentication
-    /// Sign-in frequency is checked when a refresh token is redeemed (AADSTS70043).
-    let isRefresh: Bool
+    /// The issuance reuses an earlier sign-in (a refresh token redeemed, or a remembered browser
+    /// session at /authorize): only then can the policy's sign-in frequency have run out.
+    let checksSignInFrequency: Bool
     let now: Date
 }
 
@@ -38,16 +39,28 @@ enum UserTokenFlow: Sendable {
 }
 
 /// The `claims` request parameter (OIDC §5.5, Entra's shape): `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`
-/// or `"values":["c1","c2"]`. Only `acrs` matters here; `xms_cc` and anything else are ignored, and
-/// so is a value that is not JSON (Entra's exact rejection of malformed claims is not known). Read
-/// with the strict parser: it bounds nesting depth, so no `claims` value can exhaust the stack.
+/// or `"values":["c1","c2"]`, and the `capolids` a Conditional Access error handed to the client.
+/// Only these two matter here; `xms_cc` and anything else are ignored, and so is a value that is
+/// not JSON (Entra's exact rejection of malformed claims is not known). Read with the strict
+/// parser: it bounds nesting depth, so no `claims` value can exhaust the stack.
 enum ClaimsRequest {
+    /// Authentication contexts (`acrs`), lower-case.
     static func authenticationContexts(_ claims: String?) -> [String] {
+        members("acrs", of: claims).map { $0.lowercased() }
+    }
+
+    /// Conditional Access policy ids (`capolids`) the client was told to satisfy, lower-case.
+    static func policyIds(_ claims: String?) -> [String] {
+        members("capolids", of: claims).map { $0.lowercased() }
+    }
+
+    /// `access_token.<name>`'s `values` and `value`, without repeats.
+    private static func members(_ name: String, of claims: String?) -> [String] {
         guard let claims, let value = try? JSONValue.parseStrict(Array(claims.utf8)),
-              let acrs = value["access_token"]?["acrs"] else { return [] }
+              let member = value["access_token"]?[name] else { return [] }
         var result: [String] = []
-        let listed = (acrs["values"]?.arrayValue?.compactMap(\.stringValue) ?? []) + [acrs["value"]?.stringValue].compactMap { $0 }
-        for context in listed.map({ $0.lowercased() }) where !result.contains(context) { result.append(context) }
+        let listed = (member["values"]?.arrayValue?.compactMap(\.stringValue) ?? []) + [member["value"]?.stringValue].compactMap { $0 }
+        for entry in listed where !result.contains(where: { $0.caseInsensitiveCompare(entry) == .orderedSame }) { result.append(entry) }
         return result
     }
 }

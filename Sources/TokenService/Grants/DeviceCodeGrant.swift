@@ -32,6 +32,6 @@ struct DeviceCodeGrant: GrantHandler {
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,
             scope: code.scope, nonce: nil, issuedToSPA: false, flow: .deviceCode,
-            claims: parameters.optional("claims")), record: &record).0
+            claims: parameters.optional("claims") ?? code.claims), record: &record).0
     }
 }

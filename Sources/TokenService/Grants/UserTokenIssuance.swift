@@ -38,9 +38,11 @@ extension GrantContext {
                                 requestedContexts: ClaimsRequest.authenticationContexts(request.claims),
                                 clientAppType: request.flow.clientAppType(issuedToSPA: request.issuedToSPA),
                                 remoteAddress: self.request.remoteAddress, authentication: request.authentication,
-                                isRefresh: request.flow == .refreshToken, now: now)
+                                checksSignInFrequency: request.flow == .refreshToken, now: now)
         let decision = ConditionalAccessEvaluator.evaluate(facts, flow: request.flow)
         record.conditionalAccess = decision.evaluations
+        record.claimsRequest = request.claims
+        record.authenticationMethods = request.authentication.methods
         if let failure = decision.failure {
             record.claimsChallenge = failure.claims
             throw failure
