@@ -28,12 +28,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
 
     /// The hidden `ctx` value of a rendered form (HTML-unescaped).
     func context(_ page: HTTPClientResponse) throws -> String {
-        let text = page.text
-        let marker = "name=\"ctx\" value=\""
-        let start = try XCTUnwrap(text.range(of: marker)).upperBound
-        let end = try XCTUnwrap(text[start...].firstIndex(of: "\""))
-        return String(text[start..<end]).replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&#39;", with: "'")
+        try page.hiddenField("ctx")
     }
 
     func cookie(_ response: HTTPClientResponse) -> String? {

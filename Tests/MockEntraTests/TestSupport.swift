@@ -64,6 +64,20 @@ extension HTTPClient {
 }
 
 extension HTTPClientResponse {
+    /// The value of a page's hidden form field (HTML-unescaped).
+    func hiddenField(_ name: String) throws -> String {
+        try attribute(after: "name=\"\(name)\" value=\"")
+    }
+
+    /// The HTML-unescaped text between `marker` and the next quote or `<`.
+    func attribute(after marker: String, endingAt end: Character = "\"") throws -> String {
+        let text = self.text
+        let start = try XCTUnwrap(text.range(of: marker), "no \(marker) in the page").upperBound
+        let stop = try XCTUnwrap(text[start...].firstIndex(of: end))
+        return String(text[start..<stop]).replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// The body as a JSON object (test failure and an empty object otherwise).
     func object(file: StaticString = #filePath, line: UInt = #line) -> [String: JSONValue] {
         guard let value = try? JSONValue.parse(body), let object = value.objectValue else {
