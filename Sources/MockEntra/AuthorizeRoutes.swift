@@ -183,7 +183,7 @@ struct SignInFlow {
         let headers = remember ? rememberHeaders(authentication) : []
         let response = service.authorize(request, authentication: authentication)
         service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method,
-                                conditionalAccess: decision.evaluations)
+                                conditionalAccess: decision.evaluations, issued: response)
         return AuthorizeRedirect.response(response, headers: headers)
     }
 

@@ -71,7 +71,8 @@ extension ControlRoutes {
             }
             let response = service.authorize(request, authentication: authentication)
             service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil,
-                                    method: mfa ? "headless+mfa" : "headless", conditionalAccess: decision.evaluations)
+                                    method: mfa ? "headless+mfa" : "headless", conditionalAccess: decision.evaluations,
+                                    issued: response)
             return .json(Self.result(response))
         }
     }

@@ -44,10 +44,12 @@ extension TokenService {
     /// sign-in error. `method` says how the user signed in (`password`, `sso`, `headless`,
     /// `login_hint`, `cancel`, with `+mfa` once a one-time code was entered); the record's
     /// `grantType` is `authorize:<method>` so tests can filter sign-ins apart from token requests.
-    /// `conditionalAccess` holds the policies evaluated for the sign-in's MFA decision.
+    /// `conditionalAccess` holds the policies evaluated for the sign-in's MFA decision; `response`
+    /// is what was sent back, so the record can name the code it issued.
     @discardableResult
     public func recordAuthorize(_ request: AuthorizeRequest, authentication: Authentication?, userName: String?,
-                                error: StampedError?, method: String, conditionalAccess: [PolicyEvaluation] = []) -> Int {
+                                error: StampedError?, method: String, conditionalAccess: [PolicyEvaluation] = [],
+                                issued response: AuthorizeResponse? = nil) -> Int {
         let now = clock.now()
         var record = ExchangeRecord(endpoint: "/\(request.tenant.id)/oauth2/v2.0/authorize", time: now,
                                     traceId: error?.traceId ?? Identifiers.randomGUID(),
@@ -71,6 +73,11 @@ extension TokenService {
                                    suberror: error.error.suberror, claims: error.error.claims)
         } else {
             record.outcome = "issued"
+        }
+        if let code = response?.parameters.first(where: { $0.name == "code" })?.value {
+            // Named by digest, as the code grant's `redeemedGrantId` names it: chains start here.
+            record.issuedTokens = [.init(type: "code", uti: Identifiers.grantId(authorizationCode: code),
+                                         expiresAt: now.addingTimeInterval(AuthorizationCodeStore.lifetime))]
         }
         return log.append(record)
     }

@@ -70,8 +70,9 @@ public final class ExchangeLog: @unchecked Sendable {
     }
 
     /// The delegation chain a token belongs to, oldest first: walking up through each hop's
-    /// assertion to the first token of the user's sign-in (and the /authorize sign-in of the same
-    /// session, when recorded), then down to every token obtained On-Behalf-Of from those.
+    /// assertion, redeemed refresh token or authorization code to the sign-in that started it (the
+    /// /authorize record that issued the code, when there is one), then down to every token
+    /// obtained from those.
     /// Empty when no kept record issued or presented the token.
     public func chain(containing tokenId: String) -> [ExchangeRecord] {
         let all = records()
@@ -79,22 +80,19 @@ public final class ExchangeLog: @unchecked Sendable {
         for record in all where record.outcome == "issued" {
             for token in record.issuedTokens where !token.uti.isEmpty { issuer[token.uti] = record }
         }
-        guard var root = issuer[tokenId] ?? all.first(where: { $0.assertionTokenId == tokenId }) else { return [] }
+        guard var root = issuer[tokenId] ?? all.first(where: { $0.presentedTokenId == tokenId }) else { return [] }
         var seen: Set<Int> = [root.sequence]
-        while let parentToken = root.assertionTokenId, let parent = issuer[parentToken], seen.insert(parent.sequence).inserted {
+        while let parentToken = root.presentedTokenId, let parent = issuer[parentToken], seen.insert(parent.sequence).inserted {
             root = parent
         }
         var chain = [root]
         var frontier = Set(root.issuedTokens.map(\.uti))
         while !frontier.isEmpty {
             let children = all.filter { record in
-                record.assertionTokenId.map(frontier.contains) ?? false && !chain.contains { $0.sequence == record.sequence }
+                record.presentedTokenId.map(frontier.contains) ?? false && !chain.contains { $0.sequence == record.sequence }
             }
             chain += children
             frontier = Set(children.filter { $0.outcome == "issued" }.flatMap { $0.issuedTokens.map(\.uti) })
-        }
-        if let session = root.sessionId {
-            chain += all.filter { $0.sessionId == session && ($0.grantType ?? "").hasPrefix("authorize:") && $0.sequence < root.sequence }
         }
         return chain.sorted { $0.sequence < $1.sequence }
     }
@@ -157,4 +155,9 @@ final class JSONLinesFile: @unchecked Sendable {
             descriptor = -1
         }
     }
+}
+
+extension ExchangeRecord {
+    /// The token or grant this exchange consumed: an OBO assertion, an authorization code, a refresh token.
+    var presentedTokenId: String? { assertionTokenId ?? redeemedGrantId }
 }

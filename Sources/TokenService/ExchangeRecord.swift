@@ -61,6 +61,10 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var issuedTokens: [IssuedToken]
     /// On-Behalf-Of: the `uti` of the token presented as the assertion. Chains are walked through it.
     public var assertionTokenId: String?
+    /// Authorization code and refresh token grants: the id of the code or refresh token redeemed (a
+    /// digest, never the secret itself), as the issuing record lists it in `issuedTokens`. Chains
+    /// are walked through it, so a token leads back to the exact sign-in that produced it.
+    public var redeemedGrantId: String?
     /// Every Conditional Access policy evaluated for a user token (disabled policies are not), in
     /// scenario order, on issued and failed exchanges alike.
     public var conditionalAccess: [PolicyEvaluation]

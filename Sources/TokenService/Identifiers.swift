@@ -32,6 +32,15 @@ public enum Identifiers {
         return value
     }
 
+    /// How exchange records name an authorization code or a refresh token: a digest, so a record
+    /// never holds the secret, yet the record that issued it and the one that redeemed it match.
+    static func grantId(authorizationCode code: String) -> String { digest("code", code) }
+    static func grantId(refreshToken token: String) -> String { digest("rt", token) }
+
+    private static func digest(_ kind: String, _ secret: String) -> String {
+        String(Base64URL.encode(Digest.sha256(Array((kind + "|" + secret).utf8))).prefix(22))
+    }
+
     /// The same few (tenant, client, resource, user) combinations recur on every request; their
     /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
     private static let opaqueCache = OpaqueCache()

@@ -72,7 +72,8 @@ final class OnBehalfOfTests: XCTestCase {
         let authentication = try service.signIn(userName: OBO.alice, password: "alice-password", tenant: tenant).get()
         let response = service.authorize(request, authentication: authentication)
         // As the sign-in page does: the /authorize sign-in is recorded, and opens the chain.
-        service.recordAuthorize(request, authentication: authentication, userName: OBO.alice, error: nil, method: "password")
+        service.recordAuthorize(request, authentication: authentication, userName: OBO.alice, error: nil, method: "password",
+                                issued: response)
         let code = try XCTUnwrap(response.parameters.first { $0.name == "code" }?.value)
         return try fixture.issue([("grant_type", "authorization_code"), ("client_id", OBO.spa), ("code", code),
                                   ("redirect_uri", OBO.spaRedirect), ("code_verifier", verifier),
@@ -289,6 +290,19 @@ final class OnBehalfOfTests: XCTestCase {
             XCTAssertEqual(chain.map(\.sequence), chain.map(\.sequence).sorted())
         }
         XCTAssertTrue(fixture.log.chain(containing: "no-such-uti").isEmpty)
+    }
+
+    /// A refreshed token leads back through the refresh token and the code to the exact sign-in.
+    func testChainWalksThroughRefreshTokensAndCodes() throws {
+        let first = try spaToken()
+        let refreshed = try fixture.issue([("grant_type", "refresh_token"), ("client_id", OBO.spa),
+                                           ("refresh_token", try XCTUnwrap(first.refreshToken))],
+                                          tenant: OBO.tenant, origin: "http://localhost:3000")
+        let chain = fixture.log.chain(containing: try uti(refreshed.accessToken))
+        XCTAssertEqual(chain.map(\.grantType), ["authorize:password", "authorization_code", "refresh_token"])
+        XCTAssertEqual(chain[1].redeemedGrantId, chain[0].issuedTokens.first?.uti)
+        XCTAssertEqual(chain[2].redeemedGrantId, chain[1].issuedTokens.first { $0.type == "refresh_token" }?.uti)
+        XCTAssertFalse(chain.contains { $0.redeemedGrantId == first.refreshToken }, "records never hold the secret")
     }
 
     func testChainIncludesRejectedHopsAndTheAuthorizeSignIn() throws {

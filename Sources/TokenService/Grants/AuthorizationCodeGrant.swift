@@ -9,6 +9,7 @@ struct AuthorizationCodeGrant: GrantHandler {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = context.parameters
         let code = try parameters.required("code")
+        record.redeemedGrantId = Identifiers.grantId(authorizationCode: code)
         let redirectURI = try parameters.required("redirect_uri")
         let clientId = try ClientAuthenticator.clientId(parameters, basic: context.request.basicCredentials)
         let tenant = try codeTenant(context, clientId: clientId)

@@ -8,6 +8,7 @@ struct RefreshTokenGrant: GrantHandler {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = context.parameters
         let token = try parameters.required("refresh_token")
+        record.redeemedGrantId = Identifiers.grantId(refreshToken: token)
         let grant = try context.stores.refreshTokens.redeem(token, now: context.now,
                                                             checkNotRevoked: context.stores.checkNotRevoked)
         guard let tenant = context.directory.tenants.first(where: { $0.id == grant.tenantId }) else { throw .malformedGrant() }

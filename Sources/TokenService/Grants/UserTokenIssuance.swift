@@ -73,7 +73,7 @@ extension GrantContext {
                 originalScope: request.scope, issuedAt: now, fixedExpiry: fixedExpiry,
                 issuedToPublicClient: request.client.method == .none))
             // Refresh tokens are opaque; the record names them by a digest so tests can follow them.
-            record.issuedTokens.append(.init(type: "refresh_token", uti: Identifiers.opaque("rt", refreshToken ?? "", length: 22),
+            record.issuedTokens.append(.init(type: "refresh_token", uti: Identifiers.grantId(refreshToken: refreshToken ?? ""),
                                              expiresAt: fixedExpiry ?? now.addingTimeInterval(RefreshTokenStore.maximumInactivity)))
         }
         let clientInfo = parameters["client_info"] == "1"
