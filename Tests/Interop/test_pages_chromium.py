@@ -92,3 +92,32 @@ def test_sign_in_completes_in_chromium(server):
         assert query["state"] == ["chromium-state"] and query["code"][0], query
     finally:
         app_server.shutdown()
+
+
+def test_mfa_step_renders_in_chromium(mockentra_bin):
+    """The password form, submitted by Chromium with a step-up `claims` challenge in its context, lands on
+    the one-time-code page (Scenarios/conditional-access.json: the Azure SQL policy named in `capolids`)."""
+    from conftest import REPO, start_server
+    ca = start_server(mockentra_bin, scenario=REPO / "Scenarios" / "conditional-access.json")
+    try:
+        claims = '{"access_token":{"capolids":{"essential":true,"values":["4c3f9a2e-5b1d-4e8f-9a7c-2d6e8f0a1b3c"]}}}'
+        query = {"client_id": "a1b2c3d4-3333-4c3c-8c3c-0a1b2c3d4e03", "response_type": "code",
+                 "redirect_uri": "http://localhost", "scope": "api://woodgrove-web-api/access_as_user", "claims": claims}
+        page = ca.session().get(f"{ca.url}/oauth2/v2.0/authorize?{urlencode(query)}", timeout=10).text
+        form = re.search(r'<form method="post" action="([^"]+)" id="signin">(.*?)</form>', page, re.S)
+        assert form, page
+        filled = form.group(2).replace('name="passwd" autocomplete="current-password"',
+                                       'name="passwd" autocomplete="current-password" value="alice-password"')
+        filled = filled.replace('name="login" autocomplete="username" value=""',
+                                'name="login" autocomplete="username" value="alice@woodgrove.test"')
+        filled = filled.replace('<button type="submit" name="action" value="cancel"', '<button type="button" name="x"')
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / "signin.html"
+            local.write_text(f'<html><body onload="document.forms[0].requestSubmit(document.getElementById(\'submit\'))">'
+                             f'<form method="post" action="{ca.host + html.unescape(form.group(1))}">{filled}</form></body></html>')
+            dom = chromium(local.as_uri())
+        assert "Enter code" in dom and 'id="otc_code"' in dom, dom
+        code = re.search(r'<code id="one-time-code">(\d{6})</code>', dom).group(1)
+        assert ca.session().get(f"{ca.host}/_mockentra/users/alice@woodgrove.test/mfa-code", timeout=10).json()["code"] == code
+    finally:
+        ca.stop()
