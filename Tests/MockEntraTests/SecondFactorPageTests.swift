@@ -115,6 +115,24 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         XCTAssertNotNil(stepped["conditionalAccess"]?.arrayValue?.first)
     }
 
+    /// An authentication-context challenge (the MCP server's sensitive tool asks for c1): the page
+    /// asks for the code, and the token claims the satisfied context.
+    func testAuthenticationContextStepUpThroughThePage() throws {
+        let acrs = #"{"access_token":{"acrs":{"essential":true,"value":"c1"}}}"#
+        let scope = "api://woodgrove-mcp/tools.invoke"
+        let url = "/\(Self.tenant)/oauth2/v2.0/authorize?" + String(decoding: formBody([
+            ("client_id", Self.assistant), ("response_type", "code"), ("redirect_uri", Self.redirect), ("scope", scope),
+            ("claims", acrs)]), as: UTF8.self)
+        let page = try passwordPost(try client.get(url))
+        XCTAssertTrue(page.text.contains("Enter code"), page.text)
+        let code = try XCTUnwrap(try redirectParameters(try codePost(page, code: try shownCode(page), cookie: nil))["code"])
+        let redeemed = try client.postForm(tokenPath, [("grant_type", "authorization_code"), ("client_id", Self.assistant),
+                                                       ("code", code), ("redirect_uri", Self.redirect), ("scope", scope)])
+        XCTAssertEqual(redeemed.status, 200, redeemed.text)
+        let token = try JWT.decode(try XCTUnwrap(redeemed.object()["access_token"]?.stringValue)).payload
+        XCTAssertEqual(token["acrs"], .array(["c1"]))
+    }
+
     func testPromptNoneIsInteractionRequiredWhenMFAIsMissing() throws {
         let session = try XCTUnwrap(sessionCookie(try passwordPost(try client.get(authorizeURL()))))
         let silent = try client.get(authorizeURL(claims: Self.challenge, extra: [("prompt", "none")]), headers: [("Cookie", session)])
