@@ -131,7 +131,9 @@ struct SignInFlow {
         }
         if action == "other" { return passwordPage(userName: nil) }
         if action == "verify", let stepId = form.first("mfa_step") {
-            return verifySecondFactor(stepId: stepId, code: form.first("otc_code") ?? "", method: form.first("method") ?? "password")
+            // The hidden `method` only names the record's grant type; anything unexpected is a password sign-in.
+            let method = form.first("method").flatMap { ["password", "sso", "login_hint"].contains($0) ? $0 : nil } ?? "password"
+            return verifySecondFactor(stepId: stepId, code: form.first("otc_code") ?? "", method: method)
         }
         if action == "abandon" {
             // The enrolment page's way back: the application learns that MFA could not be done.
