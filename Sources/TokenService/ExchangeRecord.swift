@@ -66,6 +66,8 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var conditionalAccess: [PolicyEvaluation]
     /// The `claims` challenge sent with a Conditional Access error (a JSON string, as on the wire).
     public var claimsChallenge: String?
+    /// The client capabilities the request declared in `claims` (`xms_cc` values as sent, e.g. `["CP1"]`).
+    public var clientCapabilities: [String]?
     /// The user's sign-in session (`sid`) behind user tokens and /authorize sign-ins.
     public var sessionId: String?
     public var traceId: String
