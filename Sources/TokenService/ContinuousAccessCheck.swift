@@ -54,9 +54,9 @@ public struct ContinuousAccessVerdict: Sendable, Equatable {
     public let claims: String?
     /// The `WWW-Authenticate` value the resource answers with (HTTP 401), when rejected.
     public let wwwAuthenticate: String?
-    /// The token's `xms_cc` values. A resource sends the challenge to a client that declared `cp1`;
-    /// a client that did not cannot handle one, and Entra's resources then rely on the token's
-    /// ordinary (short) lifetime instead — whether to answer 401 anyway is the test's choice.
+    /// The token's `xms_cc` values. A client that did not declare `cp1` cannot answer a challenge
+    /// (and its token is short-lived anyway): the verdict is the same, and whether to answer it
+    /// with 401 is the test's choice.
     public let clientCapabilities: [String]
     public var clientIsCAECapable: Bool { ClientCapabilities.declares(ClientCapabilities.cp1, in: clientCapabilities) }
 }
