@@ -189,6 +189,18 @@ final class ContinuousAccessTests: XCTestCase {
         XCTAssertNil(try payload(neither.accessToken)["xms_cc"])
     }
 
+    func testDeviceCodePollCarriesTheCapabilities() throws {
+        // msal sends `claims` (with its capabilities) on each poll, not on /devicecode.
+        let code = try service.deviceAuthorization(tenant: IDs.tenant, form: [("client_id", IDs.desktop), ("scope", UserIDs.apiScope)],
+                                                   baseURL: IDs.baseURL).get()
+        let alice = try service.signIn(userName: "alice@contoso.test", password: "alice-password", tenant: tenant).get()
+        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: alice))
+        let tokens = try fixture.issue([("grant_type", DeviceCodeGrant.grantType), ("client_id", IDs.desktop),
+                                        ("device_code", code.deviceCode), ("code", code.deviceCode), ("claims", Self.cp1)])
+        XCTAssertTrue(ContinuousAccess.userTokenLifetimes.contains(try checkLifetime(tokens)))
+        XCTAssertEqual(try payload(tokens.accessToken)["xms_cc"], .array(["CP1"]))
+    }
+
     func testOnBehalfOfToGraphWithTheMiddleTiersCapabilities() throws {
         let userToken = try fixture.issue(ropc(claims: nil)).accessToken
         var form = [("grant_type", OnBehalfOfGrant.grantType), ("requested_token_use", "on_behalf_of"),
