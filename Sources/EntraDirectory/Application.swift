@@ -26,6 +26,8 @@ public struct Application: Sendable {
     public let oauth2PermissionScopes: [PermissionScope]
     public let appRoles: [AppRole]
     public let requiredResourceAccess: [RequiredResourceAccess]
+    /// Claims the application asks for in tokens issued for it (Graph `optionalClaims`).
+    public let optionalClaims: OptionalClaims
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -33,7 +35,7 @@ public struct Application: Sendable {
         isFallbackPublicClient: Bool, publicClientRedirectUris: [String], webRedirectUris: [String],
         spaRedirectUris: [String], passwordCredentials: [PasswordCredential], keyCredentials: [KeyCredential],
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
-        requiredResourceAccess: [RequiredResourceAccess]
+        requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -53,6 +55,7 @@ public struct Application: Sendable {
         self.oauth2PermissionScopes = oauth2PermissionScopes
         self.appRoles = appRoles
         self.requiredResourceAccess = requiredResourceAccess
+        self.optionalClaims = optionalClaims
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).

@@ -24,6 +24,7 @@ struct ApplicationParser {
     static let allowedKeys = [
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
+        "optionalClaims",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -78,7 +79,8 @@ struct ApplicationParser {
             passwordCredentials: parsePasswords(reader, appId: appId, &diagnostics),
             keyCredentials: parseKeys(reader, appId: appId, &diagnostics),
             requestedAccessTokenVersion: api.flatMap { tokenVersion($0, &diagnostics) },
-            oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [])
+            oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [],
+            optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics))
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
             requiredResourceAccess: parseResourceAccess(reader, &diagnostics))

@@ -47,7 +47,8 @@ struct ReferenceChecker {
             webRedirectUris: app.webRedirectUris, spaRedirectUris: app.spaRedirectUris,
             passwordCredentials: app.passwordCredentials, keyCredentials: app.keyCredentials,
             requestedAccessTokenVersion: app.requestedAccessTokenVersion,
-            oauth2PermissionScopes: app.oauth2PermissionScopes, appRoles: app.appRoles, requiredResourceAccess: entries)
+            oauth2PermissionScopes: app.oauth2PermissionScopes, appRoles: app.appRoles, requiredResourceAccess: entries,
+            optionalClaims: app.optionalClaims)
     }
 
     /// `users[].memberOf` and `groups[].members` say the same thing; both are folded into

@@ -3,8 +3,8 @@ import HTTPServer
 import JOSE
 import TokenService
 
-/// The test-control API under `/_mockentra/`: exchange records, the clock, and headless sign-in
-/// (ControlSignInRoutes.swift). It shares the
+/// The test-control API under `/_mockentra/`: exchange records, the clock, headless sign-in
+/// (ControlSignInRoutes.swift) and the CAE check (ControlCAERoutes.swift). It shares the
 /// listener with the Entra endpoints so a test needs only one URL.
 struct ControlRoutes: Sendable {
     static let prefix = "_mockentra"
@@ -65,6 +65,8 @@ struct ControlRoutes: Sendable {
             return headlessSignIn(context.request.body, baseURL: context.baseURL, remoteAddress: context.request.remoteAddress)
         case ("GET", let p) where p.count == 3 && p[0] == "users" && p[2] == "mfa-code":
             return oneTimeCode(p[1])
+        case ("POST", ["cae", "evaluate"]):
+            return evaluateContinuousAccess(context.request.body, baseURL: context.baseURL)
         case ("POST", let p) where p.count == 3 && p[0] == "users" && p[2] == "revoke-sessions":
             return revokeSessions(p[1])
         case ("POST", let p) where p.count == 3 && p[0] == "devicecodes" && (p[2] == "approve" || p[2] == "decline"):

@@ -75,6 +75,8 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
     public var claimsRequest: String?
     /// How the user signed in (`amr`: `pwd`, `mfa`): on sign-ins and user tokens.
     public var authenticationMethods: [String]?
+    /// The client capabilities the request declared in `claims` (`xms_cc` values as sent, e.g. `["CP1"]`).
+    public var clientCapabilities: [String]?
     /// The user's sign-in session (`sid`) behind user tokens and /authorize sign-ins.
     public var sessionId: String?
     public var traceId: String

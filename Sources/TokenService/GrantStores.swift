@@ -19,7 +19,8 @@ final class GrantStores: @unchecked Sendable {
         lock.unlock()
     }
 
-    private func tokensValidFrom(userId: String) -> Date? {
+    /// When the user's sessions were last revoked, if ever (the CAE check reads it too).
+    func tokensValidFrom(userId: String) -> Date? {
         lock.lock()
         defer { lock.unlock() }
         return validFrom[userId.lowercased()]

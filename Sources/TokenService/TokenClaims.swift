@@ -58,6 +58,8 @@ struct TokenClaims: Sendable {
     var upn: String?
     var uti: String
     var ver: String
+    /// Client capabilities (`["CP1"]`) for resources that ask for them (continuous access evaluation).
+    var xms_cc: [String]?
 
     init(aud: String, iss: String, iat: Int, nbf: Int, exp: Int, sub: String, tid: String, uti: String, ver: String) {
         self.aud = aud
@@ -107,6 +109,7 @@ struct TokenClaims: Sendable {
         writer.string("upn", upn)
         writer.string("uti", uti)
         writer.string("ver", ver)
+        writer.strings("xms_cc", xms_cc)
         return writer.finish()
     }
 }

@@ -23,11 +23,14 @@ struct TokenMinter: Sendable {
     let keys: KeyRing
 
     /// An app-only token (client credentials): the client's service principal is the subject.
+    /// `continuousAccess` lengthens it and adds `xms_cc` for a CAE-capable client and resource.
     func appToken(client: AuthenticatedClient, resource: Application, audience: String, roles: [String],
-                  tenant: Tenant, baseURL: String, now: Date) throws(EntraError) -> MintedToken {
+                  tenant: Tenant, baseURL: String, now: Date,
+                  continuousAccess: ContinuousAccess = .none) throws(EntraError) -> MintedToken {
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         let app = client.application
-        let times = Lifetime(now: now, seconds: Self.appTokenLifetime)
+        let lifetime = continuousAccess.appTokenLifetime
+        let times = Lifetime(now: now, seconds: lifetime)
         let uti = Identifiers.tokenId()
         let subject = app.servicePrincipalId
         var claims = TokenClaims(
@@ -40,6 +43,7 @@ struct TokenMinter: Sendable {
         claims.oid = subject
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
         claims.roles = roles.isEmpty ? nil : roles
+        claims.xms_cc = continuousAccess.claim
         switch format {
         case .v1:
             claims.appid = app.appId
@@ -53,7 +57,7 @@ struct TokenMinter: Sendable {
                                x5t: format == .v1 ? keys.active.keyId : nil)
         return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti,
                            issuedAt: now, notBefore: times.notBefore, expiresAt: times.expiry,
-                           lifetime: Self.appTokenLifetime)
+                           lifetime: lifetime)
     }
 
     func sign(header: JWSHeader, json: [UInt8]) throws(EntraError) -> String {

@@ -15,13 +15,15 @@ extension TokenMinter {
     }
 
     /// A delegated access token for `grant.resource`, on behalf of `user`, held by `client`.
+    /// `continuousAccess` lengthens it and adds `xms_cc` for a CAE-capable client and resource.
     func userAccessToken(client: AuthenticatedClient, user: User, authentication: Authentication, grant: DelegatedGrant,
                          tenant: Tenant, baseURL: String, remoteAddress: String, now: Date,
-                         authenticationContexts: [String] = []) throws(EntraError) -> MintedToken {
+                         authenticationContexts: [String] = [],
+                         continuousAccess: ContinuousAccess = .none) throws(EntraError) -> MintedToken {
         let resource = grant.resource
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         let app = client.application
-        let lifetime = Self.userTokenLifetime()
+        let lifetime = continuousAccess.userTokenLifetime()
         let times = Lifetime(now: now, seconds: lifetime)
         let uti = Identifiers.tokenId()
         var claims = TokenClaims(
@@ -39,6 +41,7 @@ extension TokenMinter {
         claims.acrs = authenticationContexts.isEmpty ? nil : authenticationContexts
         let roles = tenant.appRoles(grantedTo: user.id, on: resource.appId).filter(\.isEnabled).map(\.value)
         claims.roles = roles.isEmpty ? nil : roles
+        claims.xms_cc = continuousAccess.claim
         switch format {
         case .v1:
             claims.acr = "1"

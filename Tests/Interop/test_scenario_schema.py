@@ -105,8 +105,21 @@ def _mutations():
     def tenant_missing(d):
         del d["tenant"]
 
+    def optional_claim_name_not_a_string(d):
+        d["applications"][1]["optionalClaims"]["accessToken"][0]["name"] = 7
+
+    def optional_claims_unknown_token_type(d):
+        d["applications"][1]["optionalClaims"]["acessToken"] = []
+
+    def optional_claim_unknown_property(d):
+        d["applications"][1]["optionalClaims"]["accessToken"][0]["essentail"] = True
+
+    def optional_claim_without_name(d):
+        del d["applications"][1]["optionalClaims"]["accessToken"][0]["name"]
+
     return [typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
-            secret_without_text, tenant_missing]
+            secret_without_text, tenant_missing, optional_claim_name_not_a_string, optional_claims_unknown_token_type,
+            optional_claim_unknown_property, optional_claim_without_name]
 
 
 @pytest.mark.parametrize("mutate", _mutations(), ids=lambda f: f.__name__)

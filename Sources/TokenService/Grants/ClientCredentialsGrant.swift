@@ -30,9 +30,12 @@ struct ClientCredentialsGrant: GrantHandler {
             .filter(\.isEnabled).map(\.value)
         record.grantedRoles = roles
 
+        // msal sends its client capabilities (`claims`) even here; cp1 earns a long-lived token.
+        let continuousAccess = ContinuousAccess(claims: parameters.optional("claims"), resource: resource)
+        record.clientCapabilities = continuousAccess.clientCapabilities.isEmpty ? nil : continuousAccess.clientCapabilities
         let token = try context.minter.appToken(client: client, resource: resource, audience: requested,
                                                 roles: roles, tenant: tenant, baseURL: context.request.baseURL,
-                                                now: context.now)
+                                                now: context.now, continuousAccess: continuousAccess)
         record.issuedTokens = [.init(type: "access_token", uti: token.tokenId, expiresAt: token.expiresAt)]
         return IssuedTokens(endpoint: context.request.version, accessToken: token.compact,
                             expiresIn: token.lifetime, extExpiresIn: token.lifetime,

@@ -13,7 +13,8 @@ struct UserTokenRequest: Sendable {
     let issuedToSPA: Bool
     /// Which grant this is: Conditional Access derives the client app type and the error shape from it.
     let flow: UserTokenFlow
-    /// The `claims` request (token form, or the /authorize request behind a code): asks for `acrs`.
+    /// The `claims` request (token form, or the /authorize request behind a code): asks for `acrs`,
+    /// and declares client capabilities (`xms_cc`) for continuous access evaluation.
     let claims: String?
 }
 
@@ -48,10 +49,13 @@ extension GrantContext {
             throw failure
         }
 
+        let continuousAccess = ContinuousAccess(claims: request.claims, resource: grant.resource)
+        record.clientCapabilities = continuousAccess.clientCapabilities.isEmpty ? nil : continuousAccess.clientCapabilities
         let access = try minter.userAccessToken(client: request.client, user: user, authentication: request.authentication,
                                                 grant: grant, tenant: request.tenant, baseURL: self.request.baseURL,
                                                 remoteAddress: self.request.remoteAddress, now: now,
-                                                authenticationContexts: decision.satisfiedContexts)
+                                                authenticationContexts: decision.satisfiedContexts,
+                                                continuousAccess: continuousAccess)
         record.issuedTokens = [.init(type: "access_token", uti: access.tokenId, expiresAt: access.expiresAt)]
         record.sessionId = request.authentication.sessionId
         stores.issuedTokens.remember(tokenId: access.tokenId, authentication: request.authentication)

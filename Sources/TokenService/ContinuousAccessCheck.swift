@@ -1,0 +1,146 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// The resource side of continuous access evaluation: the `WWW-Authenticate` claims challenge an API
+/// (Graph, ARM, your API) answers with HTTP 401 when it rejects a token (entra-wire §3.2). The
+/// client base64-decodes `claims` and sends the JSON back to the token endpoint.
+public enum ClaimsChallenge {
+    /// `Bearer realm="", authorization_uri="{baseURL}/common/oauth2/authorize", error="insufficient_claims", claims="<base64>"`,
+    /// Entra's documented form with this server as the authority host. `claims` is standard base64
+    /// with padding, as in Microsoft's examples. Graph adds `client_id="<Graph's appId>"`: pass it as
+    /// `clientId` to imitate that.
+    public static func wwwAuthenticate(claims: String, baseURL: String, clientId: String? = nil) -> String {
+        var value = "Bearer realm=\"\", authorization_uri=\"\(baseURL)/common/oauth2/authorize\", "
+            + "error=\"insufficient_claims\", claims=\"\(Data(claims.utf8).base64EncodedString())\""
+        if let clientId { value += ", client_id=\"\(clientId)\"" }
+        return value
+    }
+
+    /// The claims a CAE resource demands after a critical event at `eventTime` (sessions revoked,
+    /// user disabled): a token issued no earlier than it. Byte for byte Microsoft's documented
+    /// example, space after the comma included: `{"access_token":{"nbf":{"essential":true, "value":"1604106651"}}}`.
+    public static func notBeforeClaims(_ eventTime: Date) -> String {
+        "{\"access_token\":{\"nbf\":{\"essential\":true, \"value\":\"\(Int(eventTime.timeIntervalSince1970))\"}}}"
+    }
+
+    /// The claims an API demands for an authentication context (`c1`…`c25`):
+    /// `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`.
+    public static func authenticationContextClaims(_ contextId: String) -> String {
+        var acrs = JSONObjectWriter(capacity: 64)
+        acrs.bool("essential", true)
+        acrs.string("value", contextId)
+        var accessToken = JSONObjectWriter(capacity: 96)
+        accessToken.raw("acrs", json: acrs.finish())
+        var request = JSONObjectWriter(capacity: 128)
+        request.raw("access_token", json: accessToken.finish())
+        return String(decoding: request.finish(), as: UTF8.self)
+    }
+}
+
+/// The answer of the CAE check for one access token.
+public struct ContinuousAccessVerdict: Sendable, Equatable {
+    public enum Reason: String, Sendable, Codable {
+        /// The user's sessions were revoked after the sign-in behind the token.
+        case sessionsRevoked
+        /// The user's account is disabled, or the user is no longer in the tenant.
+        case userDisabled
+    }
+
+    /// False when a CAE-enforcing resource must reject the token now.
+    public let valid: Bool
+    public let reason: Reason?
+    /// The claims challenge as JSON (what msal's `claims_challenge` takes), when rejected.
+    public let claims: String?
+    /// The `WWW-Authenticate` value the resource answers with (HTTP 401), when rejected.
+    public let wwwAuthenticate: String?
+    /// The token's `xms_cc` values. A client that did not declare `cp1` cannot answer a challenge
+    /// (and its token is short-lived anyway): the verdict is the same, and whether to answer it
+    /// with 401 is the test's choice.
+    public let clientCapabilities: [String]
+    public var clientIsCAECapable: Bool { ClientCapabilities.declares(ClientCapabilities.cp1, in: clientCapabilities) }
+}
+
+/// Why a token gets no CAE answer at all: it is not an access token this server issued and that is
+/// still usable. A forged token must not learn anything about a real user.
+public struct ContinuousAccessTokenError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}
+
+extension TokenService {
+    /// What a CAE-enforcing resource would decide about `accessToken` now: it must be an access
+    /// token signed with one of our keys, issued by one of our tenants and not expired. A user token
+    /// is rejected when the user's sessions were revoked after the sign-in behind it (the same rule
+    /// as AADSTS50173 at the token endpoint) or the user is disabled or gone; the challenge then asks
+    /// for `nbf` = the revocation time (for a disabled user, now: the scenario keeps no time for it).
+    /// App-only tokens are always valid here: CAE for workload identities is not emulated.
+    public func evaluateContinuousAccess(accessToken: String, baseURL: String) -> Result<ContinuousAccessVerdict, ContinuousAccessTokenError> {
+        let now = clock.now()
+        let claims: [String: JSONValue]
+        let tenant: Tenant
+        switch verifiedAccessToken(accessToken, now: now) {
+        case .failure(let error): return .failure(error)
+        case .success(let verified): (claims, tenant) = verified
+        }
+        let capabilities = claims["xms_cc"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        func verdict(_ reason: ContinuousAccessVerdict.Reason?, eventTime: Date = now) -> ContinuousAccessVerdict {
+            guard let reason else {
+                return ContinuousAccessVerdict(valid: true, reason: nil, claims: nil, wwwAuthenticate: nil,
+                                               clientCapabilities: capabilities)
+            }
+            let challenge = ClaimsChallenge.notBeforeClaims(eventTime)
+            let audience = claims["aud"]?.stringValue ?? ""
+            let graph = tenant.resource(identifier: audience)?.appId == BuiltInIDs.microsoftGraph
+            return ContinuousAccessVerdict(
+                valid: false, reason: reason, claims: challenge,
+                wwwAuthenticate: ClaimsChallenge.wwwAuthenticate(claims: challenge, baseURL: baseURL,
+                                                                 clientId: graph ? BuiltInIDs.microsoftGraph : nil),
+                clientCapabilities: capabilities)
+        }
+        if claims["idtyp"]?.stringValue == "app" { return .success(verdict(nil)) }
+        guard let userId = claims["oid"]?.stringValue else {
+            return .failure(ContinuousAccessTokenError(reason: "The token names no user (oid)."))
+        }
+        guard let user = tenant.user(id: userId), user.accountEnabled else { return .success(verdict(.userDisabled)) }
+        if let validFrom = stores.tokensValidFrom(userId: userId) {
+            // The sign-in behind the token decides, as for refresh tokens; a token we no longer index
+            // falls back to its issue time (`iat` is backdated by five minutes).
+            let tokenId = claims["uti"]?.stringValue ?? ""
+            let signedInAt = stores.issuedTokens.authentication(tokenId: tokenId)?.authTime
+                ?? Date(timeIntervalSince1970: (claims["iat"]?.doubleValue ?? 0) + TokenMinter.backdating)
+            if signedInAt < validFrom { return .success(verdict(.sessionsRevoked, eventTime: validFrom)) }
+        }
+        return .success(verdict(nil))
+    }
+
+    /// The payload and tenant of an access token this server issued: RS256 by a published key, `iss`
+    /// one of our tenants' (v1 `https://sts.windows.net/{tid}/`, or v2 `…/{tid}/v2.0` on any host we
+    /// were called on, plain-HTTP listeners included: the signature is what proves it ours), not expired (five minutes of skew), with `scp` or
+    /// `idtyp: app` (so an ID token is refused).
+    private func verifiedAccessToken(_ compact: String, now: Date) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
+        func failure(_ reason: String) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
+            .failure(ContinuousAccessTokenError(reason: reason))
+        }
+        guard let jwt = try? JWT.decode(compact) else { return failure("The access token is not a JWT.") }
+        guard jwt.algorithm == JWSAlgorithm.rs256.rawValue else { return failure("The token is not signed with RS256.") }
+        let keyId = jwt.header["kid"]?.stringValue ?? jwt.header["x5t"]?.stringValue ?? ""
+        guard let key = keys.key(id: keyId), (try? jwt.verifySignature(with: key.certificate.publicKey, allowed: [.rs256])) != nil else {
+            return failure("The token's signature does not verify with a key this server publishes.")
+        }
+        let claims = jwt.payload
+        let issuer = claims["iss"]?.stringValue ?? ""
+        guard let tenantId = claims["tid"]?.stringValue, let tenant = directory.tenants.first(where: { $0.id == tenantId }),
+              issuer == "https://sts.windows.net/\(tenant.id)/"
+                || ((issuer.hasPrefix("https://") || issuer.hasPrefix("http://")) && issuer.hasSuffix("/\(tenant.id)/v2.0")) else {
+            return failure("The token was not issued by a tenant of this server.")
+        }
+        guard let expiry = claims["exp"]?.doubleValue, Date(timeIntervalSince1970: expiry + UserAssertionValidator.allowedSkew) > now else {
+            return failure("The token has expired: a resource rejects it (invalid_token) before any CAE check.")
+        }
+        guard claims["scp"]?.stringValue != nil || claims["idtyp"]?.stringValue == "app" else {
+            return failure("The token is not an access token (no scp, not an app token).")
+        }
+        return .success((claims, tenant))
+    }
+}
