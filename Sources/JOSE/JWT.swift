@@ -20,13 +20,22 @@ public struct JWT: Sendable {
     public static func decode(_ compact: String) throws(JWTError) -> JWT {
         let bytes = compact.utf8
         guard bytes.count <= maximumLength else { throw .malformed("longer than \(maximumLength) bytes") }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3 else {
-            throw .malformed("expected 3 dot-separated segments, found \(segments.count)")
+        // The two dots by one scan (no array of segments): this runs for every presented token.
+        var dots = 0
+        var firstDot = bytes.endIndex, secondDot = bytes.endIndex
+        for index in bytes.indices where bytes[index] == UInt8(ascii: ".") {
+            if dots == 0 { firstDot = index } else if dots == 1 { secondDot = index }
+            dots += 1
         }
-        guard let headerBytes = Base64URL.decodeCanonical(Substring(segments[0])) else { throw .malformed("header is not canonical base64url") }
-        guard let payloadBytes = Base64URL.decodeCanonical(Substring(segments[1])) else { throw .malformed("payload is not canonical base64url") }
-        guard let signature = Base64URL.decodeCanonical(Substring(segments[2])) else { throw .malformed("signature is not canonical base64url") }
+        guard dots == 2 else {
+            throw .malformed("expected 3 dot-separated segments, found \(dots + 1)")
+        }
+        let headerText = compact[bytes.startIndex..<firstDot]
+        let payloadText = compact[bytes.index(after: firstDot)..<secondDot]
+        let signatureText = compact[bytes.index(after: secondDot)...]
+        guard let headerBytes = Base64URL.decodeCanonical(headerText) else { throw .malformed("header is not canonical base64url") }
+        guard let payloadBytes = Base64URL.decodeCanonical(payloadText) else { throw .malformed("payload is not canonical base64url") }
+        guard let signature = Base64URL.decodeCanonical(signatureText) else { throw .malformed("signature is not canonical base64url") }
         let header = try jsonObject(headerBytes, part: "header")
         let payload = try jsonObject(payloadBytes, part: "payload")
         guard header["alg"]?.stringValue != nil else { throw .malformed("header has no string \"alg\"") }
@@ -35,7 +44,7 @@ public struct JWT: Sendable {
         return JWT(
             header: header,
             payload: payload,
-            signingInput: Array(bytes[bytes.startIndex..<segments[1].endIndex]),
+            signingInput: Array(bytes[bytes.startIndex..<secondDot]),
             signature: signature,
             compact: compact
         )
