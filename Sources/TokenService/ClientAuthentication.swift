@@ -55,7 +55,7 @@ struct ClientAuthenticator: Sendable {
     /// mobile/desktop redirect URI, or a refresh token such a flow produced), where a client
     /// without a credential is expected even if the app is not marked as a fallback public client.
     static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
-                             allowedAudiences: Set<String>, now: Date,
+                             allowedAudiences: @autoclosure () -> Set<String>, now: Date,
                              requireCredential: Bool, publicFlow: Bool = false) throws(EntraError) -> AuthenticatedClient {
         let clientId = try clientId(parameters, basic: basic)
         let application = try application(clientId, in: tenant)
@@ -78,7 +78,8 @@ struct ClientAuthenticator: Sendable {
                 if type.isEmpty { throw .missingParameter("client_assertion_type") }
                 throw .unsupportedAssertionType(type)
             }
-            try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences, now: now)
+            // Built only here: most clients use a secret, and the audience set costs a dozen Strings.
+            try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences(), now: now)
                 .validate(assertion)
             return AuthenticatedClient(application: application, method: .privateKeyJWT)
         }
