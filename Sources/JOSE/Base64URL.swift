@@ -93,13 +93,14 @@ public enum Base64URL {
     /// requires of JWS segments. The lenient `decode` would let one signature be written several
     /// ways ("Zg", "Zh", "Zg==" are the same byte), and a token must have exactly one form.
     public static func decodeCanonical(_ text: some StringProtocol) -> [UInt8]? {
-        var last: UInt8?
-        var count = 0
-        for byte in text.utf8 {
-            last = byte
-            count += 1
-        }
-        guard let last else { return [] }
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decodeCanonical(buffer: $0) }) { return decoded }
+        return Array(text.utf8).withUnsafeBufferPointer { decodeCanonical(buffer: $0) }
+    }
+
+    /// `decodeCanonical` over bytes already in memory (JWT.decode works on the token's buffer).
+    static func decodeCanonical(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let count = input.count
+        guard let last = input.last else { return [] }
         guard last != UInt8(ascii: "=") else { return nil }
         // The last symbol of a 2- or 3-symbol tail carries 4 or 2 spare bits, which must be zero.
         let spareBits: UInt8
@@ -110,7 +111,7 @@ public enum Base64URL {
         }
         let value = reverse[Int(last)]
         guard value != 0xFF, value & spareBits == 0 else { return nil }
-        return decode(text)
+        return decode(buffer: input)
     }
 
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
