@@ -33,14 +33,14 @@ public enum Identifiers {
         return value
     }
 
+    /// The same few (tenant, client, resource, user) combinations recur on every request; their
+    /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
+    private static let opaqueCache = OpaqueCache()
+
     private struct OpaqueKey: Hashable {
         let parts: [String]
         let length: Int
     }
-
-    /// The same few (tenant, client, resource, user) combinations recur on every request; their
-    /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
-    private static let opaqueCache = OpaqueCache()
 
     private final class OpaqueCache: @unchecked Sendable {
         private let lock = NSLock()
