@@ -42,20 +42,33 @@ public struct FormData: Sendable {
                 while equals < end && input[equals] != UInt8(ascii: "=") { equals += 1 }
                 let nameRange = start..<equals
                 let valueRange = equals < end ? (equals + 1)..<end : end..<end
-                guard let nameBytes = PercentEncoding.decodeBytes(UnsafeBufferPointer(rebasing: input[nameRange]), plusAsSpace: true),
-                      let valueBytes = PercentEncoding.decodeBytes(UnsafeBufferPointer(rebasing: input[valueRange]), plusAsSpace: true) else {
-                    throw .malformedEscape(pairIndex: pairIndex)
+                let nameInput = UnsafeBufferPointer(rebasing: input[nameRange])
+                let valueInput = UnsafeBufferPointer(rebasing: input[valueRange])
+                // Most components have nothing to decode: make the String from the input directly
+                // (still validated) instead of copying the bytes into an array first.
+                let name: String?, value: String?
+                if needsDecoding(nameInput) || needsDecoding(valueInput) {
+                    guard let nameBytes = PercentEncoding.decodeBytes(nameInput, plusAsSpace: true),
+                          let valueBytes = PercentEncoding.decodeBytes(valueInput, plusAsSpace: true) else {
+                        throw .malformedEscape(pairIndex: pairIndex)
+                    }
+                    name = PercentEncoding.validUTF8(nameBytes)
+                    value = PercentEncoding.validUTF8(valueBytes)
+                } else {
+                    name = String(validating: nameInput, as: UTF8.self)
+                    value = String(validating: valueInput, as: UTF8.self)
                 }
-                guard let name = PercentEncoding.validUTF8(nameBytes),
-                      let value = PercentEncoding.validUTF8(valueBytes) else {
-                    throw .invalidUTF8(pairIndex: pairIndex)
-                }
+                guard let name, let value else { throw .invalidUTF8(pairIndex: pairIndex) }
                 result.append((name: name, value: value))
                 pairIndex += 1
             }
             start = end + 1
         }
         return result
+    }
+
+    private static func needsDecoding(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.contains { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }
     }
 
     public func first(_ name: String) -> String? {

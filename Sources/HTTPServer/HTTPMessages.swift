@@ -17,9 +17,10 @@ public struct HTTPRequest: Sendable {
                 remoteAddress: String = "", localPort: Int = 0, isTLS: Bool = false) {
         self.method = method
         self.target = target
-        if let mark = target.firstIndex(of: "?") {
+        // Byte search: '?' is ASCII, and a Character search would walk grapheme clusters.
+        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
             path = String(target[..<mark])
-            query = String(target[target.index(after: mark)...])
+            query = String(target[target.utf8.index(after: mark)...])
         } else {
             path = target
             query = ""

@@ -89,6 +89,7 @@ public enum HTTPRequestParser {
     /// Splits `bytes` (ending in CRLF) into lines, rejecting a bare CR or bare LF.
     static func splitLines(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> [ArraySlice<UInt8>] {
         var lines: [ArraySlice<UInt8>] = []
+        lines.reserveCapacity(16)
         var lineStart = bytes.startIndex
         var index = bytes.startIndex
         while index < bytes.endIndex {
@@ -118,46 +119,78 @@ public enum HTTPRequestParser {
     }
 
     static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, Int) {
-        let parts = line.split(separator: ASCII.space, omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            if parts.count == 2 { throw HTTPParseError(400, "HTTP/0.9 requests are not supported") }
+        // Index scanning rather than split(): no intermediate arrays on every request.
+        var spaceCount = 0
+        var firstSpace = line.endIndex, secondSpace = line.endIndex
+        for index in line.indices where line[index] == ASCII.space {
+            if spaceCount == 0 { firstSpace = index } else if spaceCount == 1 { secondSpace = index }
+            spaceCount += 1
+        }
+        guard spaceCount == 2 else {
+            if spaceCount == 1 { throw HTTPParseError(400, "HTTP/0.9 requests are not supported") }
             throw HTTPParseError(400, "malformed request line")
         }
-        let methodBytes = parts[0], targetBytes = parts[1], versionBytes = parts[2]
+        let methodBytes = line[line.startIndex..<firstSpace]
+        let targetBytes = line[(firstSpace + 1)..<secondSpace]
+        let version = line[(secondSpace + 1)...]
         guard !methodBytes.isEmpty, methodBytes.allSatisfy(ASCII.isTokenChar) else {
             throw HTTPParseError(400, "malformed method")
         }
         guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw HTTPParseError(400, "malformed request target")
         }
-        let version = Array(versionBytes)
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
-              (48...57).contains(version[5]), (48...57).contains(version[7]) else {
+        let v = version.startIndex
+        guard version.count == 8, version[v] == UInt8(ascii: "H"), version[v + 1] == UInt8(ascii: "T"),
+              version[v + 2] == UInt8(ascii: "T"), version[v + 3] == UInt8(ascii: "P"), version[v + 4] == UInt8(ascii: "/"),
+              version[v + 6] == UInt8(ascii: "."), (48...57).contains(version[v + 5]), (48...57).contains(version[v + 7]) else {
             throw HTTPParseError(400, "malformed HTTP version")
         }
-        guard version[5] == UInt8(ascii: "1"), version[7] <= UInt8(ascii: "1") else {
+        guard version[v + 5] == UInt8(ascii: "1"), version[v + 7] <= UInt8(ascii: "1") else {
             throw HTTPParseError(505, "only HTTP/1.0 and HTTP/1.1 are supported")
         }
         return (String(decoding: methodBytes, as: UTF8.self), String(decoding: targetBytes, as: UTF8.self),
-                Int(version[7] - 48))
+                Int(version[v + 7] - 48))
     }
 
     /// Applies the message-framing rules of RFC 9112 §6 and the connection options.
     static func interpret(method: String, target: String, minor: Int, headers: HTTPHeaders,
                           limits: HTTPParserLimits) throws(HTTPParseError) -> HTTPRequestHead {
-        let hosts = headers.values(for: "Host")
-        if minor == 1, hosts.isEmpty { throw HTTPParseError(400, "missing Host header") }
-        if hosts.count > 1 { throw HTTPParseError(400, "more than one Host header") }
+        // One pass over the fields (no per-name arrays); the checks below keep their order.
+        var hostCount = 0
+        var firstLength: String?
+        var lengthsAgree = true
+        var sawTransferEncoding = false
+        var codings: [String] = []
+        var options: [String] = []
+        var expects: [String] = []
+        for field in headers.fields {
+            let name = field.name
+            switch name.utf8.count {
+            case 4 where HTTPHeaders.sameName(name, "Host"):
+                hostCount += 1
+            case 14 where HTTPHeaders.sameName(name, "Content-Length"):
+                if let firstLength { lengthsAgree = lengthsAgree && firstLength == field.value } else { firstLength = field.value }
+            case 17 where HTTPHeaders.sameName(name, "Transfer-Encoding"):
+                sawTransferEncoding = true
+                codings += ASCII.tokenList(field.value)
+            case 10 where HTTPHeaders.sameName(name, "Connection"):
+                options += ASCII.tokenList(field.value)
+            case 6 where HTTPHeaders.sameName(name, "Expect"):
+                expects += ASCII.tokenList(field.value)
+            default:
+                break
+            }
+        }
+        if minor == 1, hostCount == 0 { throw HTTPParseError(400, "missing Host header") }
+        if hostCount > 1 { throw HTTPParseError(400, "more than one Host header") }
 
-        let lengths = headers.values(for: "Content-Length")
-        let codings = headers.values(for: "Transfer-Encoding").flatMap(ASCII.tokenList)
         var framing = BodyFraming.none
-        if !codings.isEmpty || headers.contains("Transfer-Encoding") {
-            guard lengths.isEmpty else { throw HTTPParseError(400, "both Transfer-Encoding and Content-Length") }
+        if sawTransferEncoding {
+            guard firstLength == nil else { throw HTTPParseError(400, "both Transfer-Encoding and Content-Length") }
             guard codings == ["chunked"] else { throw HTTPParseError(501, "unsupported transfer coding") }
             framing = .chunked
-        } else if let first = lengths.first {
-            guard lengths.allSatisfy({ $0 == first }) else { throw HTTPParseError(400, "conflicting Content-Length headers") }
+        } else if let first = firstLength {
+            guard lengthsAgree else { throw HTTPParseError(400, "conflicting Content-Length headers") }
             let length = try parseContentLength(first)
             if length > limits.maxBodyBytes {
                 throw HTTPParseError(413, "request body larger than \(limits.maxBodyBytes) bytes")
@@ -165,11 +198,9 @@ public enum HTTPRequestParser {
             if length > 0 { framing = .contentLength(length) }
         }
 
-        let options = headers.values(for: "Connection").flatMap(ASCII.tokenList)
         var keepAlive = minor == 1 ? !options.contains("close") : options.contains("keep-alive") && !options.contains("close")
         // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message makes its framing suspect; answer it, then close.
         if minor == 0, framing == .chunked { keepAlive = false }
-        let expects = headers.values(for: "Expect").flatMap(ASCII.tokenList)
         return HTTPRequestHead(method: method, target: target, minorVersion: minor, headers: headers, framing: framing,
                                keepAlive: keepAlive, expectsContinue: minor == 1 && expects.contains("100-continue"))
     }

@@ -6,32 +6,88 @@ enum ResponseSerializer {
     ///   - close: adds `Connection: close` unless the handler set a Connection header itself.
     ///   - announceKeepAlive: HTTP/1.0 clients that asked for keep-alive need it confirmed.
     static func serialize(_ response: HTTPResponse, omitBody: Bool, close: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
+        // Written straight into one byte buffer (no intermediate Strings): this runs once per
+        // request, and the string-interpolation version cost several microseconds per token.
         let status = (100...999).contains(response.status) ? response.status : 500
-        var head = "HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n"
+        let sendsBody = !HTTPStatus.forbidsBody(status)
+        var headerBytes = 0
+        for field in response.headers.fields { headerBytes += field.name.utf8.count + field.value.utf8.count + 4 }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + headerBytes + (omitBody || !sendsBody ? 0 : response.body.count))
+        append("HTTP/1.1 ", to: &bytes)
+        appendDecimal(status, to: &bytes)
+        bytes.append(ASCII.space)
+        append(HTTPStatus.reason(status), to: &bytes)
+        appendCRLF(to: &bytes)
         // The serializer owns the message framing: a handler's Content-Length or Transfer-Encoding
         // could disagree with the body and desynchronise a keep-alive connection, so they are
         // dropped and Content-Length is always the body's real length.
-        var headers = HTTPHeaders()
-        for field in response.headers where isSafe(field.name) && isSafe(field.value)
-            && !isFraming(field.name) {
-            head += "\(field.name): \(field.value)\r\n"
-            headers.add(field.name, field.value)
+        var hasDate = false
+        var hasConnection = false
+        for field in response.headers.fields where isSafe(field.name) && isSafe(field.value) && !isFraming(field.name) {
+            append(field.name, to: &bytes)
+            bytes.append(ASCII.colon)
+            bytes.append(ASCII.space)
+            append(field.value, to: &bytes)
+            appendCRLF(to: &bytes)
+            if !hasDate, HTTPHeaders.sameName(field.name, "Date") { hasDate = true }
+            if !hasConnection, HTTPHeaders.sameName(field.name, "Connection") { hasConnection = true }
         }
-        if !headers.contains("Date") { head += "Date: \(HTTPDate.now())\r\n" }
-        if !HTTPStatus.forbidsBody(status) {
-            head += "Content-Length: \(response.body.count)\r\n"
+        if !hasDate {
+            append("Date: ", to: &bytes)
+            append(HTTPDate.now(), to: &bytes)
+            appendCRLF(to: &bytes)
         }
-        if !headers.contains("Connection") {
+        if sendsBody {
+            append("Content-Length: ", to: &bytes)
+            appendDecimal(response.body.count, to: &bytes)
+            appendCRLF(to: &bytes)
+        }
+        if !hasConnection {
             if close {
-                head += "Connection: close\r\n"
+                append("Connection: close\r\n", to: &bytes)
             } else if announceKeepAlive {
-                head += "Connection: keep-alive\r\n"
+                append("Connection: keep-alive\r\n", to: &bytes)
             }
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        if !omitBody, !HTTPStatus.forbidsBody(status) { bytes.append(contentsOf: response.body) }
+        appendCRLF(to: &bytes)
+        if !omitBody, sendsBody { bytes.append(contentsOf: response.body) }
         return bytes
+    }
+
+    @inline(__always) private static func append(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    @inline(__always) private static func appendCRLF(to bytes: inout [UInt8]) {
+        bytes.append(ASCII.cr)
+        bytes.append(ASCII.lf)
+    }
+
+    /// A non-negative decimal (status codes and body lengths), without a String in between.
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        guard value > 0 else {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[count] = UInt8(truncatingIfNeeded: 48 + rest % 10)
+                rest /= 10
+                count += 1
+            }
+            var index = count - 1
+            while index >= 0 {
+                bytes.append(buffer[index])
+                index -= 1
+            }
+        }
     }
 
     /// A handler bug must not become response splitting: fields with CR or LF are dropped.
@@ -39,14 +95,17 @@ enum ResponseSerializer {
         !text.utf8.contains { $0 == ASCII.cr || $0 == ASCII.lf }
     }
 
+    /// ASCII case-insensitive, without allocating a lower-cased copy per header.
     private static func isFraming(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered == "content-length" || lowered == "transfer-encoding"
+        HTTPHeaders.sameName(name, "Content-Length") || HTTPHeaders.sameName(name, "Transfer-Encoding")
     }
 
     /// Whether the handler asked to close the connection (`Connection: close`).
     static func handlerRequestsClose(_ response: HTTPResponse) -> Bool {
-        response.headers.values(for: "Connection").flatMap(ASCII.tokenList).contains("close")
+        for field in response.headers.fields where HTTPHeaders.sameName(field.name, "Connection") {
+            if ASCII.tokenList(field.value).contains("close") { return true }
+        }
+        return false
     }
 
     static func errorResponse(_ error: HTTPParseError) -> HTTPResponse {

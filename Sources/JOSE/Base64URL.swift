@@ -17,40 +17,63 @@ public enum Base64URL {
         return Array(bytes).withUnsafeBufferPointer { encode(buffer: $0) }
     }
 
+    /// Symbols for the last 0, 1 or 2 bytes of a 3-byte group.
+    @inline(__always) private static func encodedTail(_ count: Int) -> Int {
+        count % 3 == 0 ? 0 : count % 3 + 1
+    }
+
+    /// Appends the encoding of `bytes` to `output` (building a token in one buffer).
+    static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { input in
+            let count = input.count
+            let outputCount = (count / 3) * 4 + encodedTail(count)
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: outputCount))
+            output.withUnsafeMutableBufferPointer { buffer in
+                let written = encode(input, into: UnsafeMutableBufferPointer(rebasing: buffer[start...]))
+                assert(written == outputCount)
+            }
+        }
+    }
+
     private static func encode(buffer input: UnsafeBufferPointer<UInt8>) -> String {
         let count = input.count
-        let outputCount = (count / 3) * 4 + [0, 2, 3][count % 3]
+        let outputCount = (count / 3) * 4 + encodedTail(count)
         if outputCount == 0 { return "" }
+        return String(unsafeUninitializedCapacity: outputCount) { output in encode(input, into: output) }
+    }
+
+    /// Encodes `input` into the start of `output` (which has room); returns the count written.
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let count = input.count
         return alphabet.withUnsafeBufferPointer { table in
-            String(unsafeUninitializedCapacity: outputCount) { output in
-                var inIndex = 0
-                var outIndex = 0
-                while inIndex + 3 <= count {
-                    let chunk = UInt32(input[inIndex]) << 16 | UInt32(input[inIndex + 1]) << 8 | UInt32(input[inIndex + 2])
-                    output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
-                    output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
-                    output[outIndex + 2] = table[Int(chunk >> 6 & 0x3F)]
-                    output[outIndex + 3] = table[Int(chunk & 0x3F)]
-                    inIndex += 3
-                    outIndex += 4
-                }
-                switch count - inIndex {
-                case 1:
-                    let chunk = UInt32(input[inIndex]) << 16
-                    output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
-                    output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
-                    outIndex += 2
-                case 2:
-                    let chunk = UInt32(input[inIndex]) << 16 | UInt32(input[inIndex + 1]) << 8
-                    output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
-                    output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
-                    output[outIndex + 2] = table[Int(chunk >> 6 & 0x3F)]
-                    outIndex += 3
-                default:
-                    break
-                }
-                return outIndex
+            var inIndex = 0
+            var outIndex = 0
+            while inIndex + 3 <= count {
+                let chunk = UInt32(input[inIndex]) << 16 | UInt32(input[inIndex + 1]) << 8 | UInt32(input[inIndex + 2])
+                output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
+                output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
+                output[outIndex + 2] = table[Int(chunk >> 6 & 0x3F)]
+                output[outIndex + 3] = table[Int(chunk & 0x3F)]
+                inIndex += 3
+                outIndex += 4
             }
+            switch count - inIndex {
+            case 1:
+                let chunk = UInt32(input[inIndex]) << 16
+                output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
+                output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
+                outIndex += 2
+            case 2:
+                let chunk = UInt32(input[inIndex]) << 16 | UInt32(input[inIndex + 1]) << 8
+                output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
+                output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
+                output[outIndex + 2] = table[Int(chunk >> 6 & 0x3F)]
+                outIndex += 3
+            default:
+                break
+            }
+            return outIndex
         }
     }
 
@@ -70,13 +93,14 @@ public enum Base64URL {
     /// requires of JWS segments. The lenient `decode` would let one signature be written several
     /// ways ("Zg", "Zh", "Zg==" are the same byte), and a token must have exactly one form.
     public static func decodeCanonical(_ text: some StringProtocol) -> [UInt8]? {
-        var last: UInt8?
-        var count = 0
-        for byte in text.utf8 {
-            last = byte
-            count += 1
-        }
-        guard let last else { return [] }
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decodeCanonical(buffer: $0) }) { return decoded }
+        return Array(text.utf8).withUnsafeBufferPointer { decodeCanonical(buffer: $0) }
+    }
+
+    /// `decodeCanonical` over bytes already in memory (JWT.decode works on the token's buffer).
+    static func decodeCanonical(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let count = input.count
+        guard let last = input.last else { return [] }
         guard last != UInt8(ascii: "=") else { return nil }
         // The last symbol of a 2- or 3-symbol tail carries 4 or 2 spare bits, which must be zero.
         let spareBits: UInt8
@@ -87,7 +111,7 @@ public enum Base64URL {
         }
         let value = reverse[Int(last)]
         guard value != 0xFF, value & spareBits == 0 else { return nil }
-        return decode(text)
+        return decode(buffer: input)
     }
 
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {

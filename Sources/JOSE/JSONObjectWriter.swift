@@ -76,10 +76,10 @@ public struct JSONObjectWriter: Sendable {
         bytes.append(contentsOf: json)
     }
 
-    /// The finished object.
-    public func finish() -> [UInt8] {
-        var out = bytes
-        out.append(UInt8(ascii: "}"))
-        return out
+    /// The finished object. Consuming: the closing brace is appended in place and the buffer
+    /// handed over, where a copy-and-append reallocated and copied the whole object.
+    public consuming func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 }

@@ -30,16 +30,16 @@ enum JSONString {
 
     static func append(_ value: String, to out: inout [UInt8]) {
         // Fast path: tokens, GUIDs and URLs need no escaping, so copy them in one go.
-        let utf8 = value.utf8
-        let clean = utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        }
-        if clean == true {
+        // One pass over the contiguous UTF-8 both to check and to copy.
+        var text = value
+        let copied = text.withUTF8 { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: utf8)
+            out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
-            return
+            return true
         }
+        if copied { return }
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {

@@ -18,15 +18,30 @@ public struct JWT: Sendable {
     public var algorithm: String { header["alg"]?.stringValue ?? "" }
 
     public static func decode(_ compact: String) throws(JWTError) -> JWT {
-        let bytes = compact.utf8
-        guard bytes.count <= maximumLength else { throw .malformed("longer than \(maximumLength) bytes") }
-        let segments = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard segments.count == 3 else {
-            throw .malformed("expected 3 dot-separated segments, found \(segments.count)")
-        }
-        guard let headerBytes = Base64URL.decodeCanonical(Substring(segments[0])) else { throw .malformed("header is not canonical base64url") }
-        guard let payloadBytes = Base64URL.decodeCanonical(Substring(segments[1])) else { throw .malformed("payload is not canonical base64url") }
-        guard let signature = Base64URL.decodeCanonical(Substring(segments[2])) else { throw .malformed("signature is not canonical base64url") }
+        guard compact.utf8.count <= maximumLength else { throw .malformed("longer than \(maximumLength) bytes") }
+        // Everything below works on the token's contiguous UTF-8 (no segment arrays, no
+        // element-by-element copies): this runs for every presented token.
+        var text = compact
+        let parts: Result<(header: [UInt8], payload: [UInt8], signature: [UInt8], signingInput: [UInt8]), JWTError> =
+            text.withUTF8 { bytes in
+                var dots = 0
+                var firstDot = bytes.count, secondDot = bytes.count
+                for index in 0..<bytes.count where bytes[index] == UInt8(ascii: ".") {
+                    if dots == 0 { firstDot = index } else if dots == 1 { secondDot = index }
+                    dots += 1
+                }
+                guard dots == 2 else {
+                    return .failure(.malformed("expected 3 dot-separated segments, found \(dots + 1)"))
+                }
+                func segment(_ range: Range<Int>) -> [UInt8]? {
+                    Base64URL.decodeCanonical(buffer: UnsafeBufferPointer(rebasing: bytes[range]))
+                }
+                guard let header = segment(0..<firstDot) else { return .failure(.malformed("header is not canonical base64url")) }
+                guard let payload = segment((firstDot + 1)..<secondDot) else { return .failure(.malformed("payload is not canonical base64url")) }
+                guard let signature = segment((secondDot + 1)..<bytes.count) else { return .failure(.malformed("signature is not canonical base64url")) }
+                return .success((header, payload, signature, Array(bytes[0..<secondDot])))
+            }
+        let (headerBytes, payloadBytes, signature, signingInput) = try parts.get()
         let header = try jsonObject(headerBytes, part: "header")
         let payload = try jsonObject(payloadBytes, part: "payload")
         guard header["alg"]?.stringValue != nil else { throw .malformed("header has no string \"alg\"") }
@@ -35,7 +50,7 @@ public struct JWT: Sendable {
         return JWT(
             header: header,
             payload: payload,
-            signingInput: Array(bytes[bytes.startIndex..<segments[1].endIndex]),
+            signingInput: signingInput,
             signature: signature,
             compact: compact
         )

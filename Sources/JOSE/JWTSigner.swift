@@ -20,12 +20,17 @@ public struct JWTSigner: Sendable {
 
     /// Signs a payload that is already JSON (written with `JSONObjectWriter` on hot paths).
     public func sign(header: JWSHeader, payloadJSON: [UInt8]) throws -> String {
-        var token = Base64URL.encode(header.jsonBytes)
-        token.append(".")
-        token.append(Base64URL.encode(payloadJSON))
-        let signature = try key.sign(Array(token.utf8), algorithm: header.alg)
-        token.append(".")
-        token.append(Base64URL.encode(signature))
-        return token
+        // One buffer, sized for the whole token up front: the signing input is its prefix, so
+        // nothing is re-copied or re-grown between encoding, signing and appending the signature.
+        let headerJSON = header.jsonBytes
+        var token: [UInt8] = []
+        token.reserveCapacity((headerJSON.count + payloadJSON.count + 512) * 4 / 3 + 8)
+        Base64URL.append(headerJSON, to: &token)
+        token.append(UInt8(ascii: "."))
+        Base64URL.append(payloadJSON, to: &token)
+        let signature = try key.sign(token, algorithm: header.alg)
+        token.append(UInt8(ascii: "."))
+        Base64URL.append(signature, to: &token)
+        return String(decoding: token, as: UTF8.self)
     }
 }

@@ -11,6 +11,8 @@ public final class RSAPublicKey: @unchecked Sendable {
     /// Big-endian, no leading zero byte (the JWK `e` form; usually 01 00 01).
     public let exponent: [UInt8]
     public let bitCount: Int
+    private let rs256Contexts: PKeyContextPool
+    private let ps256Contexts: PKeyContextPool
 
     /// Takes ownership of `pkey` (freed here on failure). Checks the key is RSA and of a sane size.
     init(adopting pkey: OpaquePointer) throws(JOSEError) {
@@ -26,6 +28,9 @@ public final class RSAPublicKey: @unchecked Sendable {
         self.modulus = components.modulus
         self.exponent = components.exponent
         self.bitCount = Int(EVP_PKEY_get_bits(pkey))
+        // Verification contexts set up once per algorithm (see PKeyContextPool: ≈ 2.5 µs per verification).
+        self.rs256Contexts = PKeyContextPool(pkey: pkey, operation: .verify, algorithm: .rs256)
+        self.ps256Contexts = PKeyContextPool(pkey: pkey, operation: .verify, algorithm: .ps256)
     }
 
     /// Modulus and exponent of an RSA `EVP_PKEY` (public or private); `.notRSA` for other key types.
@@ -130,19 +135,17 @@ public final class RSAPublicKey: @unchecked Sendable {
     }
 
     private func verify(signature: [UInt8], buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Bool {
-        guard let context = EVP_MD_CTX_new() else { return false }
-        defer { EVP_MD_CTX_free(context) }
-        var pkeyContext: OpaquePointer? = nil
-        guard EVP_DigestVerifyInit(context, &pkeyContext, EVP_sha256(), nil, pkey) == 1,
-              RSAPadding.configure(pkeyContext, for: algorithm) else {
-            ERR_clear_error()
-            return false
+        guard let digest = SHA256Digest.hash(buffer) else { return false }
+        let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
+        let verified: Bool? = pool.withContext { context in
+            let result = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
+            // A failed verification leaves entries on this thread's error queue; drop them so they
+            // never show up in an unrelated error message later. The context is not reused then.
+            if result != 1 { ERR_clear_error() }
+            return (result == 1, result == 1)
         }
-        let result = EVP_DigestVerify(context, signature, signature.count, buffer.baseAddress, buffer.count)
-        // A failed verification leaves entries on this thread's error queue; drop them so they
-        // never show up in an unrelated error message later.
-        if result != 1 { ERR_clear_error() }
-        return result == 1
+        if verified == nil { ERR_clear_error() }
+        return verified ?? false
     }
 }
 

@@ -88,13 +88,15 @@ struct StrictJSONParser {
     private mutating func object() throws(StrictJSONError) -> JSONValue {
         try nest()
         position += 1   // '{'
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return .object(members)
+            return .object([:])
         }
+        // Room for a token header or a typical payload's claims from the start: growing from
+        // empty rehashed a 25-claim payload five times.
+        var members = [String: JSONValue](minimumCapacity: 16)
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -166,6 +168,16 @@ struct StrictJSONParser {
             position += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
             guard digits() > 0 else { throw error("invalid number") }
+        }
+        // Integers of up to 15 digits (times, counts: most numbers in tokens) are exact in a
+        // Double and are computed directly; everything else goes through Double's own parser.
+        let digitStart = input[start] == UInt8(ascii: "-") ? start + 1 : start
+        if mantissaEnd == position, position - digitStart <= 15,
+           !input[digitStart..<position].contains(UInt8(ascii: ".")) {
+            var magnitude: Int64 = 0
+            for index in digitStart..<position { magnitude = magnitude * 10 + Int64(input[index] - UInt8(ascii: "0")) }
+            let value = Double(magnitude)
+            return digitStart == start ? value : -value
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
         guard let number = Double(text), number.isFinite else {

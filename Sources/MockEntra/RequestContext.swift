@@ -16,9 +16,31 @@ struct RequestContext: Sendable {
         let scheme = request.isTLS ? "https" : "http"
         let host = request.headers["Host"].flatMap(Self.validHost) ?? "localhost:\(request.localPort)"
         baseURL = "\(scheme)://\(host)"
-        segments = request.path.split(separator: "/", omittingEmptySubsequences: true)
-            .map { PercentEncoding.decode($0, plusAsSpace: false) ?? String($0) }
-        query = (try? FormData(parsing: Array(request.query.utf8))) ?? FormData(pairs: [])
+        segments = Self.segments(of: request.path)
+        query = request.query.isEmpty ? FormData(pairs: []) : (try? FormData(parsing: Array(request.query.utf8))) ?? FormData(pairs: [])
+    }
+
+    /// Non-empty '/'-separated segments, percent-decoded (kept as written when the escape is
+    /// malformed or decodes to invalid UTF-8). Byte-level: this runs on every request.
+    static func segments(of path: String) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(6)
+        let utf8 = path.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            if start < end {
+                let segment = path[start..<end]
+                if segment.utf8.contains(UInt8(ascii: "%")) {
+                    result.append(PercentEncoding.decode(segment, plusAsSpace: false) ?? String(segment))
+                } else {
+                    // Without '%' decoding is the identity (a String is valid UTF-8 already).
+                    result.append(String(segment))
+                }
+            }
+            start = end == utf8.endIndex ? end : utf8.index(after: end)
+        }
+        return result
     }
 
     /// A Host header is echoed into documents, so only host-name characters are accepted.
@@ -29,6 +51,7 @@ struct RequestContext: Sendable {
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
             if !allowed { return nil }
         }
-        return host.lowercased()
+        // Only ASCII is allowed above, so lower-casing is needed only if an upper-case letter is present.
+        return host.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? host.lowercased() : host
     }
 }

@@ -55,7 +55,7 @@ struct ClientAuthenticator: Sendable {
     /// mobile/desktop redirect URI, or a refresh token such a flow produced), where a client
     /// without a credential is expected even if the app is not marked as a fallback public client.
     static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
-                             allowedAudiences: Set<String>, now: Date,
+                             allowedAudiences: @autoclosure () -> Set<String>, now: Date,
                              requireCredential: Bool, publicFlow: Bool = false) throws(EntraError) -> AuthenticatedClient {
         let clientId = try clientId(parameters, basic: basic)
         let application = try application(clientId, in: tenant)
@@ -78,7 +78,8 @@ struct ClientAuthenticator: Sendable {
                 if type.isEmpty { throw .missingParameter("client_assertion_type") }
                 throw .unsupportedAssertionType(type)
             }
-            try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences, now: now)
+            // Built only here: most clients use a secret, and the audience set costs a dozen Strings.
+            try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences(), now: now)
                 .validate(assertion)
             return AuthenticatedClient(application: application, method: .privateKeyJWT)
         }
@@ -91,11 +92,22 @@ struct ClientAuthenticator: Sendable {
     /// Secrets compare in constant time; a match on an expired secret is 7000222, no match 7000215.
     static func verifySecret(_ secret: String, of application: Application, now: Date) throws(EntraError) {
         let presented = Array(secret.utf8)
-        guard let match = application.passwordCredentials.first(where: { constantTimeEqual(Array($0.secretText.utf8), presented) }) else {
+        guard let match = application.passwordCredentials.first(where: { constantTimeEqual($0.secretText, presented) }) else {
             throw .invalidClientSecret(appId: application.appId)
         }
         if let end = match.endDateTime, end <= now { throw .expiredClientSecret(appId: application.appId) }
         if let start = match.startDateTime, start > now { throw .invalidClientSecret(appId: application.appId) }
+    }
+
+    /// `constantTimeEqual` against a stored secret without copying it into an array first.
+    static func constantTimeEqual(_ stored: String, _ presented: [UInt8]) -> Bool {
+        var stored = stored
+        return stored.withUTF8 { bytes in
+            guard bytes.count == presented.count else { return false }
+            var difference: UInt8 = 0
+            for index in 0..<bytes.count { difference |= bytes[index] ^ presented[index] }
+            return difference == 0
+        }
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

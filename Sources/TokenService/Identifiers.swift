@@ -25,10 +25,11 @@ public enum Identifiers {
     /// Opaque claims (`aio`, `rh`) are derived from what the token is about rather than drawn at
     /// random, so two runs of a scenario produce the same tokens apart from times and `uti`.
     static func opaque(_ parts: String..., length: Int) -> String {
-        let key = parts.joined(separator: "|")
-        if let cached = opaqueCache.value(for: key, length: length) { return cached }
-        let value = String(Base64URL.encode(Digest.sha256(Array(key.utf8))).prefix(length))
-        opaqueCache.store(value, for: key, length: length)
+        // The cache is keyed by the parts themselves: no joined string is built on a hit.
+        let key = OpaqueKey(parts: parts, length: length)
+        if let cached = opaqueCache.value(for: key) { return cached }
+        let value = String(Base64URL.encode(Digest.sha256(Array(parts.joined(separator: "|").utf8))).prefix(length))
+        opaqueCache.store(value, for: key)
         return value
     }
 
@@ -45,21 +46,26 @@ public enum Identifiers {
     /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
     private static let opaqueCache = OpaqueCache()
 
+    private struct OpaqueKey: Hashable {
+        let parts: [String]
+        let length: Int
+    }
+
     private final class OpaqueCache: @unchecked Sendable {
         private let lock = NSLock()
-        private var values: [String: String] = [:]
+        private var values: [OpaqueKey: String] = [:]
 
-        func value(for key: String, length: Int) -> String? {
+        func value(for key: OpaqueKey) -> String? {
             lock.lock()
             defer { lock.unlock() }
-            return values["\(length)|" + key]
+            return values[key]
         }
 
-        func store(_ value: String, for key: String, length: Int) {
+        func store(_ value: String, for key: OpaqueKey) {
             lock.lock()
             defer { lock.unlock() }
             if values.count >= 10_000 { values.removeAll(keepingCapacity: true) }
-            values["\(length)|" + key] = value
+            values[key] = value
         }
     }
 

@@ -27,7 +27,14 @@ enum ScopeParser {
     static let graphIdentifier = "https://graph.microsoft.com"
 
     static func split(_ scope: String) -> [String] {
-        scope.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init)
+        // Byte-level fast path for the usual case: in ASCII text without CR, every Character is
+        // one byte, so splitting bytes gives exactly what splitting Characters gives (a CRLF pair
+        // is one Character and is not a separator; non-ASCII may combine with a space).
+        if !scope.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }) {
+            return scope.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A })
+                .map { String(Substring($0)) }
+        }
+        return scope.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init)
     }
 
     static func parse(_ scope: String) throws(EntraError) -> ParsedScopes {
