@@ -16,16 +16,7 @@ enum ClientCapabilities {
     /// ignored, as the Conditional Access reader ignores it: what Entra answers to malformed claims
     /// JSON is not documented (we found no authoritative AADSTS code for it).
     static func parse(_ claims: String?) -> [String] {
-        guard let claims, let value = try? JSONValue.parseStrict(Array(claims.utf8)),
-              let requested = value["access_token"]?["xms_cc"] else { return [] }
-        // The OIDC claims-request syntax allows `values` (msal's form) and a single `value`.
-        let listed = (requested["values"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-            + [requested["value"]?.stringValue].compactMap { $0 }
-        var result: [String] = []
-        for capability in listed where !capability.isEmpty {
-            if !result.contains(where: { $0.lowercased() == capability.lowercased() }) { result.append(capability) }
-        }
-        return result
+        ClaimsRequest.members("xms_cc", of: claims).filter { !$0.isEmpty }
     }
 
     /// Entra compares capability values without case (`CP1` and `cp1` are the same).

@@ -54,8 +54,9 @@ enum ClaimsRequest {
         members("capolids", of: claims).map { $0.lowercased() }
     }
 
-    /// `access_token.<name>`'s `values` and `value`, without repeats.
-    private static func members(_ name: String, of claims: String?) -> [String] {
+    /// `access_token.<name>`'s `values` and `value` (the OIDC claims-request syntax allows both),
+    /// as sent, without case-insensitive repeats.
+    static func members(_ name: String, of claims: String?) -> [String] {
         guard let claims, let value = try? JSONValue.parseStrict(Array(claims.utf8)),
               let member = value["access_token"]?[name] else { return [] }
         var result: [String] = []
