@@ -124,6 +124,11 @@ struct DocumentLoader {
 /// from a byte offset when the error only carries one.
 enum SyntaxErrorText {
     static func describe(_ error: any Error, in bytes: [UInt8]) -> String {
+        // Foundation's error rarely says where; the locator walks the grammar to the first fault.
+        if let located = JSON5SyntaxLocator.firstError(in: bytes) {
+            let position = lineAndColumn(of: located.offset, in: bytes)
+            return "syntax error at line \(position.line), column \(position.column): \(located.message)"
+        }
         var text = String(describing: error)
         if let decoding = error as? DecodingError, case .dataCorrupted(let context) = decoding {
             text = context.debugDescription
@@ -147,12 +152,18 @@ enum SyntaxErrorText {
         }
     }
 
-    /// 1-based line and column of a byte offset.
+    /// 1-based line and column of a byte offset; columns count characters (UTF-8 continuation
+    /// bytes do not advance them), as editors show them.
     static func lineAndColumn(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
         var line = 1
         var column = 1
         for byte in bytes.prefix(max(0, offset)) {
-            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         return (line, column)
     }
