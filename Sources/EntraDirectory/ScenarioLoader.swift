@@ -32,18 +32,18 @@ public enum ScenarioLoader {
             diagnostics.report(.root, "scenario is larger than 16 MiB")
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
-        // Foundation's JSON5 scanner traps (a crash, not an error) on some invalid UTF-8, so the
-        // encoding is checked first; scenario files are UTF-8 anyway.
+        // Scenario files are UTF-8; checked first so the error can say where.
         if let offset = SyntaxErrorText.firstInvalidUTF8(in: bytes) {
             let position = SyntaxErrorText.lineAndColumn(of: offset, in: bytes)
             diagnostics.report(.root, "invalid UTF-8 at line \(position.line), column \(position.column) (byte \(offset))")
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
         let document: JSONValue
-        do {
-            document = try JSONValue.parse(bytes, allowJSON5: true)
-        } catch {
-            diagnostics.report(.root, SyntaxErrorText.describe(error, in: bytes))
+        switch JSON5Reader.read(bytes) {
+        case .success(let value):
+            document = value
+        case .failure(let failure):
+            diagnostics.report(.root, SyntaxErrorText.describe(failure, in: bytes))
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
         let directory = DocumentLoader(baseDirectory: baseDirectory).load(document, &diagnostics)
@@ -120,22 +120,11 @@ struct DocumentLoader {
     }
 }
 
-/// Turns a parser error into "syntax error at line L, column C: …", computing the line and column
-/// from a byte offset when the error only carries one.
+/// Positions for syntax errors: "syntax error at line L, column C: …".
 enum SyntaxErrorText {
-    static func describe(_ error: any Error, in bytes: [UInt8]) -> String {
-        // Foundation's error rarely says where; the locator walks the grammar to the first fault.
-        if let located = JSON5SyntaxLocator.firstError(in: bytes) {
-            let position = lineAndColumn(of: located.offset, in: bytes)
-            return "syntax error at line \(position.line), column \(position.column): \(located.message)"
-        }
-        var text = String(describing: error)
-        if let decoding = error as? DecodingError, case .dataCorrupted(let context) = decoding {
-            text = context.debugDescription
-            if let underlying = context.underlyingError { text += " " + String(describing: underlying) }
-        }
-        if text.count > 300 { text = String(text.prefix(297)) + "..." }
-        return "syntax error: \(text)"
+    static func describe(_ failure: JSON5Reader.Failure, in bytes: [UInt8]) -> String {
+        let position = lineAndColumn(of: failure.offset, in: bytes)
+        return "syntax error at line \(position.line), column \(position.column): \(failure.message)"
     }
 
     /// The byte offset of the first invalid UTF-8 sequence, or nil if the bytes are valid UTF-8.
