@@ -42,19 +42,6 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         try page.attribute(after: "<code id=\"one-time-code\">", endingAt: "<")
     }
 
-    func sessionCookie(_ response: HTTPClientResponse) -> String? {
-        response.headers["Set-Cookie"].flatMap { $0.split(separator: ";").first.map(String.init) }
-    }
-
-    func redirectParameters(_ response: HTTPClientResponse, file: StaticString = #filePath, line: UInt = #line) throws -> [String: String] {
-        XCTAssertEqual(response.status, 302, response.text, file: file, line: line)
-        let location = try XCTUnwrap(response.headers["Location"], file: file, line: line)
-        let query = String(location.drop { $0 != "?" }.dropFirst())
-        var result: [String: String] = [:]
-        for pair in try FormData(parsing: Array(query.utf8)).pairs { result[pair.name] = pair.value }
-        return result
-    }
-
     /// The code redeemed for the Web API token, then exchanged On-Behalf-Of for Azure SQL.
     func oboAfterRedeeming(_ code: String) throws -> HTTPClientResponse {
         let redeemed = try client.postForm(tokenPath, [("grant_type", "authorization_code"), ("client_id", Self.assistant),
@@ -77,10 +64,10 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         // Without a challenge, no policy applies to the Web API: the password alone gives a code,
         // and the OBO hop to Azure SQL is refused with the challenge.
         let first = try passwordPost(try client.get(authorizeURL()))
-        let refused = try oboAfterRedeeming(try XCTUnwrap(try redirectParameters(first)["code"]))
+        let refused = try oboAfterRedeeming(try XCTUnwrap(try first.redirectParameters(to: Self.redirect)["code"]))
         XCTAssertEqual(refused.object()["error_codes"], .array([50076]))
         XCTAssertEqual(refused.object()["claims"]?.stringValue, Self.challenge)
-        let session = try XCTUnwrap(sessionCookie(first))
+        let session = try XCTUnwrap(first.sessionCookie)
 
         // The client passes the challenge to /authorize. The remembered sign-in has no MFA, so the
         // browser gets the code page, not a redirect.
@@ -97,14 +84,14 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(wrong.text.contains("You didn&#39;t enter the expected verification code."), wrong.text)
 
         let right = try codePost(wrong, code: shown, cookie: session)
-        let retried = try oboAfterRedeeming(try XCTUnwrap(try redirectParameters(right)["code"]))
+        let retried = try oboAfterRedeeming(try XCTUnwrap(try right.redirectParameters(to: Self.redirect)["code"]))
         XCTAssertEqual(retried.status, 200, retried.text)
         let sqlToken = try JWT.decode(try XCTUnwrap(retried.object()["access_token"]?.stringValue)).payload
         XCTAssertEqual(sqlToken["amr"], .array(["pwd", "mfa"]))
 
         // The session now carries MFA: the same challenge is satisfied without a page.
         let sso = try client.get(authorizeURL(claims: Self.challenge), headers: [("Cookie", session)])
-        XCTAssertNotNil(try redirectParameters(sso)["code"])
+        XCTAssertNotNil(try sso.redirectParameters(to: Self.redirect)["code"])
 
         // The record of the step-up sign-in: how, with which claims, and the policies evaluated.
         let signIns = try records().filter { $0["grantType"]?.stringValue?.hasPrefix("authorize:") ?? false }
@@ -125,7 +112,8 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
             ("claims", acrs)]), as: UTF8.self)
         let page = try passwordPost(try client.get(url))
         XCTAssertTrue(page.text.contains("Enter code"), page.text)
-        let code = try XCTUnwrap(try redirectParameters(try codePost(page, code: try shownCode(page), cookie: nil))["code"])
+        let verified = try codePost(page, code: try shownCode(page), cookie: nil)
+        let code = try XCTUnwrap(try verified.redirectParameters(to: Self.redirect)["code"])
         let redeemed = try client.postForm(tokenPath, [("grant_type", "authorization_code"), ("client_id", Self.assistant),
                                                        ("code", code), ("redirect_uri", Self.redirect), ("scope", scope)])
         XCTAssertEqual(redeemed.status, 200, redeemed.text)
@@ -134,9 +122,9 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
     }
 
     func testPromptNoneIsInteractionRequiredWhenMFAIsMissing() throws {
-        let session = try XCTUnwrap(sessionCookie(try passwordPost(try client.get(authorizeURL()))))
+        let session = try XCTUnwrap(try passwordPost(try client.get(authorizeURL())).sessionCookie)
         let silent = try client.get(authorizeURL(claims: Self.challenge, extra: [("prompt", "none")]), headers: [("Cookie", session)])
-        let parameters = try redirectParameters(silent)
+        let parameters = try silent.redirectParameters(to: Self.redirect)
         XCTAssertEqual(parameters["error"], "interaction_required")
         XCTAssertTrue(parameters["error_description"]?.hasPrefix("AADSTS50076: ") ?? false, parameters.description)
         XCTAssertNil(parameters["code"])
@@ -148,7 +136,7 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(page.text.contains("More information required") && page.text.contains("AADSTS50079"), page.text)
         XCTAssertFalse(page.text.contains("one-time-code"))
         let back = try client.postForm(loginPath, [("ctx", try page.hiddenField("ctx")), ("action", "abandon")])
-        let parameters = try redirectParameters(back)
+        let parameters = try back.redirectParameters(to: Self.redirect)
         XCTAssertEqual(parameters["error"], "interaction_required")
         XCTAssertTrue(parameters["error_description"]?.hasPrefix("AADSTS50079: ") ?? false)
     }

@@ -31,21 +31,6 @@ final class SignInTests: ShippedScenarioServerTestCase {
         try page.hiddenField("ctx")
     }
 
-    func cookie(_ response: HTTPClientResponse) -> String? {
-        response.headers["Set-Cookie"].flatMap { $0.split(separator: ";").first.map(String.init) }
-    }
-
-    /// The parameters of a 302 to the redirect URI.
-    func redirectParameters(_ response: HTTPClientResponse, file: StaticString = #filePath, line: UInt = #line) throws -> [String: String] {
-        XCTAssertEqual(response.status, 302, response.text, file: file, line: line)
-        let location = try XCTUnwrap(response.headers["Location"], file: file, line: line)
-        XCTAssertTrue(location.hasPrefix(Self.redirect + "?"), location, file: file, line: line)
-        let query = String(location.drop { $0 != "?" }.dropFirst())
-        var result: [String: String] = [:]
-        for pair in try FormData(parsing: Array(query.utf8)).pairs { result[pair.name] = pair.value }
-        return result
-    }
-
     func signIn(password: String, extra: [(String, String)] = []) throws -> HTTPClientResponse {
         let page = try client.get(authorizeURL(Self.query(extra)))
         XCTAssertEqual(page.status, 200)
@@ -70,7 +55,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertNil(wrong.headers["Location"])
 
         let right = try signIn(password: "alice-password")
-        let parameters = try redirectParameters(right)
+        let parameters = try right.redirectParameters(to: Self.redirect)
         XCTAssertEqual(parameters["state"], "st<&>1")
         XCTAssertNotNil(parameters["code"])
         let setCookie = try XCTUnwrap(right.headers["Set-Cookie"])
@@ -78,9 +63,9 @@ final class SignInTests: ShippedScenarioServerTestCase {
         for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] { XCTAssertTrue(setCookie.contains(attribute), setCookie) }
 
         // Single sign-on: the cookie gives a code without a page.
-        let session = try XCTUnwrap(cookie(right))
+        let session = try XCTUnwrap(right.sessionCookie)
         let sso = try client.get(authorizeURL(Self.query()), headers: [("Cookie", session)])
-        XCTAssertNotNil(try redirectParameters(sso)["code"])
+        XCTAssertNotNil(try sso.redirectParameters(to: Self.redirect)["code"])
         // prompt=login forces the page; prompt=select_account shows the picker.
         let forced = try client.get(authorizeURL(Self.query([("prompt", "login")])), headers: [("Cookie", session)])
         XCTAssertEqual(forced.status, 200)
@@ -89,10 +74,10 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(picker.text.contains("Pick an account") && picker.text.contains("alice@contoso.test"), picker.text)
         let picked = try client.postForm(loginPath, [("ctx", try context(picker)), ("account", try XCTUnwrap(signedInUserId(session)))],
                                          headers: [("Cookie", session)])
-        XCTAssertNotNil(try redirectParameters(picked)["code"])
+        XCTAssertNotNil(try picked.redirectParameters(to: Self.redirect)["code"])
         // prompt=none with the session also works silently.
         let silent = try client.get(authorizeURL(Self.query([("prompt", "none")])), headers: [("Cookie", session)])
-        XCTAssertNotNil(try redirectParameters(silent)["code"])
+        XCTAssertNotNil(try silent.redirectParameters(to: Self.redirect)["code"])
 
         // Logout ends the session: SSO is gone and the cookie is cleared.
         let logout = try client.get("/\(Default.tenant)/oauth2/v2.0/logout", headers: [("Cookie", session)])
@@ -114,7 +99,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
 
     func testPromptNoneWithoutSessionIsLoginRequired() throws {
         let response = try client.get(authorizeURL(Self.query([("prompt", "none")])))
-        let parameters = try redirectParameters(response)
+        let parameters = try response.redirectParameters(to: Self.redirect)
         XCTAssertEqual(parameters["error"], "login_required")
         XCTAssertTrue(parameters["error_description"]?.hasPrefix("AADSTS50058:") ?? false)
         XCTAssertEqual(parameters["state"], "st<&>1")
@@ -123,7 +108,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
     func testCancelIsAccessDenied() throws {
         let page = try client.get(authorizeURL(Self.query()))
         let cancelled = try client.postForm(loginPath, [("ctx", try context(page)), ("action", "cancel")])
-        let parameters = try redirectParameters(cancelled)
+        let parameters = try cancelled.redirectParameters(to: Self.redirect)
         XCTAssertEqual(parameters["error"], "access_denied")
         XCTAssertNil(parameters["code"])
     }
@@ -148,7 +133,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(posted.text.contains("name=\"state\" value=\"st&lt;&amp;&gt;1\""))
         XCTAssertTrue(posted.text.contains("<button type=\"submit\">"), "a visible button without script")
 
-        let fragment = try client.get(authorizeURL(Self.query(responseMode: "fragment")), headers: [("Cookie", try XCTUnwrap(cookie(posted)))])
+        let fragment = try client.get(authorizeURL(Self.query(responseMode: "fragment")), headers: [("Cookie", try XCTUnwrap(posted.sessionCookie))])
         XCTAssertEqual(fragment.status, 302)
         XCTAssertTrue(fragment.headers["Location"]?.hasPrefix(Self.redirect + "#code=") ?? false, fragment.headers["Location"] ?? "")
     }
@@ -209,7 +194,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
 
     func testRevokeSessionsEndsSSO() throws {
         let right = try signIn(password: "alice-password")
-        let session = try XCTUnwrap(cookie(right))
+        let session = try XCTUnwrap(right.sessionCookie)
         Thread.sleep(forTimeInterval: 0.01)
         let revoked = try client.postJSON("/_mockentra/users/alice@contoso.test/revoke-sessions", "{}")
         XCTAssertEqual(revoked.status, 200, revoked.text)
@@ -218,15 +203,12 @@ final class SignInTests: ShippedScenarioServerTestCase {
     }
 
     func testAutoSignInLoginHintSkipsThePage() throws {
-        var options = MockEntraOptions()
-        options.keysDirectory = Repo.keys
-        options.autoSignInLoginHint = true
-        let auto = try MockEntraServer.start(scenarioFile: Repo.defaultScenario, options: options)
+        let auto = try startServer(autoSignInLoginHint: true)
         defer { auto.stop() }
         let autoClient = try HTTPClient.tls(auto.port)
         defer { autoClient.close() }
         let response = try autoClient.get(authorizeURL(Self.query([("login_hint", "bob@contoso.test")])))
-        XCTAssertNotNil(try redirectParameters(response)["code"])
+        XCTAssertNotNil(try response.redirectParameters(to: Self.redirect)["code"])
         XCTAssertTrue(auto.tokenService.log.records().contains { $0.grantType == "authorize:login_hint" && $0.subject?.name == "bob@contoso.test" })
         // Without a hint the page is shown as usual.
         XCTAssertEqual(try autoClient.get(authorizeURL(Self.query())).status, 200)

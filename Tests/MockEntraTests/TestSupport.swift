@@ -4,17 +4,12 @@ import HTTPServer
 import JOSE
 import MockEntra
 
-/// The repository root: `MOCKENTRA_HOME` when set (the tests may be built from a package that
-/// symlinks this folder), else three levels above this file.
+/// The committed keys and scenarios, found as the server finds them (`BundledFiles`: `MOCKENTRA_HOME`
+/// when set, else the package this was built from).
 enum Repo {
-    static var root: String {
-        if let home = ProcessInfo.processInfo.environment["MOCKENTRA_HOME"], !home.isEmpty { return home }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }
-    static var keys: String { root + "/Keys" }
-    static var defaultScenario: String { root + "/Scenarios/default.json" }
+    static var keys: String { BundledFiles.keysDirectory }
     static var caFile: String { keys + "/ca.pem" }
+    static func scenario(_ name: String) -> String { BundledFiles.root + "/Scenarios/" + name }
 }
 
 /// Ids from Scenarios/default.json.
@@ -23,17 +18,17 @@ enum Default {
     static let daemon = "2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d"
     static let daemonSecret = "contoso-daemon-secret"
     static let api = "6a0c3e8f-5d2b-4b7e-8f1a-9c3d2e1b0a4f"
-    static let legacy = "9b1d7c5e-2a4f-4e6b-8d3c-1f0e9a8b7c6d"
 }
 
-/// Starts a server on port 0 with the committed keys and default scenario.
-func startServer(ports: [Int] = [0], httpPorts: [Int] = [], plainHTTP: Bool = false) throws -> MockEntraServer {
+/// Starts a server on a shipped scenario (`Scenarios/<scenario>`) with the committed keys, on port 0.
+func startServer(scenario: String = "default.json", ports: [Int] = [0], httpPorts: [Int] = [], plainHTTP: Bool = false,
+                 autoSignInLoginHint: Bool = false) throws -> MockEntraServer {
     var options = MockEntraOptions()
-    options.keysDirectory = Repo.keys
     options.ports = ports
     options.httpPorts = httpPorts
     options.plainHTTP = plainHTTP
-    return try MockEntraServer.start(scenarioFile: Repo.defaultScenario, options: options)
+    options.autoSignInLoginHint = autoSignInLoginHint
+    return try MockEntraServer.start(scenarioFile: Repo.scenario(scenario), options: options)
 }
 
 /// `application/x-www-form-urlencoded` with everything but unreserved characters escaped.
@@ -78,6 +73,22 @@ extension HTTPClientResponse {
             .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
     }
 
+    /// The session cookie (`name=value`) the response sets, if any.
+    var sessionCookie: String? {
+        headers["Set-Cookie"].flatMap { $0.split(separator: ";").first.map(String.init) }
+    }
+
+    /// The query parameters of a 302 to `redirectURI` (fails the test for anything else).
+    func redirectParameters(to redirectURI: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: String] {
+        XCTAssertEqual(status, 302, text, file: file, line: line)
+        let location = try XCTUnwrap(headers["Location"], file: file, line: line)
+        XCTAssertTrue(location.hasPrefix(redirectURI + "?"), location, file: file, line: line)
+        let query = String(location.drop { $0 != "?" }.dropFirst())
+        var result: [String: String] = [:]
+        for pair in try FormData(parsing: Array(query.utf8)).pairs { result[pair.name] = pair.value }
+        return result
+    }
+
     /// The body as a JSON object (test failure and an empty object otherwise).
     func object(file: StaticString = #filePath, line: UInt = #line) -> [String: JSONValue] {
         guard let value = try? JSONValue.parse(body), let object = value.objectValue else {
@@ -105,9 +116,7 @@ class ShippedScenarioServerTestCase: XCTestCase {
     var base: String { "https://localhost:\(server.port)" }
 
     override func setUpWithError() throws {
-        var options = MockEntraOptions()
-        options.keysDirectory = Repo.keys
-        server = try MockEntraServer.start(scenarioFile: Repo.root + "/Scenarios/" + Self.scenarioName, options: options)
+        server = try startServer(scenario: Self.scenarioName)
         client = try HTTPClient.tls(server.port)
     }
 
