@@ -169,7 +169,7 @@ struct SignInFlow {
         case .complete:
             break
         case .reauthenticate:
-            return passwordPage(userName: userName, error: "Your sign-in has expired under your organization's policy. Enter your password again.")
+            return passwordPage(userName: userName, error: SignInPages.signInExpiredMessage)
         case .secondFactor:
             // A password sign-in is remembered now: abandoning the code step still leaves the user signed in.
             let headers = remember ? rememberHeaders(authentication) : []

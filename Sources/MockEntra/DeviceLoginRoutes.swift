@@ -70,7 +70,7 @@ struct DeviceLoginRoutes: Sendable {
             break
         case .reauthenticate:
             return .html(accountPage(context, info: info, userName: userName, details: nil,
-                                     notice: "Your sign-in has expired under your organization's policy. Enter your password again."), headers: headers)
+                                     notice: SignInPages.signInExpiredMessage), headers: headers)
         case .secondFactor:
             guard let prompt = service.beginSecondFactor(authentication) else { break }
             return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
@@ -112,7 +112,7 @@ struct DeviceLoginRoutes: Sendable {
 
     private func codePage(prefill: String?, error: String?) -> String {
         var body = "<h1>Enter code</h1>\n<p class=\"muted\">Enter the code displayed on your app or device.</p>\n"
-        if let error { body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(error))</div>\n" }
+        if let error { body += HTML.errorMessage(error) }
         body += """
         <form method="post" action="\(Self.path)" id="code">
         <label for="otc">Code</label>
@@ -128,7 +128,7 @@ struct DeviceLoginRoutes: Sendable {
         let name = HTML.escape(info.clientDisplayName)
         var body = "<h1>Sign in</h1>\n<p class=\"muted\">to \(name) on another device. Only continue if you started this sign-in yourself.</p>\n"
         if let details { body += HTML.errorBox(details) }
-        if let notice { body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(notice))</div>\n" }
+        if let notice { body += HTML.errorMessage(notice) }
         body += "<form method=\"post\" action=\"\(Self.path)\" id=\"device\">\n\(HTML.hidden("otc", info.userCode))\n"
         for account in rememberedAccounts(SessionCookie.read(context.request), info: info) {
             guard let user = info.tenant.user(id: account.userId) else { continue }
@@ -139,14 +139,8 @@ struct DeviceLoginRoutes: Sendable {
             """
         }
         body += """
-        <label for="login">Email or username</label>
-        <input type="email" id="login" name="login" autocomplete="username" value="\(HTML.escape(userName ?? ""))">
-        <label for="passwd">Password</label>
-        <input type="password" id="passwd" name="passwd" autocomplete="current-password">
-        <div class="buttons">
-        <button type="submit" name="action" value="decline" class="secondary" formnovalidate>Cancel</button>
-        <button type="submit" name="action" value="approve" id="submit">Sign in</button>
-        </div>
+        \(HTML.credentialFields(userName: userName))
+        \(HTML.buttons(cancel: "decline", submit: "approve", id: "submit", label: "Sign in"))
         </form>
         """
         return HTML.page(title: "Sign in", body: body)

@@ -58,11 +58,35 @@ enum HTML {
         return "AADSTS\(error.code): \(sentence)"
     }
 
+    /// An error line above a form, as Entra's pages show a wrong password or code.
+    static func errorMessage(_ text: String) -> String {
+        "<div class=\"error\" role=\"alert\" id=\"error\">\(escape(text))</div>\n"
+    }
+
     /// An error box: the summary, and the full description (trace and correlation ids) beneath.
     static func errorBox(_ stamped: StampedError) -> String {
+        errorMessage(errorSummary(stamped.error))
+            + "<details><summary>Troubleshooting details</summary><pre>\(escape(stamped.description))</pre></details>"
+    }
+
+    /// The user-name and password fields of the sign-in and device-login forms.
+    static func credentialFields(userName: String?) -> String {
         """
-        <div class="error" role="alert" id="error">\(escape(errorSummary(stamped.error)))</div>
-        <details><summary>Troubleshooting details</summary><pre>\(escape(stamped.description))</pre></details>
+        <label for="login">Email or username</label>
+        <input type="email" id="login" name="login" autocomplete="username" value="\(escape(userName ?? ""))" required>
+        <label for="passwd">Password</label>
+        <input type="password" id="passwd" name="passwd" autocomplete="current-password">
+        """
+    }
+
+    /// A form's two buttons: Cancel (posts `action=<cancel>` without field validation) and the
+    /// primary `action=<submit>` button with id `id`.
+    static func buttons(cancel: String = "cancel", submit: String, id: String, label: String) -> String {
+        """
+        <div class="buttons">
+        <button type="submit" name="action" value="\(escape(cancel))" class="secondary" formnovalidate>Cancel</button>
+        <button type="submit" name="action" value="\(escape(submit))" id="\(escape(id))">\(escape(label))</button>
+        </div>
         """
     }
 

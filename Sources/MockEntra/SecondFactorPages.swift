@@ -14,7 +14,7 @@ enum SecondFactorPages {
     static func codePage(action: String, hidden: [(String, String)], userName: String, prompt: SecondFactorPrompt,
                          error: String? = nil) -> String {
         var body = "<h1>Enter code</h1>\n<p class=\"muted\">\(HTML.escape(userName))</p>\n"
-        if let error { body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(error))</div>\n" }
+        if let error { body += HTML.errorMessage(error) }
         body += """
         <p>We texted a verification code to your phone. Enter the code to sign in.</p>
         <p class="emulator" id="emulator-code">MockEntra has no phone to text: the code is <code id="one-time-code">\(HTML.escape(prompt.code))</code></p>
@@ -23,10 +23,7 @@ enum SecondFactorPages {
         \(HTML.hidden("mfa_step", prompt.stepId))
         <label for="otc_code">Code</label>
         <input type="text" id="otc_code" name="otc_code" inputmode="numeric" autocomplete="one-time-code" required>
-        <div class="buttons">
-        <button type="submit" name="action" value="cancel" class="secondary" formnovalidate>Cancel</button>
-        <button type="submit" name="action" value="verify" id="verify">Verify</button>
-        </div>
+        \(HTML.buttons(submit: "verify", id: "verify", label: "Verify"))
         </form>
         """
         return HTML.page(title: "Enter code", body: body)

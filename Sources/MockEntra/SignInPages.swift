@@ -13,6 +13,9 @@ struct PickerAccount {
 /// field (the encoded query), so the server keeps no state for a sign-in in progress and no
 /// parameter of the client's request can collide with the form's own fields.
 enum SignInPages {
+    /// A remembered sign-in that outlived a policy's sign-in frequency asks for the password again.
+    static let signInExpiredMessage = "Your sign-in has expired under your organization's policy. Enter your password again."
+
     /// The password step. `userName` pre-fills the account (from `login_hint` or a failed attempt).
     static func password(action: String, context: String, clientName: String, userName: String?,
                          error: String? = nil, details: StampedError? = nil) -> String {
@@ -20,19 +23,13 @@ enum SignInPages {
         if let details {
             body += HTML.errorBox(details)
         } else if let error {
-            body += "<div class=\"error\" role=\"alert\" id=\"error\">\(HTML.escape(error))</div>\n"
+            body += HTML.errorMessage(error)
         }
         body += """
         <form method="post" action="\(HTML.escape(action))" id="signin">
         \(HTML.hidden("ctx", context))
-        <label for="login">Email or username</label>
-        <input type="email" id="login" name="login" autocomplete="username" value="\(HTML.escape(userName ?? ""))" required>
-        <label for="passwd">Password</label>
-        <input type="password" id="passwd" name="passwd" autocomplete="current-password">
-        <div class="buttons">
-        <button type="submit" name="action" value="cancel" class="secondary" formnovalidate>Cancel</button>
-        <button type="submit" name="action" value="signin" id="submit">Sign in</button>
-        </div>
+        \(HTML.credentialFields(userName: userName))
+        \(HTML.buttons(submit: "signin", id: "submit", label: "Sign in"))
         </form>
         """
         return HTML.page(title: "Sign in to your account", body: body)
