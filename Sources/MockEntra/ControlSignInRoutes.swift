@@ -56,9 +56,7 @@ extension ControlRoutes {
             request = valid
         }
         let mfa = input.mfa ?? false
-        let signedIn = input.password.map { service.signIn(userName: input.username, password: $0, tenant: request.tenant, mfa: mfa) }
-            ?? service.signInWithoutPassword(userName: input.username, tenant: request.tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
-        switch signedIn {
+        switch signIn(userName: input.username, password: input.password, mfa: mfa, tenant: request.tenant) {
         case .failure(let stamped):
             service.recordAuthorize(request, authentication: nil, userName: input.username, error: stamped, method: "headless")
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
@@ -75,6 +73,13 @@ extension ControlRoutes {
                                     issued: response)
             return .json(Self.result(response))
         }
+    }
+
+    /// The person a headless call stands in for: the password is checked when given, and `mfa` is a
+    /// completed second factor (refused, 50079, for a user without MFA, as the page would be).
+    private func signIn(userName: String, password: String?, mfa: Bool, tenant: Tenant) -> Result<Authentication, StampedError> {
+        if let password { return service.signIn(userName: userName, password: password, tenant: tenant, mfa: mfa) }
+        return service.signInWithoutPassword(userName: userName, tenant: tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
     }
 
     /// `GET /_mockentra/users/{upn or id}/mfa-code`: the one-time code the MFA page last "texted" to
@@ -136,10 +141,7 @@ extension ControlRoutes {
         guard let input = ControlJSON.decode(DeviceDecision.self, from: body), let userName = input.username else {
             return .json(ControlError(error: "Expected a JSON body with username and optionally password."), status: 400)
         }
-        let mfa = input.mfa ?? false
-        let signedIn = input.password.map { service.signIn(userName: userName, password: $0, tenant: info.tenant, mfa: mfa) }
-            ?? service.signInWithoutPassword(userName: userName, tenant: info.tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
-        switch signedIn {
+        switch signIn(userName: userName, password: input.password, mfa: input.mfa ?? false, tenant: info.tenant) {
         case .failure(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
