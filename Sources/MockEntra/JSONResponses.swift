@@ -25,8 +25,8 @@ extension HTTPResponse {
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
-    static func text(_ text: String, status: Int, contentType: String = "text/plain; charset=utf-8") -> HTTPResponse {
-        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(text.utf8))
+    static func text(_ text: String, status: Int) -> HTTPResponse {
+        HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", "text/plain; charset=utf-8")]), body: Array(text.utf8))
     }
 
     static let noContent = HTTPResponse(status: 204)
