@@ -46,6 +46,25 @@ def authorize_url(server, redirect_uri: str, **extra) -> str:
     return f"{server.url}/oauth2/v2.0/authorize?{urlencode(query)}"
 
 
+def sign_in_in_chromium(server, page: str, username: str, password: str) -> str:
+    """The server's real sign-in form from `page`, with the user name and password typed in and its Cancel button
+    disarmed, submitted by Chromium itself; returns the DOM the browser lands on."""
+    form = re.search(r'<form method="post" action="([^"]+)" id="signin">(.*?)</form>', page, re.S)
+    assert form, page
+    action = server.host + html.unescape(form.group(1))
+    filled = form.group(2).replace('name="passwd" autocomplete="current-password"',
+                                   f'name="passwd" autocomplete="current-password" value="{html.escape(password)}"')
+    filled = filled.replace('name="login" autocomplete="username" value=""',
+                            f'name="login" autocomplete="username" value="{html.escape(username)}"')
+    filled = filled.replace('<button type="submit" name="action" value="cancel"', '<button type="button" name="x"')
+    assert username in filled and password in filled, f"the form's fields changed: {filled}"
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / "signin.html"
+        local.write_text(f'<html><body onload="document.forms[0].requestSubmit(document.getElementById(\'submit\'))">'
+                         f'<form method="post" action="{action}">{filled}</form></body></html>')
+        return chromium(local.as_uri())
+
+
 def test_sign_in_page_renders(server):
     dom = chromium(authorize_url(server, "http://localhost:12345", login_hint="alice@contoso.test"))
     assert '<form method="post"' in dom, dom
@@ -75,21 +94,8 @@ def test_sign_in_completes_in_chromium(server):
     threading.Thread(target=app_server.serve_forever, daemon=True).start()
     try:
         redirect = f"http://localhost:{app_server.server_port}"
-        # The server's real sign-in form, with the password typed in, submitted by the browser itself.
         page = server.session().get(authorize_url(server, redirect), timeout=10).text
-        form = re.search(r'<form method="post" action="([^"]+)" id="signin">(.*?)</form>', page, re.S)
-        assert form, page
-        action = server.host + html.unescape(form.group(1))
-        filled = form.group(2).replace('name="passwd" autocomplete="current-password"',
-                                       'name="passwd" autocomplete="current-password" value="alice-password"')
-        filled = filled.replace('name="login" autocomplete="username" value=""',
-                                'name="login" autocomplete="username" value="alice@contoso.test"')
-        filled = filled.replace('<button type="submit" name="action" value="cancel"', '<button type="button" name="x"')
-        with tempfile.TemporaryDirectory() as folder:
-            local = Path(folder) / "signin.html"
-            local.write_text(f'<html><body onload="document.forms[0].requestSubmit(document.getElementById(\'submit\'))">'
-                             f'<form method="post" action="{action}">{filled}</form></body></html>')
-            dom = chromium(local.as_uri())
+        dom = sign_in_in_chromium(server, page, "alice@contoso.test", "alice-password")
         assert "code received" in dom, dom
         arrivals = [p for p in _Capture.captured if "code=" in p]  # (the browser also asks for /favicon.ico)
         assert arrivals, f"the browser followed the 302 to the redirect URI: {_Capture.captured}"
@@ -109,18 +115,7 @@ def test_mfa_step_renders_in_chromium(mockentra_bin):
         query = {"client_id": "a1b2c3d4-3333-4c3c-8c3c-0a1b2c3d4e03", "response_type": "code",
                  "redirect_uri": "http://localhost", "scope": "api://woodgrove-web-api/access_as_user", "claims": claims}
         page = ca.session().get(f"{ca.url}/oauth2/v2.0/authorize?{urlencode(query)}", timeout=10).text
-        form = re.search(r'<form method="post" action="([^"]+)" id="signin">(.*?)</form>', page, re.S)
-        assert form, page
-        filled = form.group(2).replace('name="passwd" autocomplete="current-password"',
-                                       'name="passwd" autocomplete="current-password" value="alice-password"')
-        filled = filled.replace('name="login" autocomplete="username" value=""',
-                                'name="login" autocomplete="username" value="alice@woodgrove.test"')
-        filled = filled.replace('<button type="submit" name="action" value="cancel"', '<button type="button" name="x"')
-        with tempfile.TemporaryDirectory() as folder:
-            local = Path(folder) / "signin.html"
-            local.write_text(f'<html><body onload="document.forms[0].requestSubmit(document.getElementById(\'submit\'))">'
-                             f'<form method="post" action="{ca.host + html.unescape(form.group(1))}">{filled}</form></body></html>')
-            dom = chromium(local.as_uri())
+        dom = sign_in_in_chromium(ca, page, "alice@woodgrove.test", "alice-password")
         assert "Enter code" in dom and 'id="otc_code"' in dom, dom
         code = re.search(r'<code id="one-time-code">(\d{6})</code>', dom).group(1)
         assert ca.session().get(f"{ca.host}/_mockentra/users/alice@woodgrove.test/mfa-code", timeout=10).json()["code"] == code
