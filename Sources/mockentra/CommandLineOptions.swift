@@ -105,6 +105,6 @@ enum CommandLineParser {
       --keys DIR            development keys folder (default: the repository's Keys/)
 
     The first line printed is one JSON object: url, tenant, caFile, port, ports, issuer, tokenEndpoint.
-    Exit codes: 0 stopped cleanly, 64 usage error, 65 invalid scenario, 69 could not listen, 70 internal error.
+    Exit codes: 0 stopped cleanly, 64 usage error, 65 invalid scenario, 69 could not start (listen, keys, record file).
     """
 }

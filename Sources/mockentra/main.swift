@@ -9,7 +9,6 @@ enum ExitCode {
     static let usage: Int32 = 64
     static let invalidScenario: Int32 = 65
     static let unavailable: Int32 = 69
-    static let software: Int32 = 70
 }
 
 func fail(_ message: String, code: Int32) -> Never {
