@@ -12,10 +12,10 @@ struct DeviceCodeRoutes: Sendable {
         guard request.method == "POST" else {
             return .entraError(.postOnly(request.method), baseURL: context.baseURL)
         }
-        guard let form = try? FormData(parsing: request.body) else {
+        guard let form = context.formParameters else {
             return .entraError(.malformedRequest(), baseURL: context.baseURL)
         }
-        switch service.deviceAuthorization(tenant: tenant, form: form.pairs.map { ($0.name, $0.value) }, baseURL: context.baseURL) {
+        switch service.deviceAuthorization(tenant: tenant, form: form, baseURL: context.baseURL) {
         case .failure(let stamped):
             return .entraError(stamped, baseURL: context.baseURL)
         case .success(let issued):

@@ -20,6 +20,15 @@ struct RequestContext: Sendable {
         query = request.query.isEmpty ? FormData(pairs: []) : (try? FormData(parsing: Array(request.query.utf8))) ?? FormData(pairs: [])
     }
 
+    /// The parameters of a POST to an OAuth endpoint (token, devicecode). Entra reads only form
+    /// bodies (a body without a Content-Type counts as one); any other body is as if no parameter
+    /// was sent. nil: a form body that does not parse.
+    var formParameters: [(String, String)]? {
+        let contentType = request.headers["Content-Type"]?.lowercased() ?? "application/x-www-form-urlencoded"
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else { return [] }
+        return (try? FormData(parsing: request.body))?.pairs.map { ($0.name, $0.value) }
+    }
+
     /// Non-empty '/'-separated segments, percent-decoded (kept as written when the escape is
     /// malformed or decodes to invalid UTF-8). Byte-level: this runs on every request.
     static func segments(of path: String) -> [String] {

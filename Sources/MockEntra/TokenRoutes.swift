@@ -39,14 +39,8 @@ struct TokenRoutes: Sendable {
         guard request.method == "POST" else {
             return .entraError(.postOnly(request.method), baseURL: context.baseURL, correlationId: clientRequestId)
         }
-        // Entra reads only form bodies; anything else is as if no parameter was sent.
-        let contentType = request.headers["Content-Type"]?.lowercased() ?? "application/x-www-form-urlencoded"
-        var pairs: [(String, String)] = []
-        if contentType.hasPrefix("application/x-www-form-urlencoded") {
-            guard let form = try? FormData(parsing: request.body) else {
-                return .entraError(.malformedRequest(), baseURL: context.baseURL, correlationId: clientRequestId)
-            }
-            pairs = form.pairs.map { ($0.name, $0.value) }
+        guard let pairs = context.formParameters else {
+            return .entraError(.malformedRequest(), baseURL: context.baseURL, correlationId: clientRequestId)
         }
         let tokenRequest = TokenRequest(
             tenant: tenant, version: version, form: pairs,

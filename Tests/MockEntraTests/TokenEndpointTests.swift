@@ -116,6 +116,19 @@ final class TokenEndpointTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(body["error_description"]?.stringValue?.hasPrefix("AADSTS900144: The request body must contain the following parameter: 'grant_type'.") ?? false)
     }
 
+    /// The device authorization endpoint reads its body as the token endpoint does: only a form
+    /// body carries parameters, whatever the bytes of another content type look like.
+    func testDeviceCodeEndpointReadsOnlyFormBodies() throws {
+        let path = "/\(Default.tenant)/oauth2/v2.0/devicecode"
+        let pairs = [("client_id", "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"), ("scope", "openid")]
+        let json = try client.send(method: "POST", path: path, headers: [("Content-Type", "application/json")], body: formBody(pairs))
+        XCTAssertEqual(json.status, 400, json.text)
+        XCTAssertEqual(json.object()["error_codes"], .array([900144]))
+        XCTAssertTrue(json.object()["error_description"]?.stringValue?.contains("'client_id'") ?? false, json.text)
+        let form = try client.postForm(path, pairs)
+        XCTAssertEqual(form.status, 200, form.text)
+    }
+
     func testClientRequestIdIsEchoed() throws {
         let id = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
         let failed = try client.postForm(v2Path, Forms.daemon(secret: "wrong"), headers: [("client-request-id", id)])
