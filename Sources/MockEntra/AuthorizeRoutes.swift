@@ -171,11 +171,14 @@ struct SignInFlow {
         case .reauthenticate:
             return passwordPage(userName: userName, error: SignInPages.signInExpiredMessage)
         case .secondFactor:
-            // A password sign-in is remembered now: abandoning the code step still leaves the user signed in.
-            let headers = remember ? rememberHeaders(authentication) : []
-            guard let prompt = service.beginSecondFactor(authentication) else { break }
-            return .html(SecondFactorPages.codePage(action: formAction, hidden: [("ctx", encodedContext), ("method", method)],
-                                                    userName: userName, prompt: prompt), headers: headers)
+            if let prompt = service.beginSecondFactor(authentication) {
+                // A password sign-in is remembered now: abandoning the code step still leaves the user signed in.
+                let headers = remember ? rememberHeaders(authentication) : []
+                return .html(SecondFactorPages.codePage(action: formAction, hidden: [("ctx", encodedContext), ("method", method)],
+                                                        userName: userName, prompt: prompt), headers: headers)
+            }
+            // No code step could begin: the demand stands unmet, and no code is issued without it.
+            fallthrough
         case .cannotSatisfy:
             service.recordAuthorize(request, authentication: authentication, userName: nil, error: decision.error,
                                     method: method, conditionalAccess: decision.evaluations)

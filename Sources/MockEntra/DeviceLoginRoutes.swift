@@ -72,9 +72,12 @@ struct DeviceLoginRoutes: Sendable {
             return .html(accountPage(context, info: info, userName: userName, details: nil,
                                      notice: SignInPages.signInExpiredMessage), headers: headers)
         case .secondFactor:
-            guard let prompt = service.beginSecondFactor(authentication) else { break }
-            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
-                                                    prompt: prompt), headers: headers)
+            if let prompt = service.beginSecondFactor(authentication) {
+                return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
+                                                        prompt: prompt), headers: headers)
+            }
+            // No code step could begin: the demand stands unmet, and the device is not approved without it.
+            fallthrough
         case .cannotSatisfy:
             return .html(accountPage(context, info: info, userName: userName, details: decision.error), headers: headers)
         }
