@@ -4,7 +4,6 @@ import JOSE
 
 /// The user token a middle tier presents in On-Behalf-Of, once it has passed Entra's checks.
 struct ValidatedUserAssertion: Sendable {
-    let userId: String
     let tokenId: String
     let authentication: Authentication
 }
@@ -58,7 +57,7 @@ struct UserAssertionValidator: Sendable {
             authTime: Date(timeIntervalSince1970: claims["iat"]?.doubleValue ?? now.timeIntervalSince1970),
             methods: claims["amr"]?.arrayValue?.compactMap(\.stringValue) ?? ["pwd"],
             sessionId: claims["sid"]?.stringValue ?? Identifiers.randomGUID())
-        return ValidatedUserAssertion(userId: userId, tokenId: tokenId, authentication: authentication)
+        return ValidatedUserAssertion(tokenId: tokenId, authentication: authentication)
     }
 
     private func checkTimes(_ claims: [String: JSONValue]) throws(EntraError) {

@@ -242,6 +242,15 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(refreshForm, error: "invalid_grant", code: 9002313)
     }
 
+    /// A code from a sign-in before the user's sessions were revoked is refused (50173), as
+    /// `revokeSessions` promises for every grant derived from that sign-in.
+    func testCodeFromARevokedSignInIs50173() throws {
+        let code = try authorizeCode()
+        fixture.clock.advance(by: 1)
+        service.revokeSessions(userId: alice.id)
+        fixture.reject(redeem(code), error: "invalid_grant", code: 50173)
+    }
+
     func testExpiredCodeIs70008() throws {
         let code = try authorizeCode()
         fixture.clock.advance(by: 11 * 60)
