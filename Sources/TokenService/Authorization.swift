@@ -83,6 +83,9 @@ extension TokenService {
         let challenge = values["code_challenge"]
         let method = values["code_challenge_method"] ?? (challenge == nil ? nil : "plain")
         if let method, method != "S256", method != "plain" { return redirect("invalid_request", .invalidCodeChallengeMethod(method)) }
+        if let challenge, let method, !Self.codeChallengeHasValidSize(challenge, method: method) {
+            return redirect("invalid_request", .invalidCodeChallengeSize())
+        }
         // Single-page apps must use PKCE (auth-code flow doc).
         if kind == .spa, challenge == nil { return redirect("invalid_request", .pkceRequired()) }
         let prompt = values["prompt"]
@@ -157,6 +160,14 @@ extension TokenService {
         stores.revokeSessions(userId: userId, at: clock.now())
     }
 
+    /// RFC 7636 sizes, which Entra enforces (501491): an S256 challenge is the 43 characters of an
+    /// unpadded base64url SHA-256 (clients that keep the `=` padding, 44 characters, are refused);
+    /// a plain challenge is the verifier itself, 43 to 128 characters.
+    static func codeChallengeHasValidSize(_ challenge: String, method: String) -> Bool {
+        let count = challenge.utf8.count
+        return method == "S256" ? count == 43 : (43...128).contains(count)
+    }
+
     static func errorResponse(redirectURI: String, responseMode: String, state: String?, error: String, description: String) -> AuthorizeResponse {
         var parameters = [AuthorizeResponse.Parameter(name: "error", value: error),
                           .init(name: "error_description", value: description)]
@@ -206,6 +217,11 @@ extension EntraError {
 
     static func invalidCodeChallengeMethod(_ method: String) -> EntraError {
         EntraError(error: "invalid_request", code: 50122, message: "The code_challenge_method '\(method)' is not supported. Use 'S256' or 'plain'.")
+    }
+
+    /// 501491 (MicrosoftDocs/azure-docs#42906; Entra's error-code list).
+    static func invalidCodeChallengeSize() -> EntraError {
+        EntraError(error: "invalid_request", code: 501491, message: "Invalid size of Code_Challenge parameter.")
     }
 
     /// 9002325: single-page apps must send a PKCE challenge.

@@ -8,9 +8,8 @@ extension TokenService {
     /// A sign-in kept in a browser session still gives SSO only while the user exists, is enabled,
     /// and has had no session revocation since (the same rule as AADSTS50173 for refresh tokens).
     public func isSessionValid(_ authentication: Authentication) -> Bool {
-        guard let tenant = directory.tenants.first(where: { $0.id == authentication.tenantId }),
-              let user = tenant.user(id: authentication.userId), user.accountEnabled else { return false }
-        return (try? stores.checkNotRevoked(authentication)) != nil
+        guard let tenant = directory.tenants.first(where: { $0.id == authentication.tenantId }) else { return false }
+        return (try? stores.activeUser(of: authentication, in: tenant)) != nil
     }
 
     /// `post_logout_redirect_uri` is honoured only when it is a redirect URI registered on an

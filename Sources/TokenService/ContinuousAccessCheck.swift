@@ -114,28 +114,27 @@ extension TokenService {
         return .success(verdict(nil))
     }
 
-    /// The payload and tenant of an access token this server issued: RS256 by a published key, `iss`
-    /// one of our tenants' (v1 `https://sts.windows.net/{tid}/`, or v2 `…/{tid}/v2.0` on any host we
-    /// were called on, plain-HTTP listeners included: the signature is what proves it ours), not expired (five minutes of skew), with `scp` or
-    /// `idtyp: app` (so an ID token is refused).
+    /// The payload and tenant of an access token this server issued (`IssuedTokenCheck`: RS256 by a
+    /// published key, an issuer of the tenant it names), not expired (five minutes of skew), with
+    /// `scp` or `idtyp: app` (so an ID token is refused).
     private func verifiedAccessToken(_ compact: String, now: Date) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
         func failure(_ reason: String) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
             .failure(ContinuousAccessTokenError(reason: reason))
         }
         guard let jwt = try? JWT.decode(compact) else { return failure("The access token is not a JWT.") }
-        guard jwt.algorithm == JWSAlgorithm.rs256.rawValue else { return failure("The token is not signed with RS256.") }
-        let keyId = jwt.header["kid"]?.stringValue ?? jwt.header["x5t"]?.stringValue ?? ""
-        guard let key = keys.key(id: keyId), (try? jwt.verifySignature(with: key.certificate.publicKey, allowed: [.rs256])) != nil else {
+        do {
+            _ = try IssuedTokenCheck.verifySignature(jwt, keys: keys)
+        } catch {
+            if case .algorithm = error { return failure("The token is not signed with RS256.") }
             return failure("The token's signature does not verify with a key this server publishes.")
         }
         let claims = jwt.payload
         let issuer = claims["iss"]?.stringValue ?? ""
         guard let tenantId = claims["tid"]?.stringValue, let tenant = directory.tenants.first(where: { $0.id == tenantId }),
-              issuer == "https://sts.windows.net/\(tenant.id)/"
-                || ((issuer.hasPrefix("https://") || issuer.hasPrefix("http://")) && issuer.hasSuffix("/\(tenant.id)/v2.0")) else {
+              IssuedTokenCheck.isIssuer(issuer, ofTenant: tenant.id) else {
             return failure("The token was not issued by a tenant of this server.")
         }
-        guard let expiry = claims["exp"]?.doubleValue, Date(timeIntervalSince1970: expiry + UserAssertionValidator.allowedSkew) > now else {
+        guard let expiry = claims["exp"]?.doubleValue, Date(timeIntervalSince1970: expiry + IssuedTokenCheck.allowedSkew) > now else {
             return failure("The token has expired: a resource rejects it (invalid_token) before any CAE check.")
         }
         guard claims["scp"]?.stringValue != nil || claims["idtyp"]?.stringValue == "app" else {

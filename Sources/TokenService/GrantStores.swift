@@ -1,4 +1,5 @@
 import Foundation
+import EntraDirectory
 
 /// The token service's mutable state, shared by all grants: outstanding codes, refresh tokens, and
 /// per-user revocation times (Entra's `TokensValidFrom`).
@@ -32,5 +33,15 @@ final class GrantStores: @unchecked Sendable {
         if let validFrom = tokensValidFrom(userId: authentication.userId), authentication.authTime < validFrom {
             throw .grantRevoked(issued: issuedAt ?? authentication.authTime, validFrom: validFrom)
         }
+    }
+
+    /// The user of a sign-in that a grant carries (authorization code, device code, refresh token,
+    /// OBO assertion, browser session), when that sign-in may still get tokens: the user is still in
+    /// the tenant (50034), enabled (50057), and their sessions were not revoked after it (50173).
+    func activeUser(of authentication: Authentication, in tenant: Tenant, grantIssuedAt: Date? = nil) throws(EntraError) -> User {
+        guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+        guard user.accountEnabled else { throw .userDisabled() }
+        try checkNotRevoked(authentication, issuedAt: grantIssuedAt)
+        return user
     }
 }

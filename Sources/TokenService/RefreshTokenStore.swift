@@ -51,13 +51,13 @@ final class RefreshTokenStore: @unchecked Sendable {
         return token
     }
 
-    /// The grant behind `token`, checked for expiry and revocation; marks it used at `now`.
-    func redeem(_ token: String, now: Date, checkNotRevoked: (Authentication, Date) throws(EntraError) -> Void) throws(EntraError) -> StoredRefreshToken {
+    /// The grant behind `token`, checked for expiry; marks it used at `now`. Whether its sign-in
+    /// still counts (user enabled, sessions not revoked) is `GrantStores.activeUser`'s question.
+    func redeem(_ token: String, now: Date) throws(EntraError) -> StoredRefreshToken {
         lock.lock()
         defer { lock.unlock() }
         guard var entry = entries[token] else { throw .malformedGrant() }
         let grant = entry.grant
-        try checkNotRevoked(grant.authentication, grant.issuedAt)
         if let fixed = grant.fixedExpiry, fixed <= now { throw .spaRefreshTokenExpired(issued: grant.issuedAt) }
         if now.timeIntervalSince(entry.lastUsedAt) > Self.maximumInactivity {
             throw .refreshTokenInactive(issued: grant.issuedAt, inactiveFor: now.timeIntervalSince(entry.lastUsedAt))

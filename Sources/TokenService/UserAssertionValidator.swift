@@ -4,7 +4,6 @@ import JOSE
 
 /// The user token a middle tier presents in On-Behalf-Of, once it has passed Entra's checks.
 struct ValidatedUserAssertion: Sendable {
-    let userId: String
     let tokenId: String
     let authentication: Authentication
 }
@@ -14,8 +13,6 @@ struct ValidatedUserAssertion: Sendable {
 /// (five minutes of skew), whose audience is the calling client (appId or an identifier URI), and
 /// issued to a user — an app-only token cannot be exchanged on behalf of anyone.
 struct UserAssertionValidator: Sendable {
-    static let allowedSkew: TimeInterval = 300
-
     let keys: KeyRing
     let tenant: Tenant
     let client: Application
@@ -29,20 +26,21 @@ struct UserAssertionValidator: Sendable {
         } catch {
             throw .malformedAssertion(String(describing: error))
         }
-        let keyId = jwt.header["kid"]?.stringValue ?? jwt.header["x5t"]?.stringValue ?? ""
-        guard jwt.algorithm == JWSAlgorithm.rs256.rawValue else {
-            throw .malformedAssertion("The signature algorithm '\(jwt.algorithm)' is not supported for user assertions.")
-        }
-        guard let key = keys.key(id: keyId) else { throw .assertionSignatureInvalid(reason: "The key was not found.", keyId: keyId) }
         do {
-            try jwt.verifySignature(with: key.certificate.publicKey, allowed: [.rs256])
+            _ = try IssuedTokenCheck.verifySignature(jwt, keys: keys)
         } catch {
-            throw .assertionSignatureInvalid(reason: "The provided signature value did not match the expected signature value.", keyId: keyId)
+            switch error {
+            case .algorithm(let algorithm):
+                throw .malformedAssertion("The signature algorithm '\(algorithm)' is not supported for user assertions.")
+            case .unknownKey(let keyId):
+                throw .assertionSignatureInvalid(reason: "The key was not found.", keyId: keyId)
+            case .mismatch(let keyId):
+                throw .assertionSignatureInvalid(reason: "The provided signature value did not match the expected signature value.", keyId: keyId)
+            }
         }
         let claims = jwt.payload
         let issuer = claims["iss"]?.stringValue ?? ""
-        guard claims["tid"]?.stringValue == tenant.id,
-              issuer == "https://sts.windows.net/\(tenant.id)/" || (issuer.hasPrefix("https://") && issuer.hasSuffix("/\(tenant.id)/v2.0")) else {
+        guard claims["tid"]?.stringValue == tenant.id, IssuedTokenCheck.isIssuer(issuer, ofTenant: tenant.id) else {
             throw .assertionFromAnotherTenant(issuer: issuer, tenant: tenant.id)
         }
         try checkTimes(claims)
@@ -58,7 +56,7 @@ struct UserAssertionValidator: Sendable {
             authTime: Date(timeIntervalSince1970: claims["iat"]?.doubleValue ?? now.timeIntervalSince1970),
             methods: claims["amr"]?.arrayValue?.compactMap(\.stringValue) ?? ["pwd"],
             sessionId: claims["sid"]?.stringValue ?? Identifiers.randomGUID())
-        return ValidatedUserAssertion(userId: userId, tokenId: tokenId, authentication: authentication)
+        return ValidatedUserAssertion(tokenId: tokenId, authentication: authentication)
     }
 
     private func checkTimes(_ claims: [String: JSONValue]) throws(EntraError) {
@@ -66,7 +64,8 @@ struct UserAssertionValidator: Sendable {
             throw .malformedAssertion("The token has no expiry.")
         }
         let notBefore = claims["nbf"]?.doubleValue.map(Date.init(timeIntervalSince1970:))
-        if expiry.addingTimeInterval(Self.allowedSkew) <= now || (notBefore.map { $0.addingTimeInterval(-Self.allowedSkew) > now } ?? false) {
+        let skew = IssuedTokenCheck.allowedSkew
+        if expiry.addingTimeInterval(skew) <= now || (notBefore.map { $0.addingTimeInterval(-skew) > now } ?? false) {
             throw .assertionOutsideValidity(now: now, expiry: expiry)
         }
     }

@@ -70,13 +70,15 @@ extension TokenMinter {
         let scopes = Set(openIDScopes.map { $0.lowercased() })
         let times = Lifetime(now: now, seconds: Self.idTokenLifetime)
         let uti = Identifiers.tokenId()
-        let v2 = endpoint == .v2
+        // The ID token's shape follows the endpoint, with the same issuers as access tokens.
+        let format: AccessTokenFormat = endpoint == .v2 ? .v2 : .v1
+        let v2 = format == .v2
         var claims = TokenClaims(
             aud: client.appId,
-            iss: v2 ? "\(baseURL)/\(tenant.id)/v2.0" : "https://sts.windows.net/\(tenant.id)/",
+            iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
             sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: client.appId),
-            tid: tenant.id, uti: uti, ver: v2 ? "2.0" : "1.0")
+            tid: tenant.id, uti: uti, ver: format.version)
         claims.oid = user.id
         claims.aio = Identifiers.opaque("aio", tenant.id, client.appId, user.id, length: 43)
         claims.nonce = nonce

@@ -52,6 +52,16 @@ final class DeviceCodeGrantTests: XCTestCase {
         XCTAssertEqual(missing.error.code, 900144)
     }
 
+    /// An approval from a sign-in before the user's sessions were revoked gives no token (50173).
+    func testApprovalFromARevokedSignInIs50173() throws {
+        let code = try start()
+        let authentication = try alice()
+        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: authentication))
+        fixture.clock.advance(by: 1)
+        service.revokeSessions(userId: authentication.userId)
+        fixture.reject(poll(code), error: "invalid_grant", code: 50173)
+    }
+
     func testPendingThenSlowDownThenTokensAfterApproval() throws {
         let code = try start()
         fixture.reject(poll(code), error: "authorization_pending", code: 70016)

@@ -406,6 +406,19 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertNoThrow(try fixture.issue(obo(token, secret: "northwind-web-api-secret"), tenant: TwoTenants.northwind))
     }
 
+    /// On a plain-HTTP listener (`serve --http`) v2 tokens are issued by `http://host/{tid}/v2.0`.
+    /// They are still ours (the signature proves it): OBO takes them, as the CAE check does.
+    func testAssertionIssuedOnAPlainHTTPListener() throws {
+        let plain = "http://localhost:8080"
+        func token(_ form: [(String, String)]) throws -> IssuedTokens {
+            try service.token(TokenRequest(tenant: OBO.tenant, version: .v2, form: form, baseURL: plain)).result.get()
+        }
+        let t1 = try token([("grant_type", "password"), ("client_id", OBO.assistant), ("username", OBO.alice),
+                            ("password", "alice-password"), ("scope", "api://fabrikam-agent/access_as_user")]).accessToken
+        XCTAssertEqual(try payload(t1)["iss"]?.stringValue, "\(plain)/\(OBO.tenant)/v2.0")
+        XCTAssertNoThrow(try token(obo(t1, scope: "api://fabrikam-mcp/tools.read", client: OBO.agent, secret: OBO.agentSecret)))
+    }
+
     func testAppOnlyAssertionIs50013() throws {
         // The Agent's own client-credentials token for the Web API: right audience, right tenant, no user.
         let appOnly = try fixture.issue([("grant_type", "client_credentials"), ("client_id", OBO.agent),

@@ -213,6 +213,26 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
     }
 
+    /// Entra refuses a PKCE challenge of the wrong size (501491), back at the redirect URI.
+    func testCodeChallengeOfWrongSizeIs501491() throws {
+        let padded = Self.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") + "="
+        let wrong = [(padded, "S256"), ("short", "S256"), (String(repeating: "a", count: 42), "plain"),
+                     (String(repeating: "a", count: 129), "plain"), ("", "plain")]
+        for (challenge, method) in wrong {
+            let query = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect),
+                         ("scope", UserIDs.apiScope), ("code_challenge", challenge), ("code_challenge_method", method)]
+            guard case .redirect(let response) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+                XCTFail("\(method) challenge of \(challenge.count) characters accepted")
+                continue
+            }
+            XCTAssertEqual(response.parameters.first { $0.name == "error" }?.value, "invalid_request")
+            XCTAssertTrue(response.parameters.first { $0.name == "error_description" }?.value.hasPrefix("AADSTS501491:") ?? false)
+        }
+        // Without a method the challenge is plain: 43 to 128 characters.
+        let longest = String(repeating: "a", count: 128)
+        XCTAssertNoThrow(try fixture.issue(redeem(try authorizeCode(challenge: longest), verifier: longest)))
+    }
+
     func testReplayedCodeIs54005AndRevokesItsRefreshToken() throws {
         let code = try authorizeCode()
         let first = try fixture.issue(redeem(code))
@@ -220,6 +240,15 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(redeem(code), error: "invalid_grant", code: 54005)
         let refreshForm = [("grant_type", "refresh_token"), ("client_id", IDs.desktop), ("refresh_token", refresh)]
         fixture.reject(refreshForm, error: "invalid_grant", code: 9002313)
+    }
+
+    /// A code from a sign-in before the user's sessions were revoked is refused (50173), as
+    /// `revokeSessions` promises for every grant derived from that sign-in.
+    func testCodeFromARevokedSignInIs50173() throws {
+        let code = try authorizeCode()
+        fixture.clock.advance(by: 1)
+        service.revokeSessions(userId: alice.id)
+        fixture.reject(redeem(code), error: "invalid_grant", code: 50173)
     }
 
     func testExpiredCodeIs70008() throws {

@@ -30,7 +30,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         if grant.issuedToSPA, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
-        guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+        let user = try stores.activeUser(of: grant.authentication, in: tenant)
 
         let (tokens, refreshToken) = try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,

@@ -28,7 +28,7 @@ struct DeviceCodeGrant: GrantHandler {
             requireCredential: false)
         record.identify(client)
         let (code, authentication) = try stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
-        guard let user = tenant.user(id: authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
+        let user = try stores.activeUser(of: authentication, in: tenant)
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: authentication, tenant: tenant,
             scope: code.scope, nonce: nil, issuedToSPA: false, flow: .deviceCode,

@@ -31,9 +31,7 @@ struct OnBehalfOfGrant: GrantHandler {
         let validated = try UserAssertionValidator(keys: context.minter.keys, tenant: tenant, client: client.application,
                                                    now: context.now, index: context.stores.issuedTokens).validate(assertion)
         record.assertionTokenId = validated.tokenId
-        guard let user = tenant.user(id: validated.userId) else { throw .userNotFound(tenant: tenant.id) }
-        guard user.accountEnabled else { throw .userDisabled() }
-        try context.stores.checkNotRevoked(validated.authentication)
+        let user = try context.stores.activeUser(of: validated.authentication, in: tenant)
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: validated.authentication, tenant: tenant,
             scope: scope, nonce: nil, issuedToSPA: false, flow: .onBehalfOf,

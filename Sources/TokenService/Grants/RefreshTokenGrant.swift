@@ -9,8 +9,7 @@ struct RefreshTokenGrant: GrantHandler {
         let parameters = context.parameters
         let token = try parameters.required("refresh_token")
         record.redeemedGrantId = Identifiers.grantId(refreshToken: token)
-        let grant = try context.stores.refreshTokens.redeem(token, now: context.now,
-                                                            checkNotRevoked: context.stores.checkNotRevoked)
+        let grant = try context.stores.refreshTokens.redeem(token, now: context.now)
         guard let tenant = context.directory.tenants.first(where: { $0.id == grant.tenantId }) else { throw .malformedGrant() }
         if case .tenant(let named) = context.tenantSelection, named.id != tenant.id { throw .malformedGrant() }
         record.tenantId = tenant.id
@@ -22,8 +21,7 @@ struct RefreshTokenGrant: GrantHandler {
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
         if grant.fixedExpiry != nil, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
-        guard let user = tenant.user(id: grant.authentication.userId) else { throw .userNotFound(tenant: tenant.id) }
-        guard user.accountEnabled else { throw .userDisabled() }
+        let user = try context.stores.activeUser(of: grant.authentication, in: tenant, grantIssuedAt: grant.issuedAt)
 
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
