@@ -103,8 +103,7 @@ struct SignInFlow {
         switch request.prompt {
         case "none"?:
             if let account = silentAccount(accounts) { return issueSilently(account) }
-            let response = service.authorizeError(request, error: "login_required", entraError: .loginRequired())
-            return AuthorizeRedirect.response(response)
+            return redirectError(service.stamped(.loginRequired()), method: "sso")
         case "login"?:
             return passwordPage(userName: request.loginHint)
         case "select_account"?:
@@ -123,12 +122,7 @@ struct SignInFlow {
     /// A post from the password or picker form.
     func submit(_ form: FormData) -> HTTPResponse {
         let action = form.first("action")
-        if action == "cancel" {
-            let response = service.authorizeError(request, error: "access_denied", entraError: .userCancelled())
-            let stamped = StampedError.fresh(.userCancelled(), at: service.clock.now())
-            service.recordAuthorize(request, authentication: nil, userName: nil, error: stamped, method: "cancel")
-            return AuthorizeRedirect.response(response)
-        }
+        if action == "cancel" { return redirectError(service.stamped(.userCancelled()), method: "cancel") }
         if action == "other" { return passwordPage(userName: nil) }
         if action == "verify", let stepId = form.first("mfa_step") {
             // The hidden `method` only names the record's grant type; anything unexpected is a password sign-in.
@@ -137,8 +131,7 @@ struct SignInFlow {
         }
         if action == "abandon" {
             // The enrolment page's way back: the application learns that MFA could not be done.
-            let response = service.authorizeError(request, error: "interaction_required", entraError: .multiFactorNotRegistered())
-            return AuthorizeRedirect.response(response)
+            return redirectError(service.stamped(.multiFactorNotRegistered()), method: "abandon")
         }
         if action == nil, let userId = form.first("account"), request.prompt != "login" {
             if let account = accounts.first(where: { $0.userId == userId }) { return issue(account, method: "sso") }
@@ -165,12 +158,17 @@ struct SignInFlow {
     func issue(_ authentication: Authentication, method: String, remember: Bool = false) -> HTTPResponse {
         let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
         let userName = request.tenant.user(id: authentication.userId)?.userPrincipalName ?? ""
+        var unmet: StampedError
         switch decision.step {
         case .complete:
-            break
+            let headers = remember ? rememberHeaders(authentication) : []
+            let response = service.authorize(request, authentication: authentication)
+            service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method,
+                                    conditionalAccess: decision.evaluations, issued: response)
+            return AuthorizeRedirect.response(response, headers: headers)
         case .reauthenticate:
             return passwordPage(userName: userName, error: SignInPages.signInExpiredMessage)
-        case .secondFactor:
+        case .secondFactor(let error):
             if let prompt = service.beginSecondFactor(authentication) {
                 // A password sign-in is remembered now: abandoning the code step still leaves the user signed in.
                 let headers = remember ? rememberHeaders(authentication) : []
@@ -178,18 +176,13 @@ struct SignInFlow {
                                                         userName: userName, prompt: prompt), headers: headers)
             }
             // No code step could begin: the demand stands unmet, and no code is issued without it.
-            fallthrough
-        case .cannotSatisfy:
-            service.recordAuthorize(request, authentication: authentication, userName: nil, error: decision.error,
-                                    method: method, conditionalAccess: decision.evaluations)
-            let details = decision.error ?? StampedError.fresh(.multiFactorNotRegistered(), at: service.clock.now())
-            return .html(SecondFactorPages.enrolmentRequired(action: formAction, hidden: [("ctx", encodedContext)], details: details))
+            unmet = error
+        case .cannotSatisfy(let error):
+            unmet = error
         }
-        let headers = remember ? rememberHeaders(authentication) : []
-        let response = service.authorize(request, authentication: authentication)
-        service.recordAuthorize(request, authentication: authentication, userName: nil, error: nil, method: method,
-                                conditionalAccess: decision.evaluations, issued: response)
-        return AuthorizeRedirect.response(response, headers: headers)
+        service.recordAuthorize(request, authentication: authentication, userName: nil, error: unmet,
+                                method: method, conditionalAccess: decision.evaluations)
+        return .html(SecondFactorPages.enrolmentRequired(action: formAction, hidden: [("ctx", encodedContext)], details: unmet))
     }
 
     /// `prompt=none`: a remembered sign-in that still needs something from the user gets Entra's
@@ -197,10 +190,17 @@ struct SignInFlow {
     /// frequency ran out) instead of a page.
     func issueSilently(_ authentication: Authentication) -> HTTPResponse {
         let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
-        guard decision.step != .complete, let error = decision.error else { return issue(authentication, method: "sso") }
-        service.recordAuthorize(request, authentication: authentication, userName: nil, error: error, method: "sso",
-                                conditionalAccess: decision.evaluations)
-        return AuthorizeRedirect.response(service.authorizeError(request, error: error.error.error, entraError: error.error))
+        guard let error = decision.step.error else { return issue(authentication, method: "sso") }
+        return redirectError(error, method: "sso", authentication: authentication, conditionalAccess: decision.evaluations)
+    }
+
+    /// Sends `error` to the application's redirect URI, and records it: the trace id the
+    /// application sees is the record's.
+    func redirectError(_ error: StampedError, method: String, authentication: Authentication? = nil,
+                       conditionalAccess: [PolicyEvaluation] = []) -> HTTPResponse {
+        service.recordAuthorize(request, authentication: authentication, userName: nil, error: error, method: method,
+                                conditionalAccess: conditionalAccess)
+        return AuthorizeRedirect.response(service.authorizeError(request, error))
     }
 
     /// The MFA page's post: a right code finishes the sign-in with `mfa` in its `amr`.

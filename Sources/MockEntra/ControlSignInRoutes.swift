@@ -62,7 +62,7 @@ extension ControlRoutes {
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
             let decision = service.nextStep(after: authentication, for: request, remoteAddress: remoteAddress)
-            if decision.step != .complete, let error = decision.error {
+            if let error = decision.step.error {
                 service.recordAuthorize(request, authentication: authentication, userName: nil, error: error, method: "headless",
                                         conditionalAccess: decision.evaluations)
                 return .json(bytes: EntraErrorBody.json(error, baseURL: baseURL), status: 400)
@@ -79,7 +79,7 @@ extension ControlRoutes {
     /// completed second factor (refused, 50079, for a user without MFA, as the page would be).
     private func signIn(userName: String, password: String?, mfa: Bool, tenant: Tenant) -> Result<Authentication, StampedError> {
         if let password { return service.signIn(userName: userName, password: password, tenant: tenant, mfa: mfa) }
-        return service.signInWithoutPassword(userName: userName, tenant: tenant, methods: mfa ? ["pwd", "mfa"] : ["pwd"])
+        return service.signInWithoutPassword(userName: userName, tenant: tenant, mfa: mfa)
     }
 
     /// `GET /_mockentra/users/{upn or id}/mfa-code`: the one-time code the MFA page last "texted" to
@@ -146,7 +146,7 @@ extension ControlRoutes {
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
             let decision = service.nextStep(after: authentication, forDeviceCode: info, remoteAddress: remoteAddress)
-            if decision.step != .complete, let error = decision.error {
+            if let error = decision.step.error {
                 return .json(bytes: EntraErrorBody.json(error, baseURL: baseURL), status: 400)
             }
             return service.approveDevice(userCode: info.userCode, authentication: authentication) ? .noContent

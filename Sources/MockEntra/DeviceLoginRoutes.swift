@@ -71,15 +71,15 @@ struct DeviceLoginRoutes: Sendable {
         case .reauthenticate:
             return .html(accountPage(context, info: info, userName: userName, details: nil,
                                      notice: SignInPages.signInExpiredMessage), headers: headers)
-        case .secondFactor:
+        case .secondFactor(let error):
             if let prompt = service.beginSecondFactor(authentication) {
                 return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
                                                         prompt: prompt), headers: headers)
             }
             // No code step could begin: the demand stands unmet, and the device is not approved without it.
-            fallthrough
-        case .cannotSatisfy:
-            return .html(accountPage(context, info: info, userName: userName, details: decision.error), headers: headers)
+            return .html(accountPage(context, info: info, userName: userName, details: error), headers: headers)
+        case .cannotSatisfy(let error):
+            return .html(accountPage(context, info: info, userName: userName, details: error), headers: headers)
         }
         guard service.approveDevice(userCode: info.userCode, authentication: authentication) else {
             return .html(codePage(prefill: nil, error: "That code has expired or was already used. Start again on your device."), headers: headers)

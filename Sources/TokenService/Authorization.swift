@@ -105,19 +105,17 @@ extension TokenService {
         let now = clock.now()
         do throws(EntraError) {
             let (user, authentication) = try UserAuthenticator.signIn(name: userName, password: password, tenant: tenant, now: now)
-            guard mfa else { return .success(authentication) }
-            return .success(try UserAuthenticator.withMethods(["pwd", "mfa"], authentication, user: user))
+            return .success(mfa ? try UserAuthenticator.withSecondFactor(authentication, user: user) : authentication)
         } catch {
             return .failure(StampedError.fresh(error, at: now))
         }
     }
 
     /// Signs a user in without a password: the scenario's own test users, for headless tests that
-    /// are not about passwords. The account must exist and be enabled. `methods` is the sign-in's
-    /// `amr`: `["pwd"]`, or `["pwd", "mfa"]` for a sign-in with a second factor, which only a user
-    /// with `mfa.registered` can have (otherwise 50079) — an honest stand-in for the MFA page.
-    public func signInWithoutPassword(userName: String, tenant: Tenant,
-                                      methods: [String] = ["pwd"]) -> Result<Authentication, StampedError> {
+    /// are not about passwords. The account must exist and be enabled. `mfa: true` is a sign-in with
+    /// a second factor (`amr` `["pwd","mfa"]`), which only a user with `mfa.registered` can have
+    /// (otherwise 50079) — an honest stand-in for the MFA page.
+    public func signInWithoutPassword(userName: String, tenant: Tenant, mfa: Bool = false) -> Result<Authentication, StampedError> {
         let now = clock.now()
         do throws(EntraError) {
             let user = try UserAuthenticator.user(named: userName, in: tenant)
@@ -127,7 +125,7 @@ extension TokenService {
             guard !user.passwordExpired else { throw EntraError.passwordExpired() }
             let authentication = Authentication(tenantId: tenant.id, userId: user.id, authTime: now, methods: ["pwd"],
                                                 sessionId: Identifiers.randomGUID())
-            return .success(try UserAuthenticator.withMethods(methods, authentication, user: user))
+            return .success(mfa ? try UserAuthenticator.withSecondFactor(authentication, user: user) : authentication)
         } catch {
             return .failure(StampedError.fresh(error, at: now))
         }
@@ -148,11 +146,16 @@ extension TokenService {
     }
 
     /// An error sent back to the application (`access_denied` on cancel, `login_required` for
-    /// `prompt=none` without a session, ...).
-    public func authorizeError(_ request: AuthorizeRequest, error: String, entraError: EntraError) -> AuthorizeResponse {
-        let stamped = StampedError.fresh(entraError, at: clock.now())
-        return Self.errorResponse(redirectURI: request.redirectURI, responseMode: request.responseMode, state: request.state,
-                                  error: error, description: stamped.description)
+    /// `prompt=none` without a session, ...): the same stamped error the sign-in's record holds, so
+    /// the trace id the application sees finds the record.
+    public func authorizeError(_ request: AuthorizeRequest, _ stamped: StampedError) -> AuthorizeResponse {
+        Self.errorResponse(redirectURI: request.redirectURI, responseMode: request.responseMode, state: request.state,
+                           error: stamped.error.error, description: stamped.description)
+    }
+
+    /// An error stamped now (trace and correlation ids, timestamp), for the sign-in pages.
+    public func stamped(_ error: EntraError) -> StampedError {
+        StampedError.fresh(error, at: clock.now())
     }
 
     /// Makes every refresh token and code from this user's earlier sign-ins fail with AADSTS50173.

@@ -3,25 +3,32 @@ import EntraDirectory
 
 /// What an interactive sign-in (the sign-in page, the device-login page, the headless test call)
 /// must still do before the application gets its code or the device its approval.
+/// Every step but `complete` carries the Entra error a request that cannot show a page gets
+/// instead (`prompt=none`, the headless call), which the pages also show and record.
 public enum SignInStep: Sendable, Equatable {
     /// Nothing: issue the code.
     case complete
     /// A second factor: Conditional Access on the requested resource, or the `claims` challenge the
     /// application passed on (`capolids`, `acrs`), demands MFA, the sign-in has none, and the user
-    /// is enrolled.
-    case secondFactor
+    /// is enrolled (50076).
+    case secondFactor(StampedError)
     /// MFA is demanded of a user with no MFA method registered (50079): this sign-in cannot go on.
-    case cannotSatisfy
+    case cannotSatisfy(StampedError)
     /// A remembered sign-in outlived a policy's sign-in frequency: ask for the password again.
-    case reauthenticate
+    case reauthenticate(StampedError)
+
+    public var error: StampedError? {
+        switch self {
+        case .complete: return nil
+        case .secondFactor(let error), .cannotSatisfy(let error), .reauthenticate(let error): return error
+        }
+    }
 }
 
-/// A step and why: the policies evaluated (for the exchange record) and, when the user must act,
-/// the Entra error a silent request (`prompt=none`) or a headless call gets instead.
+/// A step and the policies evaluated to reach it (for the exchange record).
 public struct SignInDecision: Sendable {
     public let step: SignInStep
     public let evaluations: [PolicyEvaluation]
-    public let error: StampedError?
 }
 
 /// A one-time code step that has begun. `code` is what the user's phone would show; the emulator
@@ -66,7 +73,7 @@ extension TokenService {
                     clientAppType: ConditionalAccessPolicy.ClientAppType, remoteAddress: String) -> SignInDecision {
         let now = clock.now()
         guard let user = tenant.user(id: authentication.userId) else {
-            return SignInDecision(step: .complete, evaluations: [], error: nil)
+            return SignInDecision(step: .complete, evaluations: [])
         }
         let requested = (try? ScopeParser.parse(scope))?.resource?.identifier ?? ScopeParser.graphIdentifier
         let resourceAppId = tenant.resource(identifier: requested)?.appId ?? ""
@@ -75,13 +82,14 @@ extension TokenService {
                                 remoteAddress: remoteAddress, authentication: authentication,
                                 checksSignInFrequency: true, now: now)
         let decision = ConditionalAccessEvaluator.evaluate(facts, flow: .authorizationCode)
-        func decided(_ step: SignInStep, _ error: EntraError?) -> SignInDecision {
-            SignInDecision(step: step, evaluations: decision.evaluations, error: error.map { StampedError.fresh($0, at: now) })
+        func decided(_ step: (StampedError) -> SignInStep, _ error: EntraError) -> SignInDecision {
+            SignInDecision(step: step(StampedError.fresh(error, at: now)), evaluations: decision.evaluations)
         }
+        let complete = SignInDecision(step: .complete, evaluations: decision.evaluations)
         if decision.evaluations.contains(where: { $0.result == .failure && $0.unmetControls.contains("signInFrequency") }) {
-            return decided(.reauthenticate, .loginRequired())
+            return decided(SignInStep.reauthenticate, .loginRequired())
         }
-        guard !authentication.methods.contains("mfa") else { return decided(.complete, nil) }
+        guard !authentication.methods.contains("mfa") else { return complete }
         var mfaError: EntraError?
         if let failure = decision.failure, [50076, 50079].contains(failure.code) {
             mfaError = failure
@@ -90,8 +98,8 @@ extension TokenService {
             mfaError = ConditionalAccessOutcome.multiFactorError(user: user, resourceAppId: resourceAppId,
                                                                   claims: claims ?? "", flow: .authorizationCode)
         }
-        guard let mfaError else { return decided(.complete, nil) }
-        return decided(user.mfaRegistered ? .secondFactor : .cannotSatisfy, mfaError)
+        guard let mfaError else { return complete }
+        return decided(user.mfaRegistered ? SignInStep.secondFactor : SignInStep.cannotSatisfy, mfaError)
     }
 
     /// A `capolids` challenge names policies whose grant controls offer MFA and that are assigned to

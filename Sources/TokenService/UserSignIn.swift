@@ -40,16 +40,11 @@ enum UserAuthenticator {
         guard !user.passwordExpired else { throw .passwordExpired() }
     }
 
-    /// The sign-in with `methods` as its `amr`. Only `pwd` and `mfa` exist here; `mfa` needs an
-    /// enrolled user.
-    static func withMethods(_ methods: [String], _ authentication: Authentication, user: User) throws(EntraError) -> Authentication {
-        guard !methods.isEmpty, methods.allSatisfy({ $0 == "pwd" || $0 == "mfa" }) else {
-            throw EntraError(error: "invalid_request", code: 90014,
-                             message: "Sign-in methods must be \"pwd\" and optionally \"mfa\"; got \(methods).")
-        }
-        if methods.contains("mfa"), !user.mfaRegistered { throw .multiFactorNotRegistered() }
+    /// The sign-in after a second factor: `amr` `["pwd","mfa"]`. Only an enrolled user has one.
+    static func withSecondFactor(_ authentication: Authentication, user: User) throws(EntraError) -> Authentication {
+        guard user.mfaRegistered else { throw .multiFactorNotRegistered() }
         return Authentication(tenantId: authentication.tenantId, userId: authentication.userId, authTime: authentication.authTime,
-                              methods: methods, sessionId: authentication.sessionId)
+                              methods: ["pwd", "mfa"], sessionId: authentication.sessionId)
     }
 
     static func signIn(name: String, password: String, tenant: Tenant, now: Date) throws(EntraError) -> (User, Authentication) {

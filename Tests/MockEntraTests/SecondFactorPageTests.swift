@@ -128,6 +128,11 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(parameters["error"], "interaction_required")
         XCTAssertTrue(parameters["error_description"]?.hasPrefix("AADSTS50076: ") ?? false, parameters.description)
         XCTAssertNil(parameters["code"])
+        // The error the application got is the one recorded: its trace id finds the record.
+        let record = try XCTUnwrap(try records().last)
+        XCTAssertEqual(record["grantType"]?.stringValue, "authorize:sso")
+        let traceId = try XCTUnwrap(record["traceId"]?.stringValue)
+        XCTAssertTrue(parameters["error_description"]?.contains("Trace ID: \(traceId)") ?? false, parameters.description)
     }
 
     func testUserWithoutMFASeesTheEnrolmentPage() throws {

@@ -66,7 +66,7 @@ final class ConditionalAccessTests: XCTestCase {
             XCTFail("authorize request invalid")
             throw XCTSkip("authorize request invalid")
         }
-        let authentication = try service.signInWithoutPassword(userName: user, tenant: tenant, methods: methods).get()
+        let authentication = try service.signInWithoutPassword(userName: user, tenant: tenant, mfa: methods.contains("mfa")).get()
         let code = try XCTUnwrap(service.authorize(request, authentication: authentication).parameters.first { $0.name == "code" }?.value)
         return service.token(TokenRequest(
             tenant: CA.tenant, version: .v2,
@@ -166,7 +166,7 @@ final class ConditionalAccessTests: XCTestCase {
                                      suberror: nil, claims: CA.sqlCapolids)
         XCTAssertTrue(stamped?.error.message.contains("you must enroll in multi-factor authentication to access '\(CA.sqlAppId)'") ?? false)
         guard case .failure(let refused) = service.signInWithoutPassword(userName: "bob@woodgrove.test", tenant: tenant,
-                                                                          methods: ["pwd", "mfa"]) else {
+                                                                          mfa: true) else {
             return XCTFail("an unregistered user obtained an MFA sign-in")
         }
         XCTAssertEqual(refused.error.code, 50079)
