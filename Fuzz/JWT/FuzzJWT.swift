@@ -8,20 +8,13 @@ import JOSE
 
 #if FUZZING
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = exercise(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
-#else
-@main
-struct Replay {
-    static func main() { FuzzReplay.run { _ = exercise($0) } }
-}
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt { JWTFuzz.fuzz(data, size) }
 #endif
 
 /// A fixed verification key, built once (libFuzzer's main replaces top-level code, so no globals
 /// with side effects). The public half of Keys/signing-1 at the time the seeds were made, as JWK
-/// n/e; after a key regeneration the seed tokens simply stop verifying, which costs only coverage.
+/// n/e; after a key regeneration the seed tokens stop verifying, which costs coverage of the
+/// success path: JOSETests (FuzzSeedTests) fails then, so seeds and this key are remade.
 enum FuzzKey {
     static let key: RSAPublicKey? = {
         let n = "oY0b_3LV82ywCcQ7t6RRSuraLG3bi6AqI8K9TCKTdM1Lfvmn_aSXFK261wnM2oF3nTCsxJW1HvD2PUtnu9EhcqK3rVl1SC_nGvAVu-D_6agxWlNWXADC4rh2Qq3hxCBQmAlX4oBbaNqe1QFQ6LYHUcaySBX98ra_phqEoflM_O-O4nvhQYej7kuB197sTEtbV_pE6C0CmQdKUItCZRzCePoYejgHlr_YB2aPGxBC_pYlK1OxpgJDv70pAhoSRyK6xZMd8mpb4dmfi8P8GY1QlB5LMKec6Yua-xw3UsX8FglYiS2vG5GAdkWjafjYVpC-GtDlhP5Iu6o8hcp0HbudIw"
@@ -30,31 +23,32 @@ enum FuzzKey {
     }()
 }
 
-/// Feeds `bytes` to every parser on the token-validation path. Returns whether they held a
-/// token with a valid signature (replay mode reports it, so a stale seed corpus shows).
-@discardableResult
-func exercise(_ bytes: [UInt8]) -> Bool {
-    let text = String(decoding: bytes, as: UTF8.self)
-    _ = Base64URL.decode(text)
-    var verified = false
-    if let jwt = try? JWT.decode(text), let key = FuzzKey.key {
-        // Touch everything a caller would read, then verify under every allowed-set shape.
-        _ = jwt.algorithm
-        _ = jwt.header["kid"]?.stringValue
-        _ = jwt.payload["exp"]?.doubleValue
-        verified = (try? jwt.verifySignature(with: key, allowed: Set(JWSAlgorithm.allCases))) != nil
-        _ = try? jwt.verifySignature(with: key, allowed: [])
-    }
-    // Differential check of the strict JSON parser: whatever it accepts, JSONDecoder must accept
-    // with the same meaning (the reverse does not hold: the strict parser refuses more).
-    if let strict = try? JSONValue.parseStrict(bytes) {
-        if let foundation = try? JSONValue.parse(bytes) {
-            guard foundation == strict else { fatalError("strict JSON parser disagrees with JSONDecoder on \(bytes)") }
-        } else if !hasZeroWithExponent(bytes) {
-            fatalError("strict JSON parser accepts what JSONDecoder refuses: \(bytes)")
+#if !FUZZING
+@main
+#endif
+enum JWTFuzz: FuzzTarget {
+    /// Feeds `bytes` to every parser on the token-validation path.
+    static func exercise(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = Base64URL.decode(text)
+        if let jwt = try? JWT.decode(text), let key = FuzzKey.key {
+            // Touch everything a caller would read, then verify under every allowed-set shape.
+            _ = jwt.algorithm
+            _ = jwt.header["kid"]?.stringValue
+            _ = jwt.payload["exp"]?.doubleValue
+            _ = try? jwt.verifySignature(with: key, allowed: Set(JWSAlgorithm.allCases))
+            _ = try? jwt.verifySignature(with: key, allowed: [])
+        }
+        // Differential check of the strict JSON parser: whatever it accepts, JSONDecoder must accept
+        // with the same meaning (the reverse does not hold: the strict parser refuses more).
+        if let strict = try? JSONValue.parseStrict(bytes) {
+            if let foundation = try? JSONValue.parse(bytes) {
+                guard foundation == strict else { fatalError("strict JSON parser disagrees with JSONDecoder on \(bytes)") }
+            } else if !hasZeroWithExponent(bytes) {
+                fatalError("strict JSON parser accepts what JSONDecoder refuses: \(bytes)")
+            }
         }
     }
-    return verified
 }
 
 /// Foundation's JSONDecoder (Swift 6.3, Linux) refuses numbers with a zero mantissa and an

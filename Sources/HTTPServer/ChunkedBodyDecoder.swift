@@ -13,7 +13,8 @@ public struct ChunkedBodyDecoder: Sendable {
 
     private enum State: Sendable {
         case size(value: Int, digits: Int)
-        case extensions
+        /// After the size (kept in `value`), inside `;name=value` extensions, which are skipped.
+        case extensions(value: Int)
         case sizeLF(value: Int)
         case data(remaining: Int)
         case dataCR, dataLF
@@ -82,20 +83,19 @@ public struct ChunkedBodyDecoder: Sendable {
             } else if digits == 0 {
                 fail(400, "malformed chunk size")
             } else if byte == UInt8(ascii: ";") || byte == ASCII.space || byte == ASCII.tab {
-                state = .extensions
-                pendingSize = value
+                state = .extensions(value: value)
             } else if byte == ASCII.cr {
                 state = .sizeLF(value: value)
             } else {
                 fail(400, "malformed chunk size")
             }
-        case .extensions:
+        case .extensions(let value):
             if byte == ASCII.cr {
-                state = .sizeLF(value: pendingSize)
+                state = .sizeLF(value: value)
             } else if byte == ASCII.lf {
                 fail(400, "bare LF in chunk extension")
-            } else if countMetadata() {
-                state = .extensions
+            } else {
+                _ = countMetadata()
             }
         case .sizeLF(let value):
             guard byte == ASCII.lf else { return fail(400, "malformed chunk size line") }
@@ -134,7 +134,4 @@ public struct ChunkedBodyDecoder: Sendable {
             break // handled in feed(_:)
         }
     }
-
-    /// The size read before a chunk extension started.
-    private var pendingSize = 0
 }

@@ -92,12 +92,7 @@ public enum Base64URL {
     /// Decodes only the one canonical spelling: no padding and zero trailing bits, as RFC 7515 §2
     /// requires of JWS segments. The lenient `decode` would let one signature be written several
     /// ways ("Zg", "Zh", "Zg==" are the same byte), and a token must have exactly one form.
-    public static func decodeCanonical(_ text: some StringProtocol) -> [UInt8]? {
-        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decodeCanonical(buffer: $0) }) { return decoded }
-        return Array(text.utf8).withUnsafeBufferPointer { decodeCanonical(buffer: $0) }
-    }
-
-    /// `decodeCanonical` over bytes already in memory (JWT.decode works on the token's buffer).
+    /// Works on bytes already in memory: JWT.decode passes slices of the token's buffer.
     static func decodeCanonical(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let count = input.count
         guard let last = input.last else { return [] }

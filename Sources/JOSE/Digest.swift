@@ -3,7 +3,15 @@ import COpenSSL
 /// One-shot message digests through OpenSSL's EVP interface (the SHA*_Init family is deprecated in OpenSSL 3).
 public enum Digest {
     public static func sha1(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(bytes, EVP_sha1(), length: 20) }
-    public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(bytes, EVP_sha256(), length: 32) }
+    public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] { digest(bytes, sha256Algorithm, length: 32) }
+
+    /// SHA-256 fetched once (one per process, never freed, read-only afterwards): `EVP_sha256()`
+    /// makes every digest, and every signing context it is set on, fetch the implementation again.
+    /// Signing and verification hash on every call, so they use this too.
+    nonisolated(unsafe) static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
+    /// SHA-256 of bytes already in memory (the signing input of a token).
+    static func sha256(buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] { digest(buffer: buffer, sha256Algorithm, length: 32) }
 
     private static func digest(_ bytes: some Collection<UInt8>, _ md: OpaquePointer?, length: Int) -> [UInt8] {
         if let result = bytes.withContiguousStorageIfAvailable({ digest(buffer: $0, md, length: length) }) { return result }

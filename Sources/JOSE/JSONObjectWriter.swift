@@ -34,16 +34,11 @@ public struct JSONObjectWriter: Sendable {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// A boolean member; nil leaves the member out.
     public mutating func bool(_ name: String, _ value: Bool?) {
         guard let value else { return }
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
-    }
-
-    /// An explicit `null` (Entra writes some members as null rather than leaving them out).
-    public mutating func null(_ name: String) {
-        key(name)
-        bytes.append(contentsOf: "null".utf8)
     }
 
     /// An array of strings; nil leaves the member out.

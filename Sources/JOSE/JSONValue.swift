@@ -54,7 +54,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Parses JSON bytes with `JSONDecoder` (JSON5 — comments, trailing commas — when asked).
-    /// Throws the decoder's error, which names the position of the problem.
+    /// Throws the decoder's error, which names the position of the problem. No production path
+    /// uses it any more (untrusted JSON goes through `parseStrict`, scenario files through
+    /// EntraDirectory's JSON5Reader); it stays as the independent reference those parsers are
+    /// tested and fuzzed against.
     public static func parse(_ bytes: some Collection<UInt8>, allowJSON5: Bool = false) throws -> JSONValue {
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = allowJSON5

@@ -1,9 +1,5 @@
 import COpenSSL
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
 
 /// Ready-made `EVP_PKEY_CTX`s for one key, one operation (sign or verify) and one algorithm.
 ///
@@ -12,49 +8,45 @@ import Darwin
 /// per signature and ≈ 2.5 µs per verification (measured, RSA-2048), with shared locks that
 /// concurrent threads contend on. A context initialised once (`*_init`, padding, digest) can be
 /// used for any number of operations on pre-hashed input; each is lent to one thread at a time.
-final class PKeyContextPool: @unchecked Sendable {   // the free list is only touched under `mutex`
+final class PKeyContextPool: @unchecked Sendable {   // the free list is only touched under `lock`
     enum Operation { case sign, verify }
 
     private let pkey: OpaquePointer
     private let operation: Operation
     private let algorithm: JWSAlgorithm
     private var free: [OpaquePointer] = []
-    /// Heap-allocated: a pthread mutex must not move, and a stored property's address is not stable.
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let lock = NSLock()
     /// Contexts kept for reuse; more only exist while that many threads work at once.
     private static let maximumKept = 64
 
-    /// `pkey` must outlive the pool (its owner keeps both).
+    /// `pkey` must stay alive while the pool is in use. Each context takes its own reference to it,
+    /// so the owner's deinit may free the key before the pool frees its contexts.
     init(pkey: OpaquePointer, operation: Operation, algorithm: JWSAlgorithm) {
         self.pkey = pkey
         self.operation = operation
         self.algorithm = algorithm
-        pthread_mutex_init(mutex, nil)
     }
 
     deinit {
         for context in free { EVP_PKEY_CTX_free(context) }
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
-    /// Runs `body` with a context of the pool (a new one if none is free). A context whose
-    /// operation failed is freed rather than reused, so no error state can leak into a later call.
-    func withContext<R>(_ body: (OpaquePointer) -> (R, ok: Bool)) -> R? {
-        pthread_mutex_lock(mutex)
-        let pooled = free.popLast()
-        pthread_mutex_unlock(mutex)
+    /// Runs `body` with a context of the pool (a new one if none is free); nil when no context
+    /// could be made or `body` returned nil. `body` returns nil when its operation failed: that
+    /// context is freed rather than reused, so no error state can leak into a later call.
+    func withContext<R>(_ body: (OpaquePointer) -> R?) -> R? {
+        let pooled = lock.withLock { free.popLast() }
         guard let context = pooled ?? makeContext() else { return nil }
-        let (result, ok) = body(context)
-        if ok {
-            pthread_mutex_lock(mutex)
-            let kept = free.count < Self.maximumKept
-            if kept { free.append(context) }
-            pthread_mutex_unlock(mutex)
-            if !kept { EVP_PKEY_CTX_free(context) }
-        } else {
+        guard let result = body(context) else {
             EVP_PKEY_CTX_free(context)
+            return nil
         }
+        let kept = lock.withLock {
+            guard free.count < Self.maximumKept else { return false }
+            free.append(context)
+            return true
+        }
+        if !kept { EVP_PKEY_CTX_free(context) }
         return result
     }
 
@@ -62,27 +54,11 @@ final class PKeyContextPool: @unchecked Sendable {   // the free list is only to
         guard let context = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { return nil }
         let initialised = operation == .sign ? EVP_PKEY_sign_init(context) : EVP_PKEY_verify_init(context)
         guard initialised == 1, RSAPadding.configure(context, for: algorithm),
-              EVP_PKEY_CTX_set_signature_md(context, SHA256Digest.md) == 1 else {
+              EVP_PKEY_CTX_set_signature_md(context, Digest.sha256Algorithm) == 1 else {
             EVP_PKEY_CTX_free(context)
             ERR_clear_error()
             return nil
         }
         return context
-    }
-}
-
-/// SHA-256 fetched once: `EVP_sha256()` makes every one-shot digest fetch the implementation again.
-enum SHA256Digest {
-    /// Fetched at first use and never freed (one per process), read-only afterwards.
-    nonisolated(unsafe) static let md: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
-
-    static func hash(_ buffer: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard let md else { return nil }
-        var output = [UInt8](repeating: 0, count: 32)
-        var written: UInt32 = 0
-        let ok = output.withUnsafeMutableBufferPointer { out in
-            EVP_Digest(buffer.baseAddress, buffer.count, out.baseAddress, &written, md, nil)
-        }
-        return ok == 1 && written == 32 ? output : nil
     }
 }

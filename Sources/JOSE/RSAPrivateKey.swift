@@ -2,8 +2,9 @@ import COpenSSL
 
 /// An RSA private key that signs RS256 and PS256.
 ///
-/// The `EVP_PKEY` is never mutated after init; every `sign` call uses a fresh `EVP_MD_CTX`, so
-/// one instance can sign from many threads at once (swift-openssl.md: OpenSSL allows this).
+/// The `EVP_PKEY` is never mutated after init and every `sign` call borrows a signing context no
+/// other thread holds meanwhile (PKeyContextPool), so one instance can sign from many threads at
+/// once (swift-openssl.md: OpenSSL allows this).
 public final class RSAPrivateKey: @unchecked Sendable {
     private let pkey: OpaquePointer
     public let publicKey: RSAPublicKey
@@ -54,19 +55,20 @@ public final class RSAPrivateKey: @unchecked Sendable {
     private let ps256Contexts: PKeyContextPool
 
     private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
-        guard let digest = SHA256Digest.hash(buffer) else { return .failure(JOSEError.fromOpenSSL("SHA-256")) }
+        let digest = Digest.sha256(buffer: buffer)
         let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
-        let signed: [UInt8]?? = pool.withContext { context in
+        let signed: [UInt8]? = pool.withContext { context in
             var signature = [UInt8](repeating: 0, count: signatureLength)
             var length = signatureLength
             let ok = signature.withUnsafeMutableBufferPointer { output in
                 EVP_PKEY_sign(context, output.baseAddress, &length, digest, digest.count)
             } == 1
-            guard ok else { return (nil, false) }
+            guard ok else { return nil }
             if length != signature.count { signature.removeSubrange(length...) }
-            return (signature, true)
+            return signature
         }
-        guard let signature = signed ?? nil else { return .failure(JOSEError.fromOpenSSL("EVP_PKEY_sign")) }
+        // fromOpenSSL drains this thread's error queue into the message.
+        guard let signature = signed else { return .failure(JOSEError.fromOpenSSL("EVP_PKEY_sign")) }
         return .success(signature)
     }
 }

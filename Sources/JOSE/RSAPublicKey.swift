@@ -3,7 +3,8 @@ import COpenSSL
 /// An RSA public key for verifying RS256 and PS256 signatures.
 ///
 /// Wraps one `EVP_PKEY` that is never mutated after init, so one instance may verify from many
-/// threads at once (each call uses its own `EVP_MD_CTX`). Freed in deinit.
+/// threads at once (each call borrows a verification context no other thread holds meanwhile,
+/// see PKeyContextPool). Freed in deinit.
 public final class RSAPublicKey: @unchecked Sendable {
     let pkey: OpaquePointer
     /// Big-endian, no leading zero byte (the JWK `n` form).
@@ -135,15 +136,13 @@ public final class RSAPublicKey: @unchecked Sendable {
     }
 
     private func verify(signature: [UInt8], buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Bool {
-        guard let digest = SHA256Digest.hash(buffer) else { return false }
+        let digest = Digest.sha256(buffer: buffer)
         let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
         let verified: Bool? = pool.withContext { context in
-            let result = EVP_PKEY_verify(context, signature, signature.count, digest, digest.count)
-            // A failed verification leaves entries on this thread's error queue; drop them so they
-            // never show up in an unrelated error message later. The context is not reused then.
-            if result != 1 { ERR_clear_error() }
-            return (result == 1, result == 1)
+            EVP_PKEY_verify(context, signature, signature.count, digest, digest.count) == 1 ? true : nil
         }
+        // A failed verification leaves entries on this thread's error queue; drop them so they
+        // never show up in an unrelated error message later. The pool does not reuse that context.
         if verified == nil { ERR_clear_error() }
         return verified ?? false
     }

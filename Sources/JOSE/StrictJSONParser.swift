@@ -89,11 +89,7 @@ struct StrictJSONParser {
         try nest()
         position += 1   // '{'
         skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            position += 1
-            depth -= 1
-            return .object([:])
-        }
+        if close(UInt8(ascii: "}")) { return .object([:]) }
         // Room for a token header or a typical payload's claims from the start: growing from
         // empty rehashed a 25-claim payload five times.
         var members = [String: JSONValue](minimumCapacity: 16)
@@ -109,15 +105,7 @@ struct StrictJSONParser {
             guard members.updateValue(member, forKey: key) == nil else {
                 throw StrictJSONError(offset: keyOffset, reason: "duplicate member name")
             }
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"):
-                position += 1
-                depth -= 1
-                return .object(members)
-            default: throw error("expected ',' or '}'")
-            }
+            if try endOfMember(closing: UInt8(ascii: "}")) { return .object(members) }
         }
     }
 
@@ -126,23 +114,31 @@ struct StrictJSONParser {
         position += 1   // '['
         var elements: [JSONValue] = []
         skipWhitespace()
-        if current == UInt8(ascii: "]") {
-            position += 1
-            depth -= 1
-            return .array(elements)
-        }
+        if close(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             elements.append(try value())
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "]"):
-                position += 1
-                depth -= 1
-                return .array(elements)
-            default: throw error("expected ',' or ']'")
-            }
+            if try endOfMember(closing: UInt8(ascii: "]")) { return .array(elements) }
         }
+    }
+
+    /// Consumes `closing` if it comes next, leaving the current nesting level.
+    private mutating func close(_ closing: UInt8) -> Bool {
+        guard current == closing else { return false }
+        position += 1
+        depth -= 1
+        return true
+    }
+
+    /// After an object member or array element: true at the closing bracket (consumed), false
+    /// after a ',' (consumed; another member must follow).
+    private mutating func endOfMember(closing: UInt8) throws(StrictJSONError) -> Bool {
+        skipWhitespace()
+        if close(closing) { return true }
+        guard current == UInt8(ascii: ",") else {
+            throw error("expected ',' or '\(Character(Unicode.Scalar(closing)))'")
+        }
+        position += 1
+        return false
     }
 
     private mutating func digits() -> Int {

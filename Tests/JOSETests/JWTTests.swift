@@ -150,3 +150,18 @@ final class JWTTests: XCTestCase {
         XCTAssertThrowsError(try JWT.decode(signingInput + "." + Base64URL.encode(signature)))
     }
 }
+
+/// The fuzz target's seed tokens must still verify with Keys/signing-1 (the key FuzzJWT has
+/// built in): after a key regeneration they would silently stop reaching the success path.
+final class FuzzSeedTests: XCTestCase {
+    func testSignedSeedTokensVerifyWithTheCommittedSigningKey() throws {
+        let corpus = TestKeys.directory.deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/JWT")
+        let key = try TestKeys.signing1().publicKey
+        for (seed, algorithm) in [("rs256-valid", JWSAlgorithm.rs256), ("ps256-valid", .ps256)] {
+            let text = try String(contentsOf: corpus.appendingPathComponent(seed), encoding: .utf8)
+            let jwt = try JWT.decode(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertNoThrow(try jwt.verifySignature(with: key, allowed: [algorithm]),
+                             "\(seed) no longer verifies: regenerate the JWT seeds and FuzzKey in Fuzz/JWT/FuzzJWT.swift")
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import JOSE
+import COpenSSL
 
 final class RSAKeyTests: XCTestCase {
     private let message = Array("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9".utf8)
@@ -143,4 +144,33 @@ final class Counter: @unchecked Sendable {
     private var count = 0
     func increment() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+final class PKeyContextPoolTests: XCTestCase {
+    /// Verification contexts are pooled and a failed one is dropped: forged and genuine signatures
+    /// checked at once from many threads must keep their verdicts, and a failure must leave
+    /// nothing on the thread's OpenSSL error queue for a later, unrelated error message.
+    func testForgedAndGenuineSignaturesInterleavedAcrossThreads() throws {
+        let key = try TestKeys.signing1()
+        let message = Array("header.payload".utf8)
+        let rs256 = try key.sign(message, algorithm: .rs256)
+        let ps256 = try key.sign(message, algorithm: .ps256)
+        let forged = rs256.enumerated().map { $0.offset == 7 ? $0.element ^ 0x40 : $0.element }
+        let wrongVerdicts = Counter()
+        let leftErrors = Counter()
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for round in 0..<50 {
+                let genuine = round % 2 == 0 ? rs256 : ps256
+                let algorithm: JWSAlgorithm = round % 2 == 0 ? .rs256 : .ps256
+                if !key.publicKey.verify(signature: genuine, message: message, algorithm: algorithm) { wrongVerdicts.increment() }
+                if key.publicKey.verify(signature: forged, message: message, algorithm: .rs256) { wrongVerdicts.increment() }
+                if key.publicKey.verify(signature: rs256, message: message, algorithm: .ps256) { wrongVerdicts.increment() }
+                if key.publicKey.verify(signature: genuine, message: message + [UInt8(thread)], algorithm: algorithm) { wrongVerdicts.increment() }
+                if ERR_peek_error() != 0 { leftErrors.increment() }
+            }
+        }
+        XCTAssertEqual(wrongVerdicts.value, 0)
+        XCTAssertEqual(leftErrors.value, 0, "a failed verification left entries on the OpenSSL error queue")
+        XCTAssertTrue(key.publicKey.verify(signature: rs256, message: message, algorithm: .rs256))
+    }
 }
