@@ -12,7 +12,19 @@ struct ConditionalAccessParser {
 
     // MARK: Named locations
 
+    /// Entra's limits on IP named locations (learn.microsoft.com, "Network location"): at most 195
+    /// of them, at most 2000 ranges in each, and "only CIDR masks greater than /8" — a /8 or broader
+    /// range is refused. Private and loopback ranges are allowed here, unlike in Entra, so that local
+    /// tests can stand in for an office network.
+    static let maximumNamedLocations = 195
+    static let maximumRangesPerLocation = 2000
+    static let broadestPrefixLength = 8
+
     func namedLocations(_ readers: [ObjectReader], _ diagnostics: inout Diagnostics) -> [NamedLocation] {
+        if readers.count > Self.maximumNamedLocations {
+            diagnostics.report(readers[Self.maximumNamedLocations].path,
+                               "one named location too many: Entra allows at most \(Self.maximumNamedLocations)")
+        }
         var result: [NamedLocation] = []
         var names: [String: JSONPath] = [:]
         for reader in readers {
@@ -22,11 +34,17 @@ struct ConditionalAccessParser {
             var ranges: [IPRange] = []
             let elements = reader.objects("ipRanges", &diagnostics)
             if elements.isEmpty { diagnostics.report(reader.path.key("ipRanges"), "must list at least one IP range") }
+            if elements.count > Self.maximumRangesPerLocation {
+                diagnostics.report(reader.path.key("ipRanges"), "lists \(elements.count) IP ranges; Entra allows at most \(Self.maximumRangesPerLocation) per named location")
+            }
             for range in elements {
                 range.rejectUnknownKeys(allowed: ["cidrAddress", "@odata.type"], &diagnostics)
                 _ = range.string("@odata.type", &diagnostics)
                 guard let text = range.string("cidrAddress", required: true, &diagnostics) else { continue }
                 switch IPRange.parse(text) {
+                case .success(let parsed) where parsed.prefixLength <= Self.broadestPrefixLength:
+                    diagnostics.report(range.path.key("cidrAddress"),
+                                       "'\(Spelling.excerpt(text))' is too broad: Entra allows only CIDR masks longer than /\(Self.broadestPrefixLength)")
                 case .success(let parsed): ranges.append(parsed)
                 case .failure(let error): diagnostics.report(range.path.key("cidrAddress"), error.reason)
                 }

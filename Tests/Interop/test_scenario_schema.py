@@ -117,7 +117,10 @@ def _mutations():
     def optional_claim_without_name(d):
         del d["applications"][1]["optionalClaims"]["accessToken"][0]["name"]
 
-    return [typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
+    def named_location_too_broad(d):
+        d["namedLocations"] = [{"displayName": "Everywhere", "ipRanges": [{"cidrAddress": "0.0.0.0/8"}]}]
+
+    return [named_location_too_broad, typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
             secret_without_text, tenant_missing, optional_claim_name_not_a_string, optional_claims_unknown_token_type,
             optional_claim_unknown_property, optional_claim_without_name]
 
