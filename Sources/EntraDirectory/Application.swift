@@ -25,7 +25,8 @@ public struct Application: Sendable {
     public let requestedAccessTokenVersion: Int?
     public let oauth2PermissionScopes: [PermissionScope]
     public let appRoles: [AppRole]
-    public let requiredResourceAccess: [RequiredResourceAccess]
+    /// Filled in by the loader once every application of the tenant is known.
+    public internal(set) var requiredResourceAccess: [RequiredResourceAccess]
     /// Claims the application asks for in tokens issued for it (Graph `optionalClaims`).
     public let optionalClaims: OptionalClaims
 

@@ -59,6 +59,10 @@ enum OptionalClaimsParser {
         for entry in object.objects(key, &diagnostics) {
             entry.rejectUnknownKeys(allowed: claimKeys, &diagnostics)
             let source = entry.string("source", &diagnostics)
+            // Graph: null for the token's own optional claims, `user` for a user property or directory extension.
+            if let source, source.lowercased() != "user" {
+                diagnostics.report(entry.path.key("source"), "must be \"user\" or null, found \"\(Spelling.excerpt(source))\"")
+            }
             let essential = entry.bool("essential", &diagnostics) ?? false
             let additional = entry.strings("additionalProperties", &diagnostics).map(\.text)
             guard let name = entry.string("name", required: true, &diagnostics) else { continue }

@@ -78,7 +78,7 @@ struct ApplicationParser {
             spaRedirectUris: redirectUris(reader, "spa", &diagnostics),
             passwordCredentials: parsePasswords(reader, appId: appId, &diagnostics),
             keyCredentials: parseKeys(reader, appId: appId, &diagnostics),
-            requestedAccessTokenVersion: api.flatMap { tokenVersion($0, &diagnostics) },
+            requestedAccessTokenVersion: tokenVersion(api, signInAudience: signInAudience, at: reader.path, &diagnostics),
             oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [],
             optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics))
         return DraftApplication(
@@ -122,18 +122,32 @@ struct ApplicationParser {
         }
     }
 
-    private func tokenVersion(_ api: ObjectReader, _ diagnostics: inout Diagnostics) -> Int? {
-        guard let value = api.present("requestedAccessTokenVersion") else { return nil }
-        if case .number(let number) = value, number == 1 || number == 2 { return Int(number) }
-        let shown: String
-        switch value {
-        case .number(let number): shown = number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
-        case .string(let text): shown = "\"\(Spelling.excerpt(text))\""
-        default: shown = value.kindDescription
+    /// 1, 2 or null; and 2 when the app accepts personal Microsoft accounts (Graph's `apiApplication`:
+    /// "the value for this property must be 2"), as those accounts only get v2 tokens.
+    private func tokenVersion(_ api: ObjectReader?, signInAudience: String?, at path: JSONPath,
+                              _ diagnostics: inout Diagnostics) -> Int? {
+        var version: Int?
+        if let api, let value = api.present("requestedAccessTokenVersion") {
+            guard case .number(let number) = value, number == 1 || number == 2 else {
+                let shown: String
+                switch value {
+                case .number(let number): shown = number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
+                case .string(let text): shown = "\"\(Spelling.excerpt(text))\""
+                default: shown = value.kindDescription
+                }
+                diagnostics.report(api.path.key("requestedAccessTokenVersion"), "must be 1, 2 or null, found \(shown)")
+                return nil
+            }
+            version = Int(number)
         }
-        diagnostics.report(api.path.key("requestedAccessTokenVersion"), "must be 1, 2 or null, found \(shown)")
-        return nil
+        if let signInAudience, Self.personalAccountAudiences.contains(signInAudience), version != 2 {
+            diagnostics.report((api?.path ?? path.key("api")).key("requestedAccessTokenVersion"),
+                               "must be 2 when signInAudience is \(signInAudience)")
+        }
+        return version
     }
+
+    static let personalAccountAudiences = ["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]
 
     private func parseScopes(_ api: ObjectReader, appId: String, _ diagnostics: inout Diagnostics) -> [PermissionScope] {
         var scopes: [PermissionScope] = []
@@ -195,14 +209,24 @@ struct ApplicationParser {
         return roles
     }
 
-    /// A scope or role `value`: required, and without spaces (scope strings are space-separated).
+    /// A scope or role `value`, as Graph allows it: required, at most 120 characters, printable ASCII
+    /// without space, `"` or `\` (scope strings are space-separated; the value lands in the `scp` or
+    /// `roles` claim), and not starting with a dot.
     private func permissionValue(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> String? {
         guard let value = reader.string("value", required: true, &diagnostics) else { return nil }
-        guard !value.contains(where: { $0 == " " || $0.isNewline || $0 == "\t" }) else {
-            diagnostics.report(reader.path.key("value"), "'\(Spelling.excerpt(value))' must not contain spaces")
+        if let problem = Self.permissionValueProblem(value) {
+            diagnostics.report(reader.path.key("value"), "'\(Spelling.excerpt(value))' \(problem)")
             return nil
         }
         return value
+    }
+
+    static func permissionValueProblem(_ value: String) -> String? {
+        if value.utf8.count > 120 { return "is longer than 120 characters" }
+        if value.hasPrefix(".") { return "must not start with '.'" }
+        if value.contains(where: \.isWhitespace) { return "must not contain spaces" }
+        let allowed = value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        return allowed ? nil : "may hold only letters, digits and ASCII punctuation other than \" and \\"
     }
 
     /// Entra requires permission ids to be unique across an app's scopes and roles.

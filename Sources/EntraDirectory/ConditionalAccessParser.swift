@@ -12,7 +12,19 @@ struct ConditionalAccessParser {
 
     // MARK: Named locations
 
+    /// Entra's limits on IP named locations (learn.microsoft.com, "Network location"): at most 195
+    /// of them, at most 2000 ranges in each, and "only CIDR masks greater than /8" — a /8 or broader
+    /// range is refused. Private and loopback ranges are allowed here, unlike in Entra, so that local
+    /// tests can stand in for an office network.
+    static let maximumNamedLocations = 195
+    static let maximumRangesPerLocation = 2000
+    static let broadestPrefixLength = 8
+
     func namedLocations(_ readers: [ObjectReader], _ diagnostics: inout Diagnostics) -> [NamedLocation] {
+        if readers.count > Self.maximumNamedLocations {
+            diagnostics.report(readers[Self.maximumNamedLocations].path,
+                               "one named location too many: Entra allows at most \(Self.maximumNamedLocations)")
+        }
         var result: [NamedLocation] = []
         var names: [String: JSONPath] = [:]
         for reader in readers {
@@ -22,11 +34,17 @@ struct ConditionalAccessParser {
             var ranges: [IPRange] = []
             let elements = reader.objects("ipRanges", &diagnostics)
             if elements.isEmpty { diagnostics.report(reader.path.key("ipRanges"), "must list at least one IP range") }
+            if elements.count > Self.maximumRangesPerLocation {
+                diagnostics.report(reader.path.key("ipRanges"), "lists \(elements.count) IP ranges; Entra allows at most \(Self.maximumRangesPerLocation) per named location")
+            }
             for range in elements {
                 range.rejectUnknownKeys(allowed: ["cidrAddress", "@odata.type"], &diagnostics)
                 _ = range.string("@odata.type", &diagnostics)
                 guard let text = range.string("cidrAddress", required: true, &diagnostics) else { continue }
                 switch IPRange.parse(text) {
+                case .success(let parsed) where parsed.prefixLength <= Self.broadestPrefixLength:
+                    diagnostics.report(range.path.key("cidrAddress"),
+                                       "'\(Spelling.excerpt(text))' is too broad: Entra allows only CIDR masks longer than /\(Self.broadestPrefixLength)")
                 case .success(let parsed): ranges.append(parsed)
                 case .failure(let error): diagnostics.report(range.path.key("cidrAddress"), error.reason)
                 }
@@ -71,7 +89,7 @@ struct ConditionalAccessParser {
         let before = diagnostics.problems.count
         let id = reader.guid("id", &diagnostics)
         let displayName = reader.string("displayName", required: true, &diagnostics)
-        let state = enumValue("state", in: reader, ConditionalAccessPolicy.State.self, required: true, &diagnostics)
+        let state = reader.enumValue("state", ConditionalAccessPolicy.State.self, required: true, &diagnostics)
 
         var users = ConditionalAccessPolicy.Users()
         var applications = ConditionalAccessPolicy.Applications()
@@ -86,20 +104,20 @@ struct ConditionalAccessParser {
             if let object = conditions.object("applications", required: true, &diagnostics) {
                 applications = self.applications(object, &diagnostics)
             }
-            clientAppTypes = enumList("clientAppTypes", in: conditions, ConditionalAccessPolicy.ClientAppType.self, &diagnostics)
+            clientAppTypes = conditions.enumList("clientAppTypes", ConditionalAccessPolicy.ClientAppType.self, &diagnostics)
             if let object = conditions.object("locations", &diagnostics) {
                 locationCondition = self.locations(object, known: locations, &diagnostics)
             }
-            signInRisk = enumList("signInRiskLevels", in: conditions, RiskLevel.self, &diagnostics)
-            userRisk = enumList("userRiskLevels", in: conditions, RiskLevel.self, &diagnostics)
+            signInRisk = conditions.enumList("signInRiskLevels", RiskLevel.self, &diagnostics)
+            userRisk = conditions.enumList("userRiskLevels", RiskLevel.self, &diagnostics)
         }
 
         var grantOperator = ConditionalAccessPolicy.GrantOperator.or
         var controls: [ConditionalAccessPolicy.GrantControl] = []
         if let grant = reader.object("grantControls", required: true, &diagnostics) {
             grant.rejectUnknownKeys(allowed: ["operator", "builtInControls"], &diagnostics)
-            grantOperator = enumValue("operator", in: grant, ConditionalAccessPolicy.GrantOperator.self, required: true, &diagnostics) ?? .or
-            controls = enumList("builtInControls", in: grant, ConditionalAccessPolicy.GrantControl.self, &diagnostics)
+            grantOperator = grant.enumValue("operator", ConditionalAccessPolicy.GrantOperator.self, required: true, &diagnostics) ?? .or
+            controls = grant.enumList("builtInControls", ConditionalAccessPolicy.GrantControl.self, &diagnostics)
             if controls.isEmpty, grant.has("operator") {
                 diagnostics.report(grant.path.key("builtInControls"), "must name at least one control (mfa, block, compliantDevice)")
             }
@@ -120,13 +138,9 @@ struct ConditionalAccessParser {
     private func users(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.Users {
         reader.rejectUnknownKeys(allowed: ["includeUsers", "excludeUsers", "includeGroups", "excludeGroups"], &diagnostics)
         var result = ConditionalAccessPolicy.Users()
-        let include = reader.strings("includeUsers", &diagnostics)
-        let specials = include.filter { $0.text == "All" || $0.text == "None" }
-        if !specials.isEmpty, include.count > 1 {
-            diagnostics.report(reader.path.key("includeUsers"), "'\(specials[0].text)' must be the only entry")
-        }
-        result.includeAllUsers = include.contains { $0.text == "All" }
-        result.includeUsers = userIds(include.filter { $0.text != "All" && $0.text != "None" }, &diagnostics)
+        let include = includeList("includeUsers", in: reader, &diagnostics)
+        result.includeAllUsers = include.all
+        result.includeUsers = userIds(include.references, &diagnostics)
         result.excludeUsers = userIds(reader.strings("excludeUsers", &diagnostics), &diagnostics)
         result.includeGroups = groupIds(reader.strings("includeGroups", &diagnostics), &diagnostics)
         result.excludeGroups = groupIds(reader.strings("excludeGroups", &diagnostics), &diagnostics)
@@ -140,13 +154,9 @@ struct ConditionalAccessParser {
         reader.rejectUnknownKeys(allowed: ["includeApplications", "excludeApplications",
                                            "includeAuthenticationContextClassReferences"], &diagnostics)
         var result = ConditionalAccessPolicy.Applications()
-        let include = reader.strings("includeApplications", &diagnostics)
-        let specials = include.filter { $0.text == "All" || $0.text == "None" }
-        if !specials.isEmpty, include.count > 1 {
-            diagnostics.report(reader.path.key("includeApplications"), "'\(specials[0].text)' must be the only entry")
-        }
-        result.includeAllApplications = include.contains { $0.text == "All" }
-        result.includeApplications = appIds(include.filter { $0.text != "All" && $0.text != "None" }, &diagnostics)
+        let include = includeList("includeApplications", in: reader, &diagnostics)
+        result.includeAllApplications = include.all
+        result.includeApplications = appIds(include.references, &diagnostics)
         result.excludeApplications = appIds(reader.strings("excludeApplications", &diagnostics), &diagnostics)
         let contexts = reader.strings("includeAuthenticationContextClassReferences", &diagnostics)
         for context in contexts where !Self.isAuthenticationContext(context.text) {
@@ -162,6 +172,18 @@ struct ConditionalAccessParser {
             break
         }
         return result
+    }
+
+    /// `includeUsers` and `includeApplications`: "All" or "None" alone, or references. `isEmpty` when
+    /// nothing at all was given.
+    private func includeList(_ key: String, in reader: ObjectReader, _ diagnostics: inout Diagnostics)
+        -> (all: Bool, references: [(text: String, path: JSONPath)], isEmpty: Bool) {
+        let entries = reader.strings(key, &diagnostics)
+        let isSpecial = { (entry: (text: String, path: JSONPath)) in entry.text == "All" || entry.text == "None" }
+        if let special = entries.first(where: isSpecial), entries.count > 1 {
+            diagnostics.report(reader.path.key(key), "'\(special.text)' must be the only entry")
+        }
+        return (entries.contains { $0.text == "All" }, entries.filter { !isSpecial($0) }, entries.isEmpty)
     }
 
     /// `c1` … `c25`, lower-case as Entra writes them in `acrs`.
@@ -238,28 +260,5 @@ struct ConditionalAccessParser {
 
     private func appIds(_ entries: [(text: String, path: JSONPath)], _ diagnostics: inout Diagnostics) -> [String] {
         entries.compactMap { references.application($0.text, at: $0.path, &diagnostics)?.appId }
-    }
-
-    private func enumValue<T: RawRepresentable & CaseIterable>(_ key: String, in reader: ObjectReader, _ type: T.Type,
-                                                                required: Bool, _ diagnostics: inout Diagnostics) -> T? where T.RawValue == String {
-        guard let text = reader.string(key, required: required, &diagnostics) else { return nil }
-        guard let value = T(rawValue: text) else {
-            diagnostics.report(reader.path.key(key), "must be one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(text))\"")
-            return nil
-        }
-        return value
-    }
-
-    private func enumList<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, in reader: ObjectReader, _ type: T.Type,
-                                                               _ diagnostics: inout Diagnostics) -> [T] where T.RawValue == String {
-        var result: [T] = []
-        for entry in reader.strings(key, &diagnostics) {
-            guard let value = T(rawValue: entry.text) else {
-                diagnostics.report(entry.path, "must be one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(entry.text))\"")
-                continue
-            }
-            if !result.contains(value) { result.append(value) }
-        }
-        return result
     }
 }

@@ -46,12 +46,13 @@ public struct IPRange: Sendable, Equatable {
     public static func parse(_ text: String) -> Result<IPRange, IPRangeError> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let length = Int(parts[1]), String(length) == parts[1] else {
-            return .failure(IPRangeError(reason: "'\(text)' is not a CIDR range (address/prefix length, e.g. 10.0.0.0/8)"))
+            return .failure(IPRangeError(reason: "'\(text)' is not a CIDR range (address/prefix length, e.g. 203.0.113.0/24)"))
         }
         // A dotted IPv4 address must not be read as an IPv4-mapped IPv6 one or the other way round:
         // the range's family is the family of its text.
+        // A zone index (`fe80::%eth0`) names an interface of this host: no range in a directory has one.
         let addressText = String(parts[0])
-        guard let address = IPAddress(addressText), address.isIPv4 == !addressText.contains(":") else {
+        guard !addressText.contains("%"), let address = IPAddress(addressText), address.isIPv4 == !addressText.contains(":") else {
             return .failure(IPRangeError(reason: "'\(addressText)' is not an IPv4 or IPv6 address"))
         }
         let maximum = address.bytes.count * 8
@@ -59,7 +60,7 @@ public struct IPRange: Sendable, Equatable {
             return .failure(IPRangeError(reason: "prefix length \(length) is out of range for \(address.isIPv4 ? "IPv4" : "IPv6") (0–\(maximum))"))
         }
         let range = IPRange(cidrAddress: text, network: address, prefixLength: length)
-        guard range.contains(address), range.hostBitsAreZero else {
+        guard range.hostBitsAreZero else {
             return .failure(IPRangeError(reason: "'\(text)' has host bits set (the network address must end in zero bits)"))
         }
         return .success(range)

@@ -121,7 +121,8 @@ struct JSON5Reader {
         }
     }
 
-    /// A quoted string or an identifier (letters, digits, `$`, `_`, `\u` escapes, non-ASCII letters).
+    /// A quoted string or an identifier (letters, digits, `$`, `_`, non-ASCII letters; JSON5's `\u`
+    /// escapes in identifiers are refused, not misread).
     private mutating func memberName() throws(Failure) -> String {
         guard index < bytes.count else { throw fail("the file ends where a member name or '}' was expected") }
         if bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") { return try string() }
@@ -160,14 +161,14 @@ struct JSON5Reader {
         throw fail("a string that is never closed (no matching \(quote == UInt8(ascii: "'") ? "'" : "\""))")
     }
 
-    /// The file was checked to be UTF-8 before reading, and every escape appends a whole encoded
-    /// character, so the collected bytes are valid UTF-8; anything else is still never trusted.
+    /// The loader checks the file is UTF-8 before reading, and every escape appends a whole encoded
+    /// character, so the collected bytes are valid UTF-8; the reader does not rely on either.
     private mutating func utf8String(_ text: [UInt8], from start: Int) throws(Failure) -> String {
-        guard SyntaxErrorText.firstInvalidUTF8(in: text) == nil else {
+        guard let string = String(validating: text, as: UTF8.self) else {
             index = start
             throw fail("a string that is not valid UTF-8")
         }
-        return String(decoding: text, as: UTF8.self)
+        return string
     }
 
     /// After a backslash: appends what the escape stands for (JSON5 §5.1, ECMAScript escapes).
@@ -255,6 +256,10 @@ struct JSON5Reader {
                 index += 1
             }
             if index == digitsStart { throw fail("a hexadecimal number needs digits after 0x") }
+            guard magnitude.isFinite else {
+                index = start
+                throw fail("number out of range")
+            }
             return negative ? -magnitude : magnitude
         }
         while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
@@ -280,17 +285,19 @@ struct JSON5Reader {
             while index < bytes.count, Self.isDigit(bytes[index]) { index += 1 }
             if index == exponentStart { throw fail("a number's exponent needs digits") }
         }
-        // Only ASCII digits, one '.', an exponent and a sign are left: strtod's grammar, with the
-        // bare-point forms (`.5`, `5.`) given the zero they imply.
-        var literal = String(decoding: bytes[start..<index], as: UTF8.self)
-        if literal.hasPrefix("+") { literal.removeFirst() }
-        literal = literal.replacingOccurrences(of: "-.", with: "-0.")
-        if literal.hasPrefix(".") { literal = "0" + literal }
-        literal = literal.replacingOccurrences(of: ".e", with: ".0e").replacingOccurrences(of: ".E", with: ".0E")
-        if literal.hasSuffix(".") { literal += "0" }
-        guard let number = Double(literal) else {
+        // Only a sign, ASCII digits, one '.' and an exponent are left: strtod's grammar, which
+        // Double(_:) reads, bare-point forms (`.5`, `5.`, `+.5e1`) included.
+        guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
             index = start
             throw fail("malformed number")
+        }
+        // As in JOSE's strict parser: a literal too large for a Double is refused, not read as
+        // Infinity (JSON5 spells that out), and one too small is not read as 0.
+        let hasNonZeroDigit = bytes[start..<index].prefix { $0 | 0x20 != UInt8(ascii: "e") }
+            .contains { $0 >= UInt8(ascii: "1") && $0 <= UInt8(ascii: "9") }
+        guard number.isFinite, number != 0 || !hasNonZeroDigit else {
+            index = start
+            throw fail("number out of range")
         }
         return number
     }
@@ -339,6 +346,10 @@ struct JSON5Reader {
             case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80
                 && (bytes[index + 2] <= 0x8A || bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 || bytes[index + 2] == 0xAF):
                 index += 3  // U+2000–U+200A, line and paragraph separators, narrow no-break space
+            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x81 && bytes[index + 2] == 0x9F,  // U+205F
+                 0xE1 where index + 2 < bytes.count && bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80,  // U+1680
+                 0xE3 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80:  // U+3000
+                index += 3  // the other Unicode space separators (Zs)
             default:
                 return
             }

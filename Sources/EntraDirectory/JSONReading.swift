@@ -133,6 +133,35 @@ struct ObjectReader {
         return elements.compactMap { ObjectReader($0.value, at: $0.path, &diagnostics) }
     }
 
+    /// A string property that must be one of `T`'s raw values.
+    func enumValue<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type, required: Bool = false,
+                                                        _ diagnostics: inout Diagnostics) -> T? where T.RawValue == String {
+        guard let text = string(key, required: required, &diagnostics) else { return nil }
+        guard let value = T(rawValue: text) else {
+            diagnostics.report(path.key(key), Self.notOneOf(T.self, text))
+            return nil
+        }
+        return value
+    }
+
+    /// An array of such strings, without repeats; unknown entries are reported and skipped.
+    func enumList<T: RawRepresentable & CaseIterable & Equatable>(_ key: String, _ type: T.Type,
+                                                                   _ diagnostics: inout Diagnostics) -> [T] where T.RawValue == String {
+        var result: [T] = []
+        for entry in strings(key, &diagnostics) {
+            guard let value = T(rawValue: entry.text) else {
+                diagnostics.report(entry.path, Self.notOneOf(T.self, entry.text))
+                continue
+            }
+            if !result.contains(value) { result.append(value) }
+        }
+        return result
+    }
+
+    private static func notOneOf<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ text: String) -> String where T.RawValue == String {
+        "must be one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(text))\""
+    }
+
     /// A GUID property, validated and lower-cased.
     func guid(_ key: String, _ diagnostics: inout Diagnostics) -> String? {
         guard let text = string(key, &diagnostics) else { return nil }

@@ -34,8 +34,8 @@ struct PrincipalParser {
             mfaRegistered = mfa.bool("registered", &diagnostics) ?? false
         }
         let memberOf = reader.strings("memberOf", &diagnostics)
-        let signInRisk = risk("signInRisk", reader, &diagnostics)
-        let userRisk = risk("userRisk", reader, &diagnostics)
+        let signInRisk = reader.enumValue("signInRisk", RiskLevel.self, &diagnostics) ?? .none
+        let userRisk = reader.enumValue("userRisk", RiskLevel.self, &diagnostics) ?? .none
         var deviceIsCompliant = false
         if let device = reader.object("device", &diagnostics) {
             device.rejectUnknownKeys(allowed: ["isCompliant"], &diagnostics)
@@ -56,15 +56,6 @@ struct PrincipalParser {
     /// Emulator-only user properties that script what Conditional Access sees: risk levels and the
     /// compliance of the device the user signs in from.
     static let conditionalAccessKeys = ["signInRisk", "userRisk", "device"]
-
-    private func risk(_ key: String, _ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> RiskLevel {
-        guard let text = reader.string(key, &diagnostics) else { return .none }
-        guard let level = RiskLevel(rawValue: text) else {
-            diagnostics.report(reader.path.key(key), "must be one of \"none\", \"low\", \"medium\", \"high\", found \"\(Spelling.excerpt(text))\"")
-            return .none
-        }
-        return level
-    }
 
     private func checkUserPrincipalName(_ upn: String, at path: JSONPath, _ diagnostics: inout Diagnostics) -> Bool {
         let parts = upn.split(separator: "@", omittingEmptySubsequences: false)

@@ -14,7 +14,8 @@ public struct User: Sendable {
     public let passwordExpired: Bool
     /// Emulator-only: whether the user can satisfy an MFA requirement.
     public let mfaRegistered: Bool
-    public let groupIds: [String]
+    /// Filled in by the loader from both sides of each membership (`memberOf`, `members`).
+    public internal(set) var groupIds: [String]
     /// Emulator-only, for Conditional Access: the risk Identity Protection would compute for this
     /// user's sign-ins and for the user, and whether the user's device is compliant (Intune).
     public let signInRisk: RiskLevel
@@ -46,7 +47,7 @@ public struct User: Sendable {
 public struct Group: Sendable {
     public let id: String
     public let displayName: String
-    public let memberIds: [String]
+    public internal(set) var memberIds: [String]
 
     public init(id: String, displayName: String, memberIds: [String]) {
         self.id = id

@@ -25,7 +25,7 @@ struct ReferenceChecker {
         }
     }
 
-    func resolveRequiredResourceAccess(_ draft: DraftApplication, _ diagnostics: inout Diagnostics) -> Application {
+    func resolveRequiredResourceAccess(_ draft: DraftApplication, _ diagnostics: inout Diagnostics) -> [RequiredResourceAccess] {
         var entries: [RequiredResourceAccess] = []
         for access in draft.requiredResourceAccess {
             guard let resource = application(access.resource, at: access.path, &diagnostics) else { continue }
@@ -38,17 +38,7 @@ struct ReferenceChecker {
             entries.append(RequiredResourceAccess(resourceAppId: resource.appId, scopes: access.scopes.map(\.text),
                                                   roles: access.roles.map(\.text)))
         }
-        let app = draft.application
-        return Application(
-            appId: app.appId, objectId: app.objectId, servicePrincipalId: app.servicePrincipalId,
-            displayName: app.displayName, identifierUris: app.identifierUris, isBuiltIn: app.isBuiltIn,
-            accountEnabled: app.accountEnabled, signInAudience: app.signInAudience,
-            isFallbackPublicClient: app.isFallbackPublicClient, publicClientRedirectUris: app.publicClientRedirectUris,
-            webRedirectUris: app.webRedirectUris, spaRedirectUris: app.spaRedirectUris,
-            passwordCredentials: app.passwordCredentials, keyCredentials: app.keyCredentials,
-            requestedAccessTokenVersion: app.requestedAccessTokenVersion,
-            oauth2PermissionScopes: app.oauth2PermissionScopes, appRoles: app.appRoles, requiredResourceAccess: entries,
-            optionalClaims: app.optionalClaims)
+        return entries
     }
 
     /// `users[].memberOf` and `groups[].members` say the same thing; both are folded into
@@ -69,25 +59,11 @@ struct ReferenceChecker {
                 if let userIndex = user(reference.text, at: reference.path, &diagnostics) { pairs.append((userIndex, groupIndex)) }
             }
         }
-        var groupIdsByUser: [[String]] = Array(repeating: [], count: users.count)
-        var memberIdsByGroup: [[String]] = Array(repeating: [], count: groups.count)
         for pair in pairs {
             let groupId = groups[pair.group].group.id
             let userId = users[pair.user].user.id
-            if !groupIdsByUser[pair.user].contains(groupId) { groupIdsByUser[pair.user].append(groupId) }
-            if !memberIdsByGroup[pair.group].contains(userId) { memberIdsByGroup[pair.group].append(userId) }
-        }
-        for index in users.indices {
-            let u = users[index].user
-            users[index].user = User(
-                id: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, givenName: u.givenName,
-                surname: u.surname, mail: u.mail, accountEnabled: u.accountEnabled, password: u.password,
-                passwordExpired: u.passwordExpired, mfaRegistered: u.mfaRegistered, groupIds: groupIdsByUser[index],
-                signInRisk: u.signInRisk, userRisk: u.userRisk, deviceIsCompliant: u.deviceIsCompliant)
-        }
-        for index in groups.indices {
-            let g = groups[index].group
-            groups[index].group = Group(id: g.id, displayName: g.displayName, memberIds: memberIdsByGroup[index])
+            if !users[pair.user].user.groupIds.contains(groupId) { users[pair.user].user.groupIds.append(groupId) }
+            if !groups[pair.group].group.memberIds.contains(userId) { groups[pair.group].group.memberIds.append(userId) }
         }
     }
 

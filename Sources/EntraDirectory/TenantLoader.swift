@@ -45,7 +45,7 @@ struct TenantLoader {
                                          users: draftUsers.map(\.user), groups: draftGroups.map(\.group))
         let references = ReferenceChecker(resolver: resolver, applications: applications, users: draftUsers.map(\.user))
         for index in drafts.indices {
-            drafts[index].application = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
+            drafts[index].application.requiredResourceAccess = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
         }
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {

@@ -11,7 +11,7 @@ final class ConditionalAccessModelTests: XCTestCase {
     func policyScenario(_ policy: String, locations: String = "") -> String {
         scenario(applications: apps, extra: """
         \(groups)
-        "namedLocations": [ { "displayName": "Office", "isTrusted": true, "ipRanges": [ { "cidrAddress": "10.0.0.0/8" }, { "cidrAddress": "2001:db8::/32" } ] } \(locations) ],
+        "namedLocations": [ { "displayName": "Office", "isTrusted": true, "ipRanges": [ { "cidrAddress": "10.0.0.0/9" }, { "cidrAddress": "2001:db8::/32" } ] } \(locations) ],
         "conditionalAccessPolicies": [ \(policy) ],
         """)
     }
@@ -135,7 +135,7 @@ final class ConditionalAccessModelTests: XCTestCase {
     func testDuplicatePoliciesAndNamedLocations() {
         assertSingleProblem(policyScenario(valid + ", " + valid), path: "conditionalAccessPolicies[1].displayName",
                             reason: "duplicate policy displayName 'MFA for SQL' (also conditionalAccessPolicies[0])")
-        assertSingleProblem(policyScenario(valid, locations: #", { "displayName": "office", "ipRanges": [ { "cidrAddress": "10.0.0.0/8" } ] }"#),
+        assertSingleProblem(policyScenario(valid, locations: #", { "displayName": "office", "ipRanges": [ { "cidrAddress": "10.0.0.0/9" } ] }"#),
                             path: "namedLocations[1].displayName", reason: "duplicate named location 'office'")
     }
 
@@ -149,6 +149,12 @@ final class ConditionalAccessModelTests: XCTestCase {
             ("2001:db8::1/32", "has host bits set"),
             ("::ffff:10.0.0.0/104", "is not an IPv4 or IPv6 address"),
             ("10.0.0.0/08", "is not a CIDR range"),
+            ("fe80::%eth0/64", "'fe80::%eth0' is not an IPv4 or IPv6 address"),
+            ("10.0.0.0%1/16", "is not an IPv4 or IPv6 address"),
+            // Entra: "only CIDR masks greater than /8 are allowed".
+            ("10.0.0.0/8", "is too broad: Entra allows only CIDR masks longer than /8"),
+            ("0.0.0.0/0", "is too broad"),
+            ("2000::/8", "is too broad"),
         ]
         for (cidr, reason) in bad {
             assertSingleProblem(policyScenario(valid, locations: #", { "displayName": "Bad", "ipRanges": [ { "cidrAddress": "\#(cidr)" } ] }"#),
@@ -158,5 +164,14 @@ final class ConditionalAccessModelTests: XCTestCase {
                             path: "namedLocations[1].ipRanges", reason: "must list at least one IP range")
         XCTAssertNoThrow(try IPRange.parse("0.0.0.0/0").get())
         XCTAssertNoThrow(try IPRange.parse("::/0").get())
+    }
+
+    func testNamedLocationLimitsAreEntras() {
+        let ranges = (0..<2001).map { #"{ "cidrAddress": "10.\#($0 / 256).\#($0 % 256).0/24" }"# }.joined(separator: ", ")
+        assertSingleProblem(policyScenario(valid, locations: #", { "displayName": "Big", "ipRanges": [ \#(ranges) ] }"#),
+                            path: "namedLocations[1].ipRanges", reason: "Entra allows at most 2000 per named location")
+        let locations = (1..<196).map { #", { "displayName": "L\#($0)", "ipRanges": [ { "cidrAddress": "10.0.\#($0).0/24" } ] }"# }.joined()
+        assertSingleProblem(policyScenario(valid, locations: locations),
+                            path: "namedLocations[195]", reason: "Entra allows at most 195")
     }
 }

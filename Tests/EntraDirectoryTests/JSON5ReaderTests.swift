@@ -83,6 +83,15 @@ final class JSON5ReaderTests: XCTestCase {
         }
     }
 
+    func testNumbersADoubleCannotHoldAreRefusedAndEverySpaceSeparatorIsWhitespace() throws {
+        // Read as Infinity and 0 before; JSON5 spells Infinity out, and JOSE's parser refuses both.
+        XCTAssertEqual(located("{ a: 1e400 }"), "1:6 number out of range")
+        XCTAssertEqual(located("{ a: -1.5e-400 }"), "1:6 number out of range")
+        XCTAssertEqual(located("{ a: 0x" + String(repeating: "F", count: 300) + " }"), "1:6 number out of range")
+        XCTAssertEqual(try read("[0e-400, 0.0e999, 1e308]"), [0, 0, 1e308])
+        XCTAssertEqual(try read("{\u{1680}a:\u{205F}1,\u{3000}b: 2\u{2003}}"), ["a": 1, "b": 2])
+    }
+
     func testDeepNestingIsBoundedNotRecursedWithoutLimit() {
         let deep = String(repeating: "[", count: 100_000)
         XCTAssertEqual(located(deep), "1:513 values are nested more than 512 levels deep")

@@ -39,6 +39,7 @@ final class OptionalClaimsTests: XCTestCase {
             (#"{ "saml2Token": { "name": "upn" } }"#, "applications[0].optionalClaims.saml2Token", "expected an array, found an object"),
             (#"{ "accessToken": [ "xms_cc" ] }"#, "applications[0].optionalClaims.accessToken[0]", "expected an object, found a string"),
             (#"[ "xms_cc" ]"#, "applications[0].optionalClaims", "expected an object, found an array"),
+            (#"{ "idToken": [ { "name": "extension_abc_dept", "source": "group" } ] }"#, "applications[0].optionalClaims.idToken[0].source", "must be \"user\" or null"),
         ]
         for (claims, path, reason) in cases {
             assertSingleProblem(scenario(applications: #"{ "displayName": "A", "optionalClaims": \#(claims) }"#), path: path, reason: reason)

@@ -188,6 +188,41 @@ final class ValidationTests: XCTestCase {
                             path: "applications[0].api.requestedAccessTokenVersion", reason: "found \"2\"")
     }
 
+    func testPersonalAccountAudiencesNeedVersionTwoTokens() throws {
+        for audience in ["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"] {
+            assertSingleProblem(scenario(applications: #"{ "displayName": "A", "signInAudience": "\#(audience)" }"#),
+                                path: "applications[0].api.requestedAccessTokenVersion", reason: "must be 2 when signInAudience is \(audience)")
+            assertSingleProblem(scenario(applications: #"{ "displayName": "A", "signInAudience": "\#(audience)", "api": { "requestedAccessTokenVersion": 1 } }"#),
+                                path: "applications[0].api.requestedAccessTokenVersion", reason: "must be 2 when signInAudience")
+        }
+        let tenant = try XCTUnwrap(loadScenario(scenario(applications: """
+            { "displayName": "A", "signInAudience": "AzureADandPersonalMicrosoftAccount", "api": { "requestedAccessTokenVersion": 2 } },
+            { "displayName": "B", "signInAudience": "AzureADMultipleOrgs" }
+            """)).directory.tenants.first)
+        XCTAssertEqual(tenant.applications.prefix(2).map(\.requestedAccessTokenVersion), [2, nil])
+    }
+
+    func testScopeAndRoleValuesFollowGraphsRules() throws {
+        let bad: [(String, String)] = [
+            ("read all", "must not contain spaces"),
+            (".read", "must not start with '.'"),
+            ("Données.Lire", "may hold only letters, digits and ASCII punctuation"),
+            ("say\"hi", "may hold only letters, digits and ASCII punctuation"),
+            (String(repeating: "a", count: 121), "is longer than 120 characters"),
+        ]
+        for (value, reason) in bad {
+            let escaped = value.replacingOccurrences(of: "\"", with: "\\\"")
+            assertSingleProblem(scenario(applications: #"{ "displayName": "A", "api": { "oauth2PermissionScopes": [ { "value": "\#(escaped)" } ] } }"#),
+                                path: "applications[0].api.oauth2PermissionScopes[0].value", reason: reason)
+            assertSingleProblem(scenario(applications: #"{ "displayName": "A", "appRoles": [ { "value": "\#(escaped)", "allowedMemberTypes": ["User"] } ] }"#),
+                                path: "applications[0].appRoles[0].value", reason: reason)
+        }
+        let good = "Files.Read:All/~{x}[y]?#" + String(repeating: "a", count: 96)
+        XCTAssertEqual(good.count, 120)
+        let tenant = try XCTUnwrap(loadScenario(scenario(applications: #"{ "displayName": "A", "api": { "oauth2PermissionScopes": [ { "value": "\#(good)" } ] } }"#)).directory.tenants.first)
+        XCTAssertEqual(tenant.applications.first?.oauth2PermissionScopes.map(\.value), [good])
+    }
+
     func testSyntaxErrorSaysWhere() {
         let found = problems("{\n  \"tenant\": { \"defaultDomain\": \"a.test\" }\n  \"users\": []\n}")
         XCTAssertEqual(found.count, 1)

@@ -117,7 +117,24 @@ def _mutations():
     def optional_claim_without_name(d):
         del d["applications"][1]["optionalClaims"]["accessToken"][0]["name"]
 
-    return [typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
+    def personal_accounts_with_v1_tokens(d):
+        d["applications"][1]["signInAudience"] = "AzureADandPersonalMicrosoftAccount"
+        d["applications"][1]["api"]["requestedAccessTokenVersion"] = 1
+
+    def scope_value_with_a_quote(d):
+        d["applications"][1]["api"]["oauth2PermissionScopes"][0]["value"] = 'say"hi'
+
+    def app_role_value_starting_with_a_dot(d):
+        d["applications"][1]["appRoles"][0]["value"] = ".Read"
+
+    def optional_claim_unknown_source(d):
+        d["applications"][1]["optionalClaims"]["accessToken"][0]["source"] = "group"
+
+    def named_location_too_broad(d):
+        d["namedLocations"] = [{"displayName": "Everywhere", "ipRanges": [{"cidrAddress": "0.0.0.0/8"}]}]
+
+    return [personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,
+            optional_claim_unknown_source, named_location_too_broad, typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
             secret_without_text, tenant_missing, optional_claim_name_not_a_string, optional_claims_unknown_token_type,
             optional_claim_unknown_property, optional_claim_without_name]
 
