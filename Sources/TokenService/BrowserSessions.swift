@@ -19,7 +19,7 @@ extension TokenService {
         let tenants: [Tenant]
         if let tenant = directory.tenant(matching: segment) {
             tenants = [tenant]
-        } else if ["common", "organizations", "consumers"].contains(segment.lowercased()) {
+        } else if TenantSelection.tenantlessNames.contains(segment.lowercased()) {
             tenants = directory.tenants
         } else {
             return false

@@ -35,7 +35,8 @@ enum DelegatedPermissions {
         }
         let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant)
         if requested.isDefault {
-            let granted = resource.oauth2PermissionScopes.map(\.value).filter { consented.contains($0.lowercased()) }
+            // A disabled scope is granted to no one, consented or not, as a named request shows (650053).
+            let granted = resource.oauth2PermissionScopes.filter(\.isEnabled).map(\.value).filter { consented.contains($0.lowercased()) }
             // OpenID scopes alone yield a Microsoft Graph token with the client's consented Graph
             // scopes; with none consented, Entra asks for consent (65001) rather than granting any.
             if granted.isEmpty { throw .consentRequired(client: client) }

@@ -488,6 +488,21 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.assertionTokenId, try uti(hop2), "rejected hops still name their assertion")
     }
 
+    /// A scope the resource disabled is not granted through `.default` even where it was consented,
+    /// just as naming it is refused.
+    func testDefaultLeavesOutDisabledScopes() throws {
+        let text = try OBO.scenarioText.replacingOccurrences(
+            of: #"{ "value": "tools.invoke", "type": "User","#, with: #"{ "value": "tools.invoke", "type": "User", "isEnabled": false,"#)
+        XCTAssertNotEqual(text, try OBO.scenarioText)
+        fixture = try Fixture(scenario: text)
+        let t1 = try userToken()
+        let hop2 = try fixture.issue(obo(t1, scope: "api://fabrikam-mcp/.default", client: OBO.agent, secret: OBO.agentSecret),
+                                     tenant: OBO.tenant).accessToken
+        XCTAssertEqual(try JWT.decode(hop2).payload["scp"]?.stringValue, "tools.read")
+        rejectOBO(obo(t1, scope: "api://fabrikam-mcp/tools.invoke", client: OBO.agent, secret: OBO.agentSecret),
+                  error: "invalid_scope", code: 650053)
+    }
+
     func testResourcesWithoutDelegatedScopes() throws {
         let incoming = try spaToken().accessToken
         for resource in ["https://communication.azure.com", "https://confidential-ledger.azure.com",

@@ -48,10 +48,7 @@ struct ClientCredentialsGrant: GrantHandler {
     /// `{resource}/.default`, and tolerates an RFC 8707 `resource` only when it names the same resource.
     private func requestedResource(_ context: GrantContext) throws(EntraError) -> String {
         let parameters = context.parameters
-        if context.request.version == .v1 {
-            let resource = try parameters.required("resource")
-            return resource
-        }
+        if context.request.version == .v1 { return try parameters.required("resource") }
         if parameters.optional("scope") == nil, parameters.optional("resource") != nil {
             throw .resourceParameterNotSupported()
         }
@@ -63,7 +60,8 @@ struct ClientCredentialsGrant: GrantHandler {
         if let named = items.first(where: { !$0.hasSuffix("/.default") }) {
             throw .clientCredentialsNeedDefaultScope(named)
         }
-        guard let resource = parsed.resource, parsed.openIDScopes.isEmpty else { throw .invalidScope(scope) }
+        // Every item ends in `/.default`, so no OpenID scope is left and `parse` found the one resource.
+        guard let resource = parsed.resource else { throw .invalidScope(scope) }
         if let indicator = parameters.optional("resource"),
            !Self.sameResource(indicator, resource.identifier) {
             throw .resourceDoesNotMatchScopes(resource: indicator)
