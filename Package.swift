@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "EntraDirectoryTests", dependencies: ["EntraDirectory"]),
         .testTarget(name: "TokenServiceTests", dependencies: ["TokenService"]),
-        .testTarget(name: "MockEntraTests", dependencies: ["MockEntra", "HTTPServer", "COpenSSL"]),
+        .testTarget(name: "MockEntraTests", dependencies: ["MockEntra", "TokenService", "HTTPServer", "COpenSSL"]),
     ],
     swiftLanguageModes: [.v6]
 )

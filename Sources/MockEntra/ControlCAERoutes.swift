@@ -29,13 +29,14 @@ extension ControlRoutes {
         guard let input = ControlJSON.decode(CAEEvaluateRequest.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with accessToken."), status: 400)
         }
-        switch service.evaluateContinuousAccess(accessToken: input.accessToken, baseURL: baseURL) {
+        switch service.evaluateContinuousAccess(accessToken: input.accessToken) {
         case .failure(let error):
             return .json(ControlError(error: error.reason), status: 400)
         case .success(let verdict):
             return .json(CAEEvaluateResult(
                 valid: verdict.valid, reason: verdict.reason?.rawValue, claims: verdict.claims,
-                wwwAuthenticate: verdict.wwwAuthenticate, clientCapabilities: verdict.clientCapabilities,
+                wwwAuthenticate: verdict.claims.map { ClaimsChallenge.wwwAuthenticate(claims: $0, baseURL: baseURL, clientId: verdict.challengeClientId) },
+                clientCapabilities: verdict.clientCapabilities,
                 clientIsCAECapable: verdict.clientIsCAECapable))
         }
     }

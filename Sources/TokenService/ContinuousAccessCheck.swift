@@ -2,21 +2,10 @@ import Foundation
 import EntraDirectory
 import JOSE
 
-/// The resource side of continuous access evaluation: the `WWW-Authenticate` claims challenge an API
-/// (Graph, ARM, your API) answers with HTTP 401 when it rejects a token (entra-wire §3.2). The
-/// client base64-decodes `claims` and sends the JSON back to the token endpoint.
+/// The claims a resource (Graph, ARM, your API) demands when it rejects a token (entra-wire §3.2).
+/// The client sends them back to the token endpoint; the `WWW-Authenticate` header that carries
+/// them is HTTP, built by the MockEntra module (`ClaimsChallenge.wwwAuthenticate`).
 public enum ClaimsChallenge {
-    /// `Bearer realm="", authorization_uri="{baseURL}/common/oauth2/authorize", error="insufficient_claims", claims="<base64>"`,
-    /// Entra's documented form with this server as the authority host. `claims` is standard base64
-    /// with padding, as in Microsoft's examples. Graph adds `client_id="<Graph's appId>"`: pass it as
-    /// `clientId` to imitate that.
-    public static func wwwAuthenticate(claims: String, baseURL: String, clientId: String? = nil) -> String {
-        var value = "Bearer realm=\"\", authorization_uri=\"\(baseURL)/common/oauth2/authorize\", "
-            + "error=\"insufficient_claims\", claims=\"\(Data(claims.utf8).base64EncodedString())\""
-        if let clientId { value += ", client_id=\"\(clientId)\"" }
-        return value
-    }
-
     /// The claims a CAE resource demands after a critical event at `eventTime` (sessions revoked,
     /// user disabled): a token issued no earlier than it. Byte for byte Microsoft's documented
     /// example, space after the comma included: `{"access_token":{"nbf":{"essential":true, "value":"1604106651"}}}`.
@@ -52,8 +41,9 @@ public struct ContinuousAccessVerdict: Sendable, Equatable {
     public let reason: Reason?
     /// The claims challenge as JSON (what msal's `claims_challenge` takes), when rejected.
     public let claims: String?
-    /// The `WWW-Authenticate` value the resource answers with (HTTP 401), when rejected.
-    public let wwwAuthenticate: String?
+    /// When rejected, the resource that names itself in its challenge (`client_id`): Microsoft Graph
+    /// does, other resources do not (entra-wire §3.2).
+    public let challengeClientId: String?
     /// The token's `xms_cc` values. A client that did not declare `cp1` cannot answer a challenge
     /// (and its token is short-lived anyway): the verdict is the same, and whether to answer it
     /// with 401 is the test's choice.
@@ -75,7 +65,7 @@ extension TokenService {
     /// as AADSTS50173 at the token endpoint) or the user is disabled or gone; the challenge then asks
     /// for `nbf` = the revocation time (for a disabled user, now: the scenario keeps no time for it).
     /// App-only tokens are always valid here: CAE for workload identities is not emulated.
-    public func evaluateContinuousAccess(accessToken: String, baseURL: String) -> Result<ContinuousAccessVerdict, ContinuousAccessTokenError> {
+    public func evaluateContinuousAccess(accessToken: String) -> Result<ContinuousAccessVerdict, ContinuousAccessTokenError> {
         let now = clock.now()
         let claims: [String: JSONValue]
         let tenant: Tenant
@@ -86,17 +76,14 @@ extension TokenService {
         let capabilities = claims["xms_cc"]?.arrayValue?.compactMap(\.stringValue) ?? []
         func verdict(_ reason: ContinuousAccessVerdict.Reason?, eventTime: Date = now) -> ContinuousAccessVerdict {
             guard let reason else {
-                return ContinuousAccessVerdict(valid: true, reason: nil, claims: nil, wwwAuthenticate: nil,
+                return ContinuousAccessVerdict(valid: true, reason: nil, claims: nil, challengeClientId: nil,
                                                clientCapabilities: capabilities)
             }
-            let challenge = ClaimsChallenge.notBeforeClaims(eventTime)
             let audience = claims["aud"]?.stringValue ?? ""
             let graph = tenant.resource(identifier: audience)?.appId == BuiltInIDs.microsoftGraph
-            return ContinuousAccessVerdict(
-                valid: false, reason: reason, claims: challenge,
-                wwwAuthenticate: ClaimsChallenge.wwwAuthenticate(claims: challenge, baseURL: baseURL,
-                                                                 clientId: graph ? BuiltInIDs.microsoftGraph : nil),
-                clientCapabilities: capabilities)
+            return ContinuousAccessVerdict(valid: false, reason: reason, claims: ClaimsChallenge.notBeforeClaims(eventTime),
+                                           challengeClientId: graph ? BuiltInIDs.microsoftGraph : nil,
+                                           clientCapabilities: capabilities)
         }
         if claims["idtyp"]?.stringValue == "app" { return .success(verdict(nil)) }
         guard let userId = claims["oid"]?.stringValue else {

@@ -3,6 +3,7 @@ import XCTest
 import HTTPServer
 import JOSE
 import MockEntra
+import TokenService
 
 /// Continuous access evaluation over TLS: `claims` with cp1 on the token endpoint, then
 /// `POST /_mockentra/cae/evaluate` before and after `revoke-sessions`.
@@ -86,5 +87,15 @@ final class ContinuousAccessHTTPTests: ShippedScenarioServerTestCase {
         let verdict = try evaluate(token).object()
         XCTAssertEqual(verdict["valid"], .bool(true))
         XCTAssertEqual(verdict["clientIsCAECapable"], .bool(false))
+    }
+
+    /// Microsoft's documented CAE challenge, byte for byte (its base64 is the documented one), and
+    /// Graph's `client_id`.
+    func testChallengeHeaderIsEntrasDocumentedForm() {
+        let claims = ClaimsChallenge.notBeforeClaims(Date(timeIntervalSince1970: 1604106651.7))
+        XCTAssertEqual(ClaimsChallenge.wwwAuthenticate(claims: claims, baseURL: "https://localhost:8443"),
+                       #"Bearer realm="", authorization_uri="https://localhost:8443/common/oauth2/authorize", error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwNDEwNjY1MSJ9fX0=""#)
+        XCTAssertTrue(ClaimsChallenge.wwwAuthenticate(claims: "{}", baseURL: "https://h", clientId: "00000003-0000-0000-c000-000000000000")
+            .hasSuffix(#", client_id="00000003-0000-0000-c000-000000000000""#))
     }
 }
