@@ -86,16 +86,11 @@ struct SignInFlow {
 
     /// This browser's sign-ins that still count for this tenant.
     var accounts: [Authentication] {
-        routes.sessions.accounts(cookie).filter { $0.tenantId == request.tenant.id && service.isSessionValid($0) }
+        service.rememberedSignIns(routes.sessions.accounts(cookie), for: request.tenant)
     }
 
-    /// The remembered sign-in to use without asking: the `login_hint` user's, else the only one.
     func silentAccount(_ accounts: [Authentication]) -> Authentication? {
-        if let hint = request.loginHint, !hint.isEmpty {
-            guard let user = request.tenant.user(userPrincipalName: hint) else { return nil }
-            return accounts.first { $0.userId == user.id }
-        }
-        return accounts.count == 1 ? accounts[0] : nil
+        service.singleSignOnAccount(among: accounts, loginHint: request.loginHint, tenant: request.tenant)
     }
 
     func start() -> HTTPResponse {

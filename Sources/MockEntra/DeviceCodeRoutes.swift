@@ -10,12 +10,13 @@ struct DeviceCodeRoutes: Sendable {
     func deviceCode(_ context: RequestContext, tenant: String) -> HTTPResponse {
         let request = context.request
         guard request.method == "POST" else {
-            return .entraError(.postOnly(request.method), baseURL: context.baseURL)
+            return .entraError(.postOnly(request.method), baseURL: context.baseURL, correlationId: context.clientRequestId())
         }
         guard let form = context.formParameters else {
-            return .entraError(.malformedRequest(), baseURL: context.baseURL)
+            return .entraError(.malformedRequest(), baseURL: context.baseURL, correlationId: context.clientRequestId())
         }
-        switch service.deviceAuthorization(tenant: tenant, form: form, baseURL: context.baseURL) {
+        switch service.deviceAuthorization(tenant: tenant, form: form, baseURL: context.baseURL,
+                                           clientRequestId: context.clientRequestId(form: form)) {
         case .failure(let stamped):
             return .entraError(stamped, baseURL: context.baseURL)
         case .success(let issued):

@@ -110,7 +110,7 @@ struct DeviceLoginRoutes: Sendable {
     }
 
     private func rememberedAccounts(_ cookie: String?, info: DeviceCodeInfo) -> [Authentication] {
-        sessions.accounts(cookie).filter { $0.tenantId == info.tenant.id && service.isSessionValid($0) }
+        service.rememberedSignIns(sessions.accounts(cookie), for: info.tenant)
     }
 
     private func codePage(prefill: String?, error: String?) -> String {

@@ -29,6 +29,12 @@ struct RequestContext: Sendable {
         return (try? FormData(parsing: request.body))?.pairs.map { ($0.name, $0.value) }
     }
 
+    /// The client's `client-request-id` (header, else form field), which Entra echoes as the
+    /// correlation id.
+    func clientRequestId(form: [(String, String)] = []) -> String? {
+        request.headers["client-request-id"] ?? form.first(where: { $0.0 == "client-request-id" })?.1
+    }
+
     /// Non-empty '/'-separated segments, percent-decoded (kept as written when the escape is
     /// malformed or decodes to invalid UTF-8). Byte-level: this runs on every request.
     static func segments(of path: String) -> [String] {

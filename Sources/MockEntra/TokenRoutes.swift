@@ -35,7 +35,7 @@ struct TokenRoutes: Sendable {
 
     func token(_ context: RequestContext, tenant: String, version: TokenEndpointVersion) -> HTTPResponse {
         let request = context.request
-        let clientRequestId = request.headers["client-request-id"]
+        let clientRequestId = context.clientRequestId()
         guard request.method == "POST" else {
             return .entraError(.postOnly(request.method), baseURL: context.baseURL, correlationId: clientRequestId)
         }
@@ -45,7 +45,7 @@ struct TokenRoutes: Sendable {
         let tokenRequest = TokenRequest(
             tenant: tenant, version: version, form: pairs,
             basicCredentials: Self.basicCredentials(request.headers["Authorization"]),
-            clientRequestId: clientRequestId ?? pairs.first(where: { $0.0 == "client-request-id" })?.1,
+            clientRequestId: context.clientRequestId(form: pairs),
             baseURL: context.baseURL, remoteAddress: request.remoteAddress, origin: request.headers["Origin"])
 
         let outcome = service.token(tokenRequest)

@@ -5,6 +5,21 @@ import EntraDirectory
 /// counts (single sign-on), which logout redirects are allowed, and one exchange record per
 /// /authorize outcome so tests see interactive and headless sign-ins next to token requests.
 extension TokenService {
+    /// The sign-ins a browser remembers that still count for `tenant`, most recent first.
+    public func rememberedSignIns(_ remembered: [Authentication], for tenant: Tenant) -> [Authentication] {
+        remembered.filter { $0.tenantId == tenant.id && isSessionValid($0) }
+    }
+
+    /// The remembered sign-in single sign-on uses without asking: the `login_hint` user's (none
+    /// when the hint names someone else), else the only one; with several and no hint, the user picks.
+    public func singleSignOnAccount(among accounts: [Authentication], loginHint: String?, tenant: Tenant) -> Authentication? {
+        if let hint = loginHint, !hint.isEmpty {
+            guard let user = tenant.user(userPrincipalName: hint) else { return nil }
+            return accounts.first { $0.userId == user.id }
+        }
+        return accounts.count == 1 ? accounts[0] : nil
+    }
+
     /// A sign-in kept in a browser session still gives SSO only while the user exists, is enabled,
     /// and has had no session revocation since (the same rule as AADSTS50173 for refresh tokens).
     public func isSessionValid(_ authentication: Authentication) -> Bool {

@@ -24,7 +24,9 @@ public struct DeviceCodeInfo: Sendable {
 extension TokenService {
     /// `POST /{tenant}/oauth2/v2.0/devicecode` with `client_id` and `scope`. The verification URI is
     /// this server's own device-login page.
-    public func deviceAuthorization(tenant segment: String, form: [(String, String)], baseURL: String) -> Result<DeviceAuthorizationResponse, StampedError> {
+    /// Errors carry the client's `client-request-id` as their correlation id, as at the token endpoint.
+    public func deviceAuthorization(tenant segment: String, form: [(String, String)], baseURL: String,
+                                    clientRequestId: String? = nil) -> Result<DeviceAuthorizationResponse, StampedError> {
         let now = clock.now()
         do throws(EntraError) {
             let parameters = try RequestParameters(form)
@@ -41,7 +43,7 @@ extension TokenService {
                 expiresIn: Int(DeviceCodeStore.lifetime), interval: Int(DeviceCodeStore.interval),
                 message: "To sign in, use a web browser to open the page \(uri) and enter the code \(code.userCode) to authenticate."))
         } catch {
-            return .failure(StampedError.fresh(error, at: now))
+            return .failure(StampedError.fresh(error, at: now, correlationId: Self.correlationId(from: clientRequestId)))
         }
     }
 

@@ -127,6 +127,12 @@ final class TokenEndpointTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(json.object()["error_description"]?.stringValue?.contains("'client_id'") ?? false, json.text)
         let form = try client.postForm(path, pairs)
         XCTAssertEqual(form.status, 200, form.text)
+        // Its errors echo the client's request id as the correlation id, as the token endpoint's do.
+        let id = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+        let unknown = try client.postForm(path, [("client_id", "00000000-0000-0000-0000-000000000001"), ("scope", "openid")],
+                                          headers: [("client-request-id", id)])
+        XCTAssertEqual(unknown.status, 400, unknown.text)
+        XCTAssertEqual(unknown.object()["correlation_id"]?.stringValue, id)
     }
 
     func testClientRequestIdIsEchoed() throws {
