@@ -24,6 +24,26 @@ enum CA {
     static var scenarioText: String {
         get throws { try String(contentsOfFile: Repo.root + "/Scenarios/conditional-access.json", encoding: .utf8) }
     }
+
+    /// The shipped scenario with `edits` applied (exact text replacements, each of which must match).
+    static func variant(_ edits: [(String, String)], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        var text = try scenarioText
+        for (old, new) in edits {
+            XCTAssertTrue(text.contains(old), "variant edit not found: \(old)", file: file, line: line)
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        return text
+    }
+
+    /// The MFA policy on Azure SQL blocks instead.
+    static let sqlPolicyBlocks = [(#""builtInControls": [ "mfa" ] },"# + "\n    },\n    {\n      // Authentication context",
+                                   #""builtInControls": [ "block" ] },"# + "\n    },\n    {\n      // Authentication context")]
+
+    /// The MFA policy targets the Web API instead, with a one-hour sign-in frequency.
+    static let hourlySignInFrequencyOnWebAPI = [
+        (#""includeApplications": [ "Azure SQL Database" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },",
+         #""includeApplications": [ "Woodgrove Web API" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },"
+            + #" "sessionControls": { "signInFrequency": { "isEnabled": true, "value": 1, "type": "hours" } },"#)]
 }
 
 /// Conditional Access at token issuance: each outcome with Entra's error, code, suberror and claims;
@@ -40,12 +60,7 @@ final class ConditionalAccessTests: XCTestCase {
 
     /// The shipped scenario with `edits` applied (exact text replacements), for one test.
     func useVariant(_ edits: [(String, String)], file: StaticString = #filePath, line: UInt = #line) throws {
-        var text = try CA.scenarioText
-        for (old, new) in edits {
-            XCTAssertTrue(text.contains(old), "variant edit not found: \(old)", file: file, line: line)
-            text = text.replacingOccurrences(of: old, with: new)
-        }
-        fixture = try Fixture(scenario: text)
+        fixture = try Fixture(scenario: try CA.variant(edits, file: file, line: line))
     }
 
     // MARK: Helpers
@@ -187,8 +202,7 @@ final class ConditionalAccessTests: XCTestCase {
     // MARK: Other controls
 
     func testBlockGets53003MessageOnly() throws {
-        try useVariant([(#""builtInControls": [ "mfa" ] },"# + "\n    },\n    {\n      // Authentication context",
-                         #""builtInControls": [ "block" ] },"# + "\n    },\n    {\n      // Authentication context")])
+        try useVariant(CA.sqlPolicyBlocks)
         let stamped = assertRejected(obo(try webAPIToken(methods: ["pwd", "mfa"])), error: "interaction_required", code: 53003,
                                      suberror: "message_only", claims: CA.sqlCapolids)
         XCTAssertEqual(stamped?.error.message, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.")
@@ -328,9 +342,7 @@ final class ConditionalAccessTests: XCTestCase {
     // MARK: Sign-in frequency
 
     func testSignInFrequencyOnRefresh() throws {
-        try useVariant([(#""includeApplications": [ "Azure SQL Database" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },",
-                         #""includeApplications": [ "Woodgrove Web API" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },"
-                            + #" "sessionControls": { "signInFrequency": { "isEnabled": true, "value": 1, "type": "hours" } },"#)])
+        try useVariant(CA.hourlySignInFrequencyOnWebAPI)
         let first = try codeTokens(methods: ["pwd", "mfa"]).result.get()
         let refresh = [("grant_type", "refresh_token"), ("client_id", CA.spa), ("refresh_token", try XCTUnwrap(first.refreshToken))]
         XCTAssertNoThrow(try fixture.issue(refresh, tenant: CA.tenant, origin: CA.spaRedirect))

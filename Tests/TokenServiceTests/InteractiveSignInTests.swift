@@ -95,17 +95,14 @@ final class InteractiveSignInTests: XCTestCase {
 
     /// A block or a device requirement cannot be met on a page: the token endpoint refuses later.
     func testBlockIsLeftToTheTokenEndpoint() throws {
-        try useVariant([(#""builtInControls": [ "mfa" ] },"# + "\n    },\n    {\n      // Authentication context",
-                         #""builtInControls": [ "block" ] },"# + "\n    },\n    {\n      // Authentication context")])
+        try useVariant(CA.sqlPolicyBlocks)
         XCTAssertEqual(try step(try signIn(), scope: CA.sqlScope).step.kind, "complete")
     }
 
     /// A remembered sign-in older than the policy's sign-in frequency: the password again. A fresh
     /// sign-in never is.
     func testSignInFrequencyAsksForThePasswordAgain() throws {
-        try useVariant([(#""includeApplications": [ "Azure SQL Database" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },",
-                         #""includeApplications": [ "Woodgrove Web API" ] },"# + "\n      },\n      \"grantControls\": { \"operator\": \"OR\", \"builtInControls\": [ \"mfa\" ] },"
-                            + #" "sessionControls": { "signInFrequency": { "isEnabled": true, "value": 1, "type": "hours" } },"#)])
+        try useVariant(CA.hourlySignInFrequencyOnWebAPI)
         let remembered = try signIn(methods: ["pwd", "mfa"])
         XCTAssertEqual(try step(remembered, scope: CA.webAPIScope).step.kind, "complete")
         service.clock.advance(by: 3601)
@@ -171,12 +168,7 @@ final class InteractiveSignInTests: XCTestCase {
     // MARK: Helpers
 
     func useVariant(_ edits: [(String, String)], file: StaticString = #filePath, line: UInt = #line) throws {
-        var text = try CA.scenarioText
-        for (old, new) in edits {
-            XCTAssertTrue(text.contains(old), "variant edit not found: \(old)", file: file, line: line)
-            text = text.replacingOccurrences(of: old, with: new)
-        }
-        fixture = try Fixture(scenario: text)
+        fixture = try Fixture(scenario: try CA.variant(edits, file: file, line: line))
     }
 }
 
