@@ -179,11 +179,11 @@ public final class HTTPClient: @unchecked Sendable {
     // MARK: Response parsing
 
     private func readMore(_ stream: StreamConnection, deadline: Deadline) throws(HTTPServerError) -> Bool {
-        switch stream.read(into: &pending, deadline: deadline, interruptible: false) {
+        switch stream.read(into: &pending, deadline: deadline) {
         case .bytes: return true
         case .eof: return false
         case .timeout: throw .timeout("waiting for the response from \(host):\(port)")
-        case .failed, .woken: throw .connectionClosed
+        case .failed: throw .connectionClosed
         }
     }
 

@@ -6,9 +6,10 @@ import Darwin
 import Foundation
 import COpenSSL
 
-/// An HTTP/1.1 server (plain and TLS listeners) with one small-stack thread per connection.
-/// Blocking threads rather than Dispatch: blocking sockets on the global queue starve it (see
-/// shared/reference/swift-openssl.md).
+/// An HTTP/1.1 server (plain and TLS listeners): one accept thread per listener hands connections
+/// round-robin to a fixed pool of worker threads, each an epoll loop over non-blocking connections
+/// (see EventLoop). Under load a worker serves many requests per wake-up instead of one sleeping
+/// thread per connection being woken for each request.
 public final class HTTPServer: Sendable {
     private let listeners: [ListenerConfiguration]
     private let tlsContexts: [TLSContext?]
@@ -16,10 +17,10 @@ public final class HTTPServer: Sendable {
     private let handler: HTTPHandler
     private let state: ServerState
 
-    /// Stack per connection thread: the size of a main thread's. Handlers may decode JSON with
+    /// Stack per worker thread: the size of a main thread's. Handlers may decode JSON with
     /// Foundation, whose recursion only stops at 512 levels; 256 KiB let 150 levels crash the
-    /// process. The stack is address space, touched only as used, so 512 threads stay cheap in RSS.
-    static let connectionStackSize = 8 * 1024 * 1024
+    /// process. The stack is address space, touched only as used.
+    static let workerStackSize = 8 * 1024 * 1024
 
     /// Loads TLS material now, so bad certificate or key files fail here with a clear error.
     public init(listeners: [ListenerConfiguration], limits: ServerLimits = .default, handler: @escaping HTTPHandler) throws {
@@ -34,14 +35,15 @@ public final class HTTPServer: Sendable {
         state = try ServerState()
     }
 
-    /// A server dropped without stop() must not leave its accept loops running.
+    /// A server dropped without stop() must not leave its threads running.
     deinit { _ = state.beginStop() }
 
-    /// Binds every listener (port 0 → an ephemeral port) and starts its accept loop.
+    /// Binds every listener (port 0 → an ephemeral port), starts the workers and the accept loops.
     public func start() throws -> [BoundListener] {
         try state.markStarted()
         // A client that closes early must not kill the process: OpenSSL writes with write(), not send().
         signal(SIGPIPE, SIG_IGN)
+        var loops: [EventLoop] = []
         var opened: [(fd: Int32, bound: BoundListener, tls: TLSContext?)] = []
         do {
             for (index, listener) in listeners.enumerated() {
@@ -52,14 +54,30 @@ public final class HTTPServer: Sendable {
                 let port = SocketAddress.of(socket: fd, peer: false)?.port ?? listener.port
                 opened.append((fd, BoundListener(host: address.host, port: port, isTLS: listener.tls != nil), tlsContexts[index]))
             }
+            for _ in 0..<limits.effectiveWorkerThreads {
+                loops.append(try EventLoop(mailbox: WorkerMailbox(), state: state))
+            }
         } catch {
             for entry in opened { _ = Glibc.close(entry.fd) }
+            // Unstarted loops release their descriptors when `loops` goes away.
             throw error
         }
+        state.install(mailboxes: loops.map(\.mailbox))
+        for (index, loop) in loops.enumerated() {
+            let worker = WorkerHandle(loop)
+            state.threadStarted()
+            let thread = Thread {
+                worker.loop.run()
+                worker.state.threadExited()
+            }
+            thread.name = "http-worker-\(index)"
+            thread.stackSize = Self.workerStackSize
+            thread.start()
+        }
         for entry in opened {
-            let context = ConnectionHandler.Context(limits: limits, handler: handler, tls: entry.tls, state: state,
-                                                    localPort: entry.bound.port)
-            state.listenerStarted()
+            let context = ConnectionContext(limits: limits, handler: handler, tls: entry.tls, state: state,
+                                            localPort: entry.bound.port)
+            state.threadStarted()
             let fd = entry.fd
             let thread = Thread { Self.acceptLoop(listenFD: fd, context: context) }
             thread.name = "http-accept-\(entry.bound.port)"
@@ -72,7 +90,8 @@ public final class HTTPServer: Sendable {
     /// flight to be answered. Idempotent.
     public func stop() {
         guard state.beginStop() else { return }
-        state.waitForQuiescence(seconds: 2)
+        // The workers close what is left at the end of their grace period; allow for that.
+        state.waitForQuiescence(seconds: EventLoop.stopGraceSeconds + 0.5)
     }
 
     /// Number of open client connections (for tests and diagnostics).
@@ -81,10 +100,10 @@ public final class HTTPServer: Sendable {
     private static let serviceUnavailable = ResponseSerializer.serialize(
         .text(503, "too many connections\n"), omitBody: false, close: true)
 
-    private static func acceptLoop(listenFD: Int32, context: ConnectionHandler.Context) {
+    private static func acceptLoop(listenFD: Int32, context: ConnectionContext) {
         defer {
             _ = Glibc.close(listenFD)
-            context.state.listenerExited()
+            context.state.threadExited()
         }
         while true {
             if SocketOps.wait(listenFD, forWrite: false, deadline: .distantFuture, wakeFD: context.state.wakeReadFD) == .woken {
@@ -112,13 +131,20 @@ public final class HTTPServer: Sendable {
                 _ = Glibc.close(fd)
                 continue
             }
-            let remote = peer.host
-            let thread = Thread {
-                ConnectionHandler(fd: fd, remoteAddress: remote, context: context).run()
+            guard context.state.dispatch(AcceptedSocket(fd: fd, remoteAddress: peer.host, context: context)) else {
+                // The workers are gone (stopping).
+                _ = Glibc.close(fd)
                 context.state.connectionEnded()
+                continue
             }
-            thread.stackSize = connectionStackSize
-            thread.start()
         }
     }
+}
+
+/// Moves a worker's event loop into its thread. Unchecked: the loop is not thread-safe, and after
+/// start() hands it over, only that thread ever touches it.
+private final class WorkerHandle: @unchecked Sendable {
+    let loop: EventLoop
+    var state: ServerState { loop.state }
+    init(_ loop: EventLoop) { self.loop = loop }
 }

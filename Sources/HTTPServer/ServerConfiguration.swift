@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One address to listen on.
 public struct ListenerConfiguration: Sendable {
     /// "127.0.0.1", "::1", "0.0.0.0", "::" or a name such as "localhost" (resolved; IPv4 preferred).
@@ -33,10 +39,17 @@ public struct ServerLimits: Sendable {
     public var requestDeadline: Double = 30
     /// Simultaneous connections; beyond, new ones are answered 503 (plain) or closed (TLS).
     public var maxConnections = 512
+    /// Worker threads serving connections (each an epoll loop); nil = the number of online CPUs, at least 2.
+    public var workerThreads: Int?
 
     public init() {}
 
     public static let `default` = ServerLimits()
+
+    var effectiveWorkerThreads: Int {
+        if let workerThreads { return max(1, workerThreads) }
+        return max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
 
     var parserLimits: HTTPParserLimits {
         HTTPParserLimits(maxHeaderBytes: maxHeaderBytes, maxBodyBytes: maxBodyBytes)

@@ -5,8 +5,8 @@ import Darwin
 #endif
 import Foundation
 
-/// State shared by the accept loops and connection threads of one server: the stop flag, the wake
-/// pipe that interrupts their waits, and the counts `stop()` waits on.
+/// State shared by the accept loops and workers of one server: the stop flag, the signals that wake
+/// them (a pipe for the accept loops' poll, each worker's mailbox), and the counts `stop()` waits on.
 final class ServerState: @unchecked Sendable {
     /// Readable once `stop()` has been called (a byte is written and never drained).
     let wakeReadFD: Int32
@@ -15,7 +15,10 @@ final class ServerState: @unchecked Sendable {
     private var stopping = false
     private var started = false
     private var activeConnections = 0
-    private var runningListeners = 0
+    /// Accept loops and workers still running.
+    private var runningThreads = 0
+    private var mailboxes: [WorkerMailbox] = []
+    private var nextMailbox = 0
 
     init() throws(HTTPServerError) {
         var fds: [Int32] = [-1, -1]
@@ -45,8 +48,15 @@ final class ServerState: @unchecked Sendable {
         started = true
     }
 
-    func listenerStarted() { update { $0.runningListeners += 1 } }
-    func listenerExited() { update { $0.runningListeners -= 1 } }
+    /// The workers' mailboxes, set once before any accept loop runs.
+    func install(mailboxes: [WorkerMailbox]) {
+        condition.lock()
+        defer { condition.unlock() }
+        self.mailboxes = mailboxes
+    }
+
+    func threadStarted() { update { $0.runningThreads += 1 } }
+    func threadExited() { update { $0.runningThreads -= 1 } }
     func connectionEnded() { update { $0.activeConnections -= 1 } }
 
     /// Counts a new connection unless the limit is reached.
@@ -58,25 +68,40 @@ final class ServerState: @unchecked Sendable {
         return true
     }
 
-    /// Sets the stop flag and wakes every interruptible wait. False if already stopping.
+    /// Hands an admitted socket to the next worker, round-robin. False if no worker takes it any more.
+    func dispatch(_ socket: AcceptedSocket) -> Bool {
+        condition.lock()
+        guard !mailboxes.isEmpty else {
+            condition.unlock()
+            return false
+        }
+        let mailbox = mailboxes[nextMailbox % mailboxes.count]
+        nextMailbox &+= 1
+        condition.unlock()
+        return mailbox.post(socket)
+    }
+
+    /// Sets the stop flag and wakes every accept loop and worker. False if already stopping.
     func beginStop() -> Bool {
         condition.lock()
         let first = !stopping
         stopping = true
+        let toWake = mailboxes
         condition.unlock()
         if first {
             var byte: UInt8 = 1
             _ = Glibc.write(wakeWriteFD, &byte, 1)
+            for mailbox in toWake { mailbox.wake() }
         }
         return first
     }
 
-    /// Waits until no listener and no connection is running, or until `seconds` pass.
+    /// Waits until no thread and no connection is running, or until `seconds` pass.
     func waitForQuiescence(seconds: Double) {
         let limit = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
-        while runningListeners > 0 || activeConnections > 0 {
+        while runningThreads > 0 || activeConnections > 0 {
             if !condition.wait(until: limit) { break }
         }
     }

@@ -56,7 +56,7 @@ enum SocketOps {
     enum WaitResult { case ready, timeout, woken }
 
     /// Waits until `fd` is readable (or writable), the deadline passes, or `wakeFD` becomes readable
-    /// (the server's stop signal). EINTR is retried.
+    /// (the server's stop signal, for the accept loops). EINTR is retried.
     static func wait(_ fd: Int32, forWrite: Bool, deadline: Deadline, wakeFD: Int32 = -1) -> WaitResult {
         var fds = [pollfd(fd: fd, events: Int16(forWrite ? POLLOUT : POLLIN), revents: 0),
                    pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]

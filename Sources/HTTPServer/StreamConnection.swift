@@ -5,44 +5,60 @@ import Darwin
 #endif
 import COpenSSL
 
-/// A connected non-blocking socket, optionally wrapped in TLS, with blocking-style calls bounded by
-/// deadlines. Every wait goes through poll(), so a silent peer costs a sleeping thread, never a stuck one,
-/// and the server's wake pipe can interrupt waits that are marked interruptible.
+/// A connected non-blocking socket, optionally wrapped in TLS. The single-step calls (`handshakeStep`,
+/// `readOnce`, `writeOnce`) never wait: the server's event loop drives them from epoll. The blocking-style
+/// calls bounded by deadlines are built on them for `HTTPClient`.
 final class StreamConnection {
-    enum ReadOutcome: Equatable { case bytes(Int), eof, timeout, woken, failed }
+    /// What one non-blocking attempt did.
+    enum Attempt: Equatable { case bytes(Int), eof, failed, wouldBlock(wantWrite: Bool) }
+    enum ReadOutcome: Equatable { case bytes(Int), eof, timeout, failed }
 
     let fd: Int32
     private var ssl: OpaquePointer?
-    private let wakeFD: Int32
     private var closed = false
     /// Reused for every read; 16 KiB holds a whole TLS record, so SSL_read never leaves half of one behind.
-    private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+    private var scratch = [UInt8](repeating: 0, count: StreamConnection.readSize)
+    static let readSize = 16 * 1024
 
-    init(fd: Int32, wakeFD: Int32 = -1) {
+    init(fd: Int32) {
         self.fd = fd
-        self.wakeFD = wakeFD
         SocketOps.setNonBlocking(fd)
     }
 
     deinit { close() }
 
 
-    /// Runs the TLS handshake (server or client side). False on failure or timeout; the caller closes.
-    func startTLS(context: TLSContext, asServer: Bool, deadline: Deadline, configure: (OpaquePointer) -> Bool = { _ in true }) -> Bool {
+    /// Attaches a TLS session to the socket; the handshake is then run with `handshakeStep`.
+    func attachTLS(context: TLSContext, configure: (OpaquePointer) -> Bool = { _ in true }) -> Bool {
         guard let handle = SSL_new(context.context) else { return false }
         ssl = handle
-        guard SSL_set_fd(handle, fd) == 1, configure(handle) else { return false }
-        while true {
+        return SSL_set_fd(handle, fd) == 1 && configure(handle)
+    }
+
+    /// One non-blocking step of the TLS handshake: `.bytes(0)` when it is complete.
+    func handshakeStep(asServer: Bool) -> Attempt {
+        guard let ssl else { return .failed }
+        ERR_clear_error()
+        let result = asServer ? SSL_accept(ssl) : SSL_connect(ssl)
+        if result == 1 { return .bytes(0) }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ: return .wouldBlock(wantWrite: false)
+        case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantWrite: true)
+        default:
             ERR_clear_error()
-            let result = asServer ? SSL_accept(handle) : SSL_connect(handle)
-            if result == 1 { return true }
-            switch SSL_get_error(handle, result) {
-            case SSL_ERROR_WANT_READ:
-                guard SocketOps.wait(fd, forWrite: false, deadline: deadline, wakeFD: wakeFD) == .ready else { return false }
-            case SSL_ERROR_WANT_WRITE:
-                guard SocketOps.wait(fd, forWrite: true, deadline: deadline, wakeFD: wakeFD) == .ready else { return false }
-            default:
-                ERR_clear_error()
+            return .failed
+        }
+    }
+
+    /// Runs the whole TLS handshake (server or client side). False on failure or timeout; the caller closes.
+    func startTLS(context: TLSContext, asServer: Bool, deadline: Deadline, configure: (OpaquePointer) -> Bool = { _ in true }) -> Bool {
+        guard attachTLS(context: context, configure: configure) else { return false }
+        while true {
+            switch handshakeStep(asServer: asServer) {
+            case .bytes: return true
+            case .wouldBlock(let wantWrite):
+                guard SocketOps.wait(fd, forWrite: wantWrite, deadline: deadline) == .ready else { return false }
+            case .eof, .failed:
                 return false
             }
         }
@@ -56,48 +72,37 @@ final class StreamConnection {
         return String(cString: X509_verify_cert_error_string(result))
     }
 
-    /// Reads what is available (at most 16 KiB), appended to `buffer`. `interruptible` lets the stop signal end the wait.
-    func read(into buffer: inout [UInt8], deadline: Deadline, interruptible: Bool) -> ReadOutcome {
-        // Between keep-alive requests nothing is usually waiting yet: wait first, saving the read(2)
-        // that would only say EAGAIN. Bytes OpenSSL already holds are read without waiting.
-        if interruptible, !hasBufferedTLSData {
-            switch SocketOps.wait(fd, forWrite: false, deadline: deadline, wakeFD: wakeFD) {
-            case .ready: break
-            case .timeout: return .timeout
-            case .woken: return .woken
-            }
-        }
+    /// Reads what is available (at most 16 KiB), appended to `buffer`, waiting until `deadline` if needed.
+    func read(into buffer: inout [UInt8], deadline: Deadline) -> ReadOutcome {
         while true {
-            let attempt = readOnce(&scratch)
-            switch attempt {
-            case .bytes(let count):
-                buffer.append(contentsOf: scratch[0..<count])
-                return .bytes(count)
+            switch readOnce(into: &buffer) {
+            case .bytes(let count): return .bytes(count)
             case .eof: return .eof
             case .failed: return .failed
             case .wouldBlock(let wantWrite):
-                switch SocketOps.wait(fd, forWrite: wantWrite, deadline: deadline, wakeFD: interruptible ? wakeFD : -1) {
-                case .ready: continue
-                case .timeout: return .timeout
-                case .woken: return .woken
-                }
+                guard SocketOps.wait(fd, forWrite: wantWrite, deadline: deadline) == .ready else { return .timeout }
             }
         }
     }
 
-    /// Decrypted or read-ahead bytes inside OpenSSL that poll() cannot see.
-    private var hasBufferedTLSData: Bool {
+    /// Decrypted or read-ahead bytes inside OpenSSL that poll() and epoll cannot see.
+    var hasBufferedTLSData: Bool {
         guard let ssl else { return false }
         return SSL_has_pending(ssl) == 1
     }
 
-    private enum Attempt { case bytes(Int), eof, failed, wouldBlock(wantWrite: Bool) }
+    /// One non-blocking read of at most 16 KiB, appended to `buffer`.
+    func readOnce(into buffer: inout [UInt8]) -> Attempt {
+        let attempt = scratch.withUnsafeMutableBytes { receive(into: $0) }
+        if case .bytes(let count) = attempt { buffer.append(contentsOf: scratch[0..<count]) }
+        return attempt
+    }
 
-    private func readOnce(_ chunk: inout [UInt8]) -> Attempt {
+    private func receive(into chunk: UnsafeMutableRawBufferPointer) -> Attempt {
         if let ssl {
             ERR_clear_error()
             var count = 0
-            let result = chunk.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
+            let result = SSL_read_ex(ssl, chunk.baseAddress, chunk.count, &count)
             if result == 1 { return .bytes(count) }
             switch SSL_get_error(ssl, result) {
             case SSL_ERROR_WANT_READ: return .wouldBlock(wantWrite: false)
@@ -111,7 +116,7 @@ final class StreamConnection {
                 return .failed
             }
         }
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = recv(fd, chunk.baseAddress, chunk.count, 0)
         if count > 0 { return .bytes(count) }
         if count == 0 { return .eof }
         switch errno {
@@ -121,59 +126,51 @@ final class StreamConnection {
         }
     }
 
+    /// One non-blocking write of `bytes[offset...]`. With TLS, a `.wouldBlock` must be retried with the
+    /// same bytes (SSL_write's rule; the moving-buffer mode lets the array itself move).
+    func writeOnce(_ bytes: [UInt8], from offset: Int) -> Attempt {
+        if let ssl {
+            ERR_clear_error()
+            var written = 0
+            let result = bytes.withUnsafeBytes { raw in
+                SSL_write_ex(ssl, raw.baseAddress.map { $0 + offset }, raw.count - offset, &written)
+            }
+            if result == 1 { return .bytes(written) }
+            switch SSL_get_error(ssl, result) {
+            case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantWrite: true)
+            case SSL_ERROR_WANT_READ: return .wouldBlock(wantWrite: false)
+            default:
+                ERR_clear_error()
+                return .failed
+            }
+        }
+        let sent = bytes.withUnsafeBytes { raw in
+            send(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
+        }
+        if sent > 0 { return .bytes(sent) }
+        guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return .failed }
+        return .wouldBlock(wantWrite: true)
+    }
+
     /// Writes all of `bytes` (one send for plain sockets when the kernel buffer has room). False on
     /// failure, timeout or a closed peer.
     func write(_ bytes: [UInt8], deadline: Deadline) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            var wantWrite = true
-            if let ssl {
-                ERR_clear_error()
-                var written = 0
-                let result = bytes.withUnsafeBytes { raw in
-                    SSL_write_ex(ssl, raw.baseAddress.map { $0 + offset }, raw.count - offset, &written)
-                }
-                if result == 1 {
-                    offset += written
-                    continue
-                }
-                switch SSL_get_error(ssl, result) {
-                case SSL_ERROR_WANT_WRITE: wantWrite = true
-                case SSL_ERROR_WANT_READ: wantWrite = false
-                default:
-                    ERR_clear_error()
-                    return false
-                }
-            } else {
-                let sent = bytes.withUnsafeBytes { raw in
-                    send(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
-                }
-                if sent > 0 {
-                    offset += sent
-                    continue
-                }
-                guard sent < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return false }
+            switch writeOnce(bytes, from: offset) {
+            case .bytes(let count): offset += count
+            case .eof, .failed: return false
+            case .wouldBlock(let wantWrite):
+                guard SocketOps.wait(fd, forWrite: wantWrite, deadline: deadline) == .ready else { return false }
             }
-            guard SocketOps.wait(fd, forWrite: wantWrite, deadline: deadline) == .ready else { return false }
         }
         return true
     }
 
-    /// Graceful close after an error response: send our FIN (and TLS close_notify), then discard what the
-    /// client still sends for a moment, so the kernel does not answer unread data with a RST that would
-    /// destroy the response before the client reads it.
-    func lingeringClose(drainSeconds: Double = 1, maxBytes: Int = 256 * 1024) {
+    /// Sends our FIN (and TLS close_notify) but keeps reading possible.
+    func shutdownWrite() {
         if let ssl { _ = SSL_shutdown(ssl) }
         _ = shutdown(fd, Int32(SHUT_WR))
-        let deadline = Deadline.after(seconds: drainSeconds)
-        var discarded = 0
-        var sink: [UInt8] = []
-        while discarded < maxBytes {
-            sink.removeAll(keepingCapacity: true)
-            guard case .bytes(let count) = read(into: &sink, deadline: deadline, interruptible: true) else { break }
-            discarded += count
-        }
-        close()
     }
 
     func close() {

@@ -42,6 +42,27 @@ final class HTTPServerLiveTests: XCTestCase {
         XCTAssertTrue(text.contains("Connection: close"))
     }
 
+    func testLongPipelineOnOneWorkerIsAnsweredInOrderWhileOthersAreServed() throws {
+        var limits = ServerLimits()
+        limits.workerThreads = 1
+        let (_, port) = try startServer(self, limits: limits)
+        let pipelined = try RawSocket(port: port)
+        // More requests than one turn of the event loop serves, all in one send: the rest sit in the
+        // connection's buffer, where no epoll event announces them.
+        let count = ServerConnection.responsesPerTurn * 3 + 1
+        pipelined.send((0..<count).map { "GET /p/\($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined())
+        let client = try HTTPClient(host: "127.0.0.1", port: port, caFile: nil)
+        XCTAssertEqual(try client.send(method: "GET", path: "/other").text, "hello /other")
+        let text = pipelined.read(until: "hello /p/\(count - 1)")
+        var position = text.startIndex
+        for index in 0..<count {
+            guard let range = text.range(of: "hello /p/\(index)", range: position..<text.endIndex) else {
+                return XCTFail("missing response \(index) in order")
+            }
+            position = range.upperBound
+        }
+    }
+
     func testExpectContinueGetsInterimResponseBeforeBody() throws {
         let (_, port) = try startServer(self)
         let socket = try RawSocket(port: port)
