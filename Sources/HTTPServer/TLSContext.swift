@@ -55,8 +55,8 @@ final class TLSContext: @unchecked Sendable {
         // Swift arrays may move between a WANT_WRITE and the retry of SSL_write.
         _ = mockentra_SSL_CTX_set_mode(context, mockentra_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)
         // Read whole socket buffers instead of a 5-byte record header and then the record: two or
-        // three fewer read(2) calls per request. Safe because StreamConnection always asks SSL_read
-        // (which drains OpenSSL's buffer first) before it polls the socket.
+        // three fewer read(2) calls per request. Safe because nothing waits on the socket while OpenSSL
+        // holds bytes: the client always calls SSL_read first, the server checks SSL_has_pending.
         _ = mockentra_SSL_CTX_set_read_ahead(context, 1)
     }
 }
