@@ -50,6 +50,8 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// ASCII case-insensitive comparison without allocating lowercased copies (hot path).
     static func sameName(_ a: String, _ b: String) -> Bool {
+        // Most fields of a request differ from the name looked up in length: one O(1) check.
+        guard a.utf8.count == b.utf8.count else { return false }
         var left = a.utf8.makeIterator()
         var right = b.utf8.makeIterator()
         while true {

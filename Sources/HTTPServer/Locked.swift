@@ -1,6 +1,6 @@
 import Foundation
 
-/// A value guarded by a lock, for state shared between connection threads.
+/// A value guarded by a lock, for state shared between the server's threads.
 final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()

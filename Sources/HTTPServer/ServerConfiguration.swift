@@ -35,7 +35,7 @@ public struct ServerLimits: Sendable {
     public var maxBodyBytes = 1024 * 1024
     /// Seconds a client may stay silent mid-request (→ 408 + close) or idle between keep-alive requests (→ close).
     public var readTimeout: Double = 10
-    /// Whole-request deadline from its first byte, so a slow-drip client cannot hold a thread forever.
+    /// Whole-request deadline from its first byte, so a slow-drip client cannot hold a connection forever.
     public var requestDeadline: Double = 30
     /// Simultaneous connections; beyond, new ones are answered 503 (plain) or closed (TLS).
     public var maxConnections = 512

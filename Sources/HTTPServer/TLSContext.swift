@@ -12,7 +12,7 @@ public struct TLSConfiguration: Sendable {
     }
 }
 
-/// One `SSL_CTX`, configured once and then only read, so all connection threads can share it.
+/// One `SSL_CTX`, configured once and then only read, so all worker threads can share it.
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
 
