@@ -2,7 +2,9 @@
 import Foundation
 import JOSE
 
-public struct Application: Sendable {
+/// A class: applications are immutable once loaded and are looked up and passed around several times
+/// on every token request; a reference costs one count where a copy cost one per stored collection.
+public final class Application: Sendable {
     public let appId: String
     /// The application object's id (Graph `application.id`).
     public let objectId: String
@@ -25,8 +27,8 @@ public struct Application: Sendable {
     public let requestedAccessTokenVersion: Int?
     public let oauth2PermissionScopes: [PermissionScope]
     public let appRoles: [AppRole]
-    /// Filled in by the loader once every application of the tenant is known.
-    public internal(set) var requiredResourceAccess: [RequiredResourceAccess]
+    /// Filled in by the loader once every application of the tenant is known (`withRequiredResourceAccess`).
+    public let requiredResourceAccess: [RequiredResourceAccess]
     /// Claims the application asks for in tokens issued for it (Graph `optionalClaims`).
     public let optionalClaims: OptionalClaims
 
@@ -57,6 +59,17 @@ public struct Application: Sendable {
         self.appRoles = appRoles
         self.requiredResourceAccess = requiredResourceAccess
         self.optionalClaims = optionalClaims
+    }
+
+    /// The same application with the permissions the loader resolved once every application was known.
+    func withRequiredResourceAccess(_ access: [RequiredResourceAccess]) -> Application {
+        Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
+                    identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
+                    signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
+                    publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
+                    spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
+                    requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
+                    appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).

@@ -1,6 +1,7 @@
 // Users, groups, and the two kinds of permission a principal can hold.
 
-public struct User: Sendable {
+/// A class for the reason `Application` is one: immutable once loaded, passed around on every request.
+public final class User: Sendable {
     public let id: String
     public let userPrincipalName: String
     public let displayName: String
@@ -14,8 +15,8 @@ public struct User: Sendable {
     public let passwordExpired: Bool
     /// Emulator-only: whether the user can satisfy an MFA requirement.
     public let mfaRegistered: Bool
-    /// Filled in by the loader from both sides of each membership (`memberOf`, `members`).
-    public internal(set) var groupIds: [String]
+    /// Filled in by the loader from both sides of each membership (`memberOf`, `members`; `withGroupIds`).
+    public let groupIds: [String]
     /// Emulator-only, for Conditional Access: the risk Identity Protection would compute for this
     /// user's sign-ins and for the user, and whether the user's device is compliant (Intune).
     public let signInRisk: RiskLevel
@@ -41,6 +42,14 @@ public struct User: Sendable {
         self.signInRisk = signInRisk
         self.userRisk = userRisk
         self.deviceIsCompliant = deviceIsCompliant
+    }
+
+    /// The same user with the group memberships the loader linked.
+    func withGroupIds(_ groupIds: [String]) -> User {
+        User(id: id, userPrincipalName: userPrincipalName, displayName: displayName, givenName: givenName,
+             surname: surname, mail: mail, accountEnabled: accountEnabled, password: password,
+             passwordExpired: passwordExpired, mfaRegistered: mfaRegistered, groupIds: groupIds,
+             signInRisk: signInRisk, userRisk: userRisk, deviceIsCompliant: deviceIsCompliant)
     }
 }
 

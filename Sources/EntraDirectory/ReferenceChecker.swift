@@ -59,11 +59,15 @@ struct ReferenceChecker {
                 if let userIndex = user(reference.text, at: reference.path, &diagnostics) { pairs.append((userIndex, groupIndex)) }
             }
         }
+        var groupIds = users.map(\.user.groupIds)
         for pair in pairs {
             let groupId = groups[pair.group].group.id
             let userId = users[pair.user].user.id
-            if !users[pair.user].user.groupIds.contains(groupId) { users[pair.user].user.groupIds.append(groupId) }
+            if !groupIds[pair.user].contains(groupId) { groupIds[pair.user].append(groupId) }
             if !groups[pair.group].group.memberIds.contains(userId) { groups[pair.group].group.memberIds.append(userId) }
+        }
+        for index in users.indices where groupIds[index].count != users[index].user.groupIds.count {
+            users[index].user = users[index].user.withGroupIds(groupIds[index])
         }
     }
 

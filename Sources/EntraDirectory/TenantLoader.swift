@@ -45,7 +45,8 @@ struct TenantLoader {
                                          users: draftUsers.map(\.user), groups: draftGroups.map(\.group))
         let references = ReferenceChecker(resolver: resolver, applications: applications, users: draftUsers.map(\.user))
         for index in drafts.indices {
-            drafts[index].application.requiredResourceAccess = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
+            let access = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
+            drafts[index].application = drafts[index].application.withRequiredResourceAccess(access)
         }
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {
