@@ -37,22 +37,25 @@ public final class ExchangeLog: @unchecked Sendable {
 
     /// Stores the record, giving it the next sequence number, and returns that number.
     @discardableResult
-    public func append(_ record: ExchangeRecord) -> Int {
+    public func append(_ record: consuming ExchangeRecord) -> Int {
+        // Consumed: the caller's record moves in (a copy would retain each of its fields).
         var record = record
         lock.lock()
-        record.sequence = nextSequence
+        let sequence = nextSequence
+        record.sequence = sequence
         nextSequence += 1
+        // Written under the lock so the file's order is the sequence order.
+        sink?.write(record)
         if ring.count < capacity {
             ring.append(record)
         } else {
-            ring[start] = record
+            // The oldest record leaves in `record` and is released after the lock is dropped.
+            swap(&ring[start], &record)
             start = (start + 1) % capacity
             evictedCount += 1
         }
-        // Written under the lock so the file's order is the sequence order.
-        sink?.write(record)
         lock.unlock()
-        return record.sequence
+        return sequence
     }
 
     /// The kept records, oldest first, that match the filter.
