@@ -41,6 +41,11 @@ final class StreamConnection {
         ERR_clear_error()
         let result = asServer ? SSL_accept(ssl) : SSL_connect(ssl)
         if result == 1 { return .bytes(0) }
+        return Self.attempt(afterFailed: result, of: ssl)
+    }
+
+    /// A failed handshake or write step: wait for the socket OpenSSL names, or give up.
+    private static func attempt(afterFailed result: Int32, of ssl: OpaquePointer) -> Attempt {
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ: return .wouldBlock(wantWrite: false)
         case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantWrite: true)
@@ -136,13 +141,7 @@ final class StreamConnection {
                 SSL_write_ex(ssl, raw.baseAddress.map { $0 + offset }, raw.count - offset, &written)
             }
             if result == 1 { return .bytes(written) }
-            switch SSL_get_error(ssl, result) {
-            case SSL_ERROR_WANT_WRITE: return .wouldBlock(wantWrite: true)
-            case SSL_ERROR_WANT_READ: return .wouldBlock(wantWrite: false)
-            default:
-                ERR_clear_error()
-                return .failed
-            }
+            return Self.attempt(afterFailed: result, of: ssl)
         }
         let sent = bytes.withUnsafeBytes { raw in
             send(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset, Int32(MSG_NOSIGNAL))
