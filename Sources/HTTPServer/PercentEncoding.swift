@@ -79,6 +79,13 @@ public enum PercentEncoding {
 
     /// A String only if `bytes` are valid UTF-8 (String(decoding:) would silently repair them).
     static func validUTF8(_ bytes: [UInt8]) -> String? {
-        String(validating: bytes, as: UTF8.self)
+        bytes.withUnsafeBufferPointer(validUTF8)
+    }
+
+    /// ASCII, the usual case, is valid UTF-8 as it stands, so it skips `String(validating:)`,
+    /// whose unspecialised generic path looks up type metadata at run time on every call.
+    static func validUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 }

@@ -13,6 +13,15 @@ public enum SecureRandom {
         return pool.take(count)
     }
 
+    /// A generator over the same pool, for `Int.random(in:using:)`: the system generator would
+    /// cost a getrandom(2) syscall per draw.
+    public struct Generator: RandomNumberGenerator {
+        public init() {}
+        public mutating func next() -> UInt64 {
+            SecureRandom.bytes(8).reduce(0) { $0 << 8 | UInt64($1) }
+        }
+    }
+
     /// One RAND_bytes call (the kernel if OpenSSL's DRBG cannot seed, rather than trap).
     static func draw(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

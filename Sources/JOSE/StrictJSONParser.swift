@@ -190,10 +190,17 @@ struct StrictJSONParser {
         position += 1   // opening quote
         let start = position
         // Fast path: no escapes, so the bytes are the string (after UTF-8 validation).
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        var ascii = true
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            ascii = ascii && byte < 0x80
+            position += 1
+        }
         if current == UInt8(ascii: "\"") {
             let slice = UnsafeBufferPointer(rebasing: input[start..<position])
             position += 1
+            // ASCII is valid UTF-8 as it stands: it skips `String(validating:)`, whose generic
+            // path looks up type metadata at run time on every call (claims are nearly all ASCII).
+            if ascii { return String(decoding: slice, as: UTF8.self) }
             guard let text = String(validating: slice, as: UTF8.self) else {
                 throw StrictJSONError(offset: start, reason: "invalid UTF-8")
             }

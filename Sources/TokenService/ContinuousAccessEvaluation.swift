@@ -80,7 +80,7 @@ struct ContinuousAccess: Sendable, Equatable {
 
     /// The lifetime of a user access token for this request.
     func userTokenLifetime() -> Int {
-        isLongLived ? Int.random(in: Self.userTokenLifetimes) : TokenMinter.userTokenLifetime()
+        isLongLived ? TokenMinter.randomLifetime(in: Self.userTokenLifetimes) : TokenMinter.userTokenLifetime()
     }
 
     /// The lifetime of an app-only access token for this request.

@@ -5,7 +5,13 @@ import JOSE
 /// User (delegated) access tokens and ID tokens.
 extension TokenMinter {
     /// Entra's user access tokens live a random 60–90 minutes (access-tokens doc); so do ours.
-    static func userTokenLifetime() -> Int { Int.random(in: 3600...5399) }
+    static func userTokenLifetime() -> Int { randomLifetime(in: 3600...5399) }
+
+    /// Drawn from the pooled secure generator: the system one costs a syscall per token.
+    static func randomLifetime(in range: ClosedRange<Int>) -> Int {
+        var generator = SecureRandom.Generator()
+        return Int.random(in: range, using: &generator)
+    }
     /// ID tokens live an hour.
     static let idTokenLifetime = 3600
 

@@ -37,6 +37,18 @@ final class FormDataTests: XCTestCase {
         XCTAssertThrowsError(try FormData(parsing: [UInt8(ascii: "a"), UInt8(ascii: "="), 0xC3]), "raw invalid bytes too")
         XCTAssertThrowsError(try form("a=%ED%A0%80"), "surrogate code points are not UTF-8")
         XCTAssertEqual((try? form("a=%C3%A9"))?.first("a"), "é")
+        // Raw bytes take the non-ASCII path: valid UTF-8 is kept as is, invalid is refused in a name too.
+        XCTAssertEqual((try? FormData(parsing: Array("a=é&b=x".utf8)))?.first("a"), "é")
+        XCTAssertThrowsError(try FormData(parsing: [0xFF, UInt8(ascii: "="), UInt8(ascii: "x")])) {
+            XCTAssertEqual($0 as? FormDataError, .invalidUTF8(pairIndex: 0))
+        }
+    }
+
+    func testLongComponentsAndSeparatorsAtTheEdges() throws {
+        let assertion = String(repeating: "eyJhbGciOiJSUzI1NiJ9.", count: 80)
+        let parsed = try form("=&assertion=\(assertion)&&x&y=&=z")
+        XCTAssertEqual(parsed.pairs.map(\.name), ["", "assertion", "x", "y", ""])
+        XCTAssertEqual(parsed.pairs.map(\.value), ["", assertion, "", "", "z"])
     }
 
     func testErrorDescriptionsAreReadable() {

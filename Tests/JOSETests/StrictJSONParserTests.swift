@@ -30,6 +30,12 @@ final class StrictJSONParserTests: XCTestCase {
         }
         XCTAssertThrowsError(try JSONValue.parseStrict([0x22, 0xC3, 0x28, 0x22]))   // invalid UTF-8
         XCTAssertThrowsError(try JSONValue.parseStrict([0x22, 0xFF, 0x22]))
+        XCTAssertThrowsError(try JSONValue.parseStrict([0x22, 0x61, 0xC3, 0x22]), "a truncated sequence after ASCII")
+    }
+
+    func testReadsRawNonASCIIStrings() throws {
+        XCTAssertEqual(try JSONValue.parseStrict(Array(#"{"name":"Zoë Ångström","a":"plain"}"#.utf8)),
+                       .object(["name": .string("Zoë Ångström"), "a": .string("plain")]))
     }
 
     func testBoundsNestingDepth() {
