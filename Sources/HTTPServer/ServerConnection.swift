@@ -85,14 +85,10 @@ final class ServerConnection {
             case .bytes:
                 phase = .readHead
                 return true
-            case .wouldBlock(let wantWrite):
-                // The handshake as a whole keeps the deadline set at accept.
-                interest = wantWrite ? .write : .read
-                return false
-            case .eof, .failed:
-                // A plain-HTTP client on the TLS port or a scanner: just close.
-                close()
-                return false
+            case let stalled:
+                // The handshake as a whole keeps the deadline set at accept. A failure (a plain-HTTP
+                // client on the TLS port, a scanner) just closes.
+                return wait(after: stalled)
             }
         case .readHead:
             switch HTTPRequestParser.parseHead(buffer[...], limits: limits.parserLimits) {
@@ -218,12 +214,8 @@ final class ServerConnection {
             switch stream.writeOnce(output, from: outputOffset) {
             case .bytes(let count):
                 outputOffset += count
-            case .wouldBlock(let wantWrite):
-                interest = wantWrite ? .write : .read
-                return false
-            case .eof, .failed:
-                close()
-                return false
+            case let stalled:
+                return wait(after: stalled)
             }
         }
         output = []
@@ -274,13 +266,16 @@ final class ServerConnection {
             discarded += count
             if discarded >= 256 * 1024 { close() }
             return discarded < 256 * 1024
-        case .wouldBlock(let wantWrite):
-            interest = wantWrite ? .write : .read
-            return false
-        case .eof, .failed:
-            close()
-            return false
+        case let stalled:
+            return wait(after: stalled)
         }
+    }
+
+    /// A step that made no progress: wait for the direction OpenSSL or the socket asked for, or close
+    /// on end of stream and failure. Always false (the connection waits or is gone).
+    private func wait(after attempt: StreamConnection.Attempt) -> Bool {
+        if case .wouldBlock(let wantWrite) = attempt { interest = wantWrite ? .write : .read } else { close() }
+        return false
     }
 
     /// The deadline passed: a silent request gets 408, anything else closes.
