@@ -28,12 +28,39 @@ public struct JWSHeader: Sendable {
 enum JSONString {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Whether any byte is a control character, `"` or a backslash. Eight bytes at a time: every token
+    /// response copies kilobytes of JWT through here, and a byte loop was most of that copy's cost.
+    static func needsEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        /// A high bit set in each byte of `word` that is below `limit` (limit ≤ 0x80; exact for ASCII,
+        /// and a non-ASCII byte never lands here because its own high bit is masked out).
+        @inline(__always) func below(_ word: UInt64, _ limit: UInt8) -> UInt64 {
+            (word &- ones &* UInt64(limit)) & ~word & highs
+        }
+        let quotes = ones &* 0x22, backslashes = ones &* 0x5C
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if below(word, 0x20) | below(word ^ quotes, 1) | below(word ^ backslashes, 1) != 0 { return true }
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+            index += 1
+        }
+        return false
+    }
+
     static func append(_ value: String, to out: inout [UInt8]) {
         // Fast path: tokens, GUIDs and URLs need no escaping, so copy them in one go.
         // One pass over the contiguous UTF-8 both to check and to copy.
         var text = value
         let copied = text.withUTF8 { bytes -> Bool in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            guard !needsEscaping(bytes) else { return false }
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))

@@ -31,6 +31,23 @@ final class JSONObjectWriterTests: XCTestCase {
         XCTAssertNoThrow(try jwt.verifySignature(with: TestKeys.signing1().publicKey, allowed: [.rs256]))
     }
 
+    func testEscapeScanAgreesWithAByteLoopForEveryByteAtEveryPosition() {
+        for length in [1, 7, 8, 9, 16, 17, 23] {
+            for position in 0..<length {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let expected = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    let found = bytes.withUnsafeBufferPointer { JSONString.needsEscaping($0) }
+                    XCTAssertEqual(found, expected, "byte \(byte) at \(position) of \(length)")
+                }
+            }
+        }
+        // Multi-byte UTF-8 next to a character that must be escaped, and only multi-byte UTF-8.
+        XCTAssertTrue(Array("é\u{1}ü".utf8).withUnsafeBufferPointer { JSONString.needsEscaping($0) })
+        XCTAssertFalse(Array("ÿÿÿÿéééé€€".utf8).withUnsafeBufferPointer { JSONString.needsEscaping($0) })
+    }
+
     func testEscapesControlCharacters() throws {
         var writer = JSONObjectWriter()
         writer.string("c", "\u{01}\u{1F}\t")
