@@ -12,6 +12,7 @@ extension TokenMinter {
         var generator = SecureRandom.Generator()
         return Int.random(in: range, using: &generator)
     }
+
     /// ID tokens live an hour.
     static let idTokenLifetime = 3600
 
