@@ -92,14 +92,7 @@ struct JSON5Reader {
             guard consume(UInt8(ascii: ":")) else { throw fail("expected ':' after the member name \"\(name)\", found \(found)") }
             try skipTrivia()
             members[name] = try value()
-            try skipTrivia()
-            if consume(UInt8(ascii: ",")) {
-                try skipTrivia()
-                if consume(UInt8(ascii: "}")) { return .object(members) }
-                continue
-            }
-            if consume(UInt8(ascii: "}")) { return .object(members) }
-            throw fail("expected ',' or '}' after the value of \"\(name)\", found \(found)")
+            if try endOfMember(closing: UInt8(ascii: "}"), after: "the value of \"\(name)\"") { return .object(members) }
         }
     }
 
@@ -110,15 +103,20 @@ struct JSON5Reader {
         if consume(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             elements.append(try value())
-            try skipTrivia()
-            if consume(UInt8(ascii: ",")) {
-                try skipTrivia()
-                if consume(UInt8(ascii: "]")) { return .array(elements) }
-                continue
-            }
-            if consume(UInt8(ascii: "]")) { return .array(elements) }
-            throw fail("expected ',' or ']' after array element \(elements.count - 1), found \(found)")
+            if try endOfMember(closing: UInt8(ascii: "]"), after: "array element \(elements.count - 1)") { return .array(elements) }
         }
+    }
+
+    /// After a member or element: `,` (a trailing one may close, as JSON5 allows) or the closing
+    /// bracket. True when the object or array is closed; false when another member follows.
+    private mutating func endOfMember(closing: UInt8, after what: @autoclosure () -> String) throws(Failure) -> Bool {
+        try skipTrivia()
+        if consume(UInt8(ascii: ",")) {
+            try skipTrivia()
+            return consume(closing)
+        }
+        if consume(closing) { return true }
+        throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))' after \(what()), found \(found)")
     }
 
     /// A quoted string or an identifier (letters, digits, `$`, `_`, non-ASCII letters; JSON5's `\u`
