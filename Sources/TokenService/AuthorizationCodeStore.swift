@@ -100,6 +100,13 @@ extension EntraError {
                    message: "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.")
     }
 
+    /// 9002326: a browser's cross-origin request for anything but a single-page app's code or
+    /// refresh token (a web or public client's code, client credentials, ...).
+    static func crossOriginOnlyForSPA(origin: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 9002326,
+                   message: "Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '\(origin)'.")
+    }
+
     /// 501481.
     static func pkceMismatch() -> EntraError {
         EntraError(error: "invalid_grant", code: 501481,

@@ -127,6 +127,30 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertNotNil(try fixture.issue(refresh, tenant: OBO.tenant, origin: "http://localhost:3000").accessToken)
     }
 
+    /// The other direction: a browser's cross-origin request for anything but a single-page app's
+    /// code or refresh token is refused with AADSTS9002326, which names the origin.
+    func testCrossOriginIsOnlyForSinglePageApps() throws {
+        let origin = "http://localhost:3001"
+        let assertion = try webAPIToken()
+        let requests: [(String, [(String, String)])] = [
+            ("on-behalf-of", obo(assertion)),
+            ("client credentials", [("grant_type", "client_credentials"), ("client_id", OBO.webAPI),
+                                    ("client_secret", OBO.webAPISecret), ("scope", "https://graph.microsoft.com/.default")]),
+            ("password", [("grant_type", "password"), ("client_id", OBO.assistant), ("username", OBO.alice),
+                          ("password", "alice-password"), ("scope", "api://fabrikam-agent/access_as_user")]),
+        ]
+        for (name, form) in requests {
+            XCTAssertNotNil(try? fixture.issue(form, tenant: OBO.tenant), "\(name) without an Origin")
+            guard case .failure(let refused) = fixture.token(form, tenant: OBO.tenant, origin: origin).result else {
+                XCTFail("\(name) accepted cross-origin")
+                continue
+            }
+            XCTAssertEqual(refused.error.error, "invalid_request", name)
+            XCTAssertEqual(refused.error.code, 9002326, name)
+            XCTAssertTrue(refused.description.contains("Request origin: '\(origin)'."), refused.description)
+        }
+    }
+
     func testWebAPIToAzureSQLShape() throws {
         let incoming = try spaToken()
         let incomingClaims = try payload(incoming.accessToken)

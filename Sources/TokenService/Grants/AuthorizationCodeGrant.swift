@@ -27,7 +27,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
         guard grant.clientId == application.appId, grant.tenantId == tenant.id else { throw .grantIssuedToAnotherClient() }
         guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
-        if grant.issuedToSPA, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
+        try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
         let user = try stores.activeUser(of: grant.authentication, in: tenant)

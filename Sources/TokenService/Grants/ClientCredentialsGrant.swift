@@ -16,6 +16,7 @@ struct ClientCredentialsGrant: GrantHandler {
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
         let app = client.application
         record.identify(client)
+        try context.checkOrigin(spaRedemption: false)
 
         let requested = try requestedResource(context)
         guard let resource = tenant.resource(identifier: requested) else {

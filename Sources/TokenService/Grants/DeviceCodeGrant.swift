@@ -27,6 +27,7 @@ struct DeviceCodeGrant: GrantHandler {
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
             requireCredential: false)
         record.identify(client)
+        try context.checkOrigin(spaRedemption: false)
         let (code, authentication) = try stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
         let user = try stores.activeUser(of: authentication, in: tenant)
         return try context.issueUserTokens(UserTokenRequest(

@@ -11,6 +11,16 @@ struct GrantContext: Sendable {
     let stores: GrantStores
     let now: Date
 
+    /// Entra pairs browser requests with single-page apps both ways: a SPA's code or refresh token
+    /// must come cross-origin (9002327), and no other token request may (9002326).
+    func checkOrigin(spaRedemption: Bool) throws(EntraError) {
+        switch (spaRedemption, request.origin) {
+        case (true, nil): throw .spaRequiresCrossOrigin()
+        case (false, let origin?): throw .crossOriginOnlyForSPA(origin: origin)
+        default: return
+        }
+    }
+
     /// The `aud` values a client assertion may carry: this tenant's v1 and v2 token endpoints on
     /// the host the client called, named by tenant id, by any of its domains, or by the segment used.
     func assertionAudiences(for tenant: Tenant) -> Set<String> {

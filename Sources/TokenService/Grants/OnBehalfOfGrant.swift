@@ -28,6 +28,7 @@ struct OnBehalfOfGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
         record.identify(client)
+        try context.checkOrigin(spaRedemption: false)
         let validated = try UserAssertionValidator(keys: context.minter.keys, tenant: tenant, client: client.application,
                                                    now: context.now, index: context.stores.issuedTokens).validate(assertion)
         record.assertionTokenId = validated.tokenId

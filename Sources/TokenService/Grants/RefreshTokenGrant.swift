@@ -20,7 +20,7 @@ struct RefreshTokenGrant: GrantHandler {
             requireCredential: false, publicFlow: grant.issuedToPublicClient)
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
-        if grant.fixedExpiry != nil, context.request.origin == nil { throw .spaRequiresCrossOrigin() }
+        try context.checkOrigin(spaRedemption: grant.fixedExpiry != nil)
         let user = try context.stores.activeUser(of: grant.authentication, in: tenant, grantIssuedAt: grant.issuedAt)
 
         return try context.issueUserTokens(UserTokenRequest(
