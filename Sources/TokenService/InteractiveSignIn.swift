@@ -52,7 +52,7 @@ extension TokenService {
     public func nextStep(after authentication: Authentication, for request: AuthorizeRequest,
                          remoteAddress: String) -> SignInDecision {
         decideStep(authentication, tenant: request.tenant, scope: request.scope, claims: request.claims,
-                   clientAppType: UserTokenFlow.authorizationCode.clientAppType(issuedToSPA: request.redirectKind == .spa),
+                   clientAppType: .of(confidentialClient: request.redirectKind == .web, singlePageApp: request.redirectKind == .spa),
                    remoteAddress: remoteAddress)
     }
 
@@ -60,7 +60,7 @@ extension TokenService {
     public func nextStep(after authentication: Authentication, forDeviceCode info: DeviceCodeInfo,
                          remoteAddress: String) -> SignInDecision {
         decideStep(authentication, tenant: info.tenant, scope: info.scope, claims: info.claims,
-                   clientAppType: UserTokenFlow.deviceCode.clientAppType(issuedToSPA: false), remoteAddress: remoteAddress)
+                   clientAppType: .of(confidentialClient: false, singlePageApp: false), remoteAddress: remoteAddress)
     }
 
     /// Conditional Access evaluated as it will be at the token endpoint (the user as subject, the

@@ -333,10 +333,21 @@ final class ConditionalAccessTests: XCTestCase {
                         (#""mfa": { "registered": true } },"#, #""mfa": { "registered": true }, "signInRisk": "high" },"#)])
         assertRejected(obo(try webAPIToken()), error: "interaction_required", code: 50076, suberror: nil, claims: CA.sqlCapolids)
 
-        // OBO is a token-endpoint call by a server: mobileAppsAndDesktopClients, not browser.
+        // The OBO middle tier authenticates with a secret: a confidential client, which Entra counts
+        // as `browser`. A policy for browsers applies to it, one for mobile and desktop apps does not.
         try useVariant([(#""excludeGroups": [ "Emergency Access Accounts" ] },"#,
                          #""excludeGroups": [ "Emergency Access Accounts" ] }, "clientAppTypes": [ "browser" ],"#)])
+        assertRejected(obo(try webAPIToken()), error: "interaction_required", code: 50076, suberror: nil, claims: CA.sqlCapolids)
+        try useVariant([(#""excludeGroups": [ "Emergency Access Accounts" ] },"#,
+                         #""excludeGroups": [ "Emergency Access Accounts" ] }, "clientAppTypes": [ "mobileAppsAndDesktopClients" ],"#)])
         XCTAssertNoThrow(try obo(try webAPIToken()).result.get())
+    }
+
+    func testClientAppTypeFollowsTheClientNotTheGrant() {
+        typealias Kind = ConditionalAccessPolicy.ClientAppType
+        XCTAssertEqual(Kind.of(confidentialClient: true, singlePageApp: false), .browser)
+        XCTAssertEqual(Kind.of(confidentialClient: false, singlePageApp: true), .browser)
+        XCTAssertEqual(Kind.of(confidentialClient: false, singlePageApp: false), .mobileAppsAndDesktopClients)
     }
 
     // MARK: Sign-in frequency

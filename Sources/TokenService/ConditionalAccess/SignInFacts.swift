@@ -21,20 +21,21 @@ struct SignInFacts: Sendable {
     let now: Date
 }
 
-/// How each user grant reaches the token endpoint. It picks the client app type Conditional Access
-/// sees and the error shape Entra uses for a step-up (ROPC and refresh get `invalid_grant`).
+/// How each user grant reaches the token endpoint. It picks the error shape Entra uses for a
+/// step-up (ROPC and refresh get `invalid_grant`).
 enum UserTokenFlow: Sendable {
     case password, authorizationCode, refreshToken, deviceCode, onBehalfOf
+}
 
-    /// A simplification, documented in the README: a code from /authorize is a browser sign-in;
-    /// everything else at the token endpoint (ROPC, device code, OBO, refresh by a native app) is
-    /// `mobileAppsAndDesktopClients`. A SPA's refresh (browser origin) stays `browser`.
-    func clientAppType(issuedToSPA: Bool) -> ConditionalAccessPolicy.ClientAppType {
-        switch self {
-        case .authorizationCode: return .browser
-        case .refreshToken: return issuedToSPA ? .browser : .mobileAppsAndDesktopClients
-        case .password, .deviceCode, .onBehalfOf: return .mobileAppsAndDesktopClients
-        }
+extension ConditionalAccessPolicy.ClientAppType {
+    /// The client app type as Entra's Conditional Access documents it: `browser` is web sign-in and
+    /// "services registered as an OAuth confidential client"; `mobileAppsAndDesktopClients` is the
+    /// native public clients. So a client that authenticated with a credential (a web app, an OBO
+    /// middle tier) or a single-page app is a browser, and any other public client (ROPC, device
+    /// code, a desktop app's code or refresh) is mobile/desktop. `exchangeActiveSync` and `other`
+    /// never occur here.
+    static func of(confidentialClient: Bool, singlePageApp: Bool) -> Self {
+        confidentialClient || singlePageApp ? .browser : .mobileAppsAndDesktopClients
     }
 }
 

@@ -11,7 +11,7 @@ struct UserTokenRequest: Sendable {
     let scope: String
     let nonce: String?
     let issuedToSPA: Bool
-    /// Which grant this is: Conditional Access derives the client app type and the error shape from it.
+    /// Which grant this is: Conditional Access derives the error shape of a step-up from it.
     let flow: UserTokenFlow
     /// The `claims` request (token form, or the /authorize request behind a code): asks for `acrs`,
     /// and declares client capabilities (`xms_cc`) for continuous access evaluation.
@@ -37,7 +37,8 @@ extension GrantContext {
         // the client (an OBO middle tier included) is never one.
         let facts = SignInFacts(user: user, tenant: request.tenant, resourceAppId: grant.resource.appId,
                                 requestedContexts: ClaimsRequest.authenticationContexts(request.claims),
-                                clientAppType: request.flow.clientAppType(issuedToSPA: request.issuedToSPA),
+                                clientAppType: .of(confidentialClient: request.client.method != .none,
+                                                   singlePageApp: request.issuedToSPA),
                                 remoteAddress: self.request.remoteAddress, authentication: request.authentication,
                                 checksSignInFrequency: request.flow == .refreshToken, now: now)
         let decision = ConditionalAccessEvaluator.evaluate(facts, flow: request.flow)
