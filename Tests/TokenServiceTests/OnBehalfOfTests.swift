@@ -430,6 +430,21 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertNoThrow(try fixture.issue(obo(token, secret: "northwind-web-api-secret"), tenant: TwoTenants.northwind))
     }
 
+    /// A device code belongs to the tenant it was issued in: polled at another tenant it is unknown (70019).
+    func testDeviceCodeIsPolledInItsOwnTenant() throws {
+        let fixture = try Fixture(scenario: twoTenantScenario)
+        let northwind = fixture.service.directory.tenants[1]
+        let code = try fixture.service.deviceAuthorization(
+            tenant: TwoTenants.northwind, form: [("client_id", TwoTenants.northwindDesktop), ("scope", "api://fabrikam-web-api/access_as_user")],
+            baseURL: IDs.baseURL).get()
+        let bob = try fixture.service.signIn(userName: "bob@northwind.test", password: "bob-password", tenant: northwind).get()
+        XCTAssertTrue(fixture.service.approveDevice(userCode: code.userCode, authentication: bob))
+        let poll = [("grant_type", DeviceCodeGrant.grantType), ("client_id", TwoTenants.northwindDesktop), ("device_code", code.deviceCode)]
+        fixture.reject(poll, tenant: OBO.tenant, error: "bad_verification_code", code: 70019)
+        XCTAssertEqual(try payload(try fixture.issue(poll, tenant: TwoTenants.northwind).accessToken)["tid"]?.stringValue,
+                       TwoTenants.northwind)
+    }
+
     /// On a plain-HTTP listener (`serve --http`) v2 tokens are issued by `http://host/{tid}/v2.0`.
     /// They are still ours (the signature proves it): OBO takes them, as the CAE check does.
     func testAssertionIssuedOnAPlainHTTPListener() throws {

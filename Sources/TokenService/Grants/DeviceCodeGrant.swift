@@ -20,6 +20,8 @@ struct DeviceCodeGrant: GrantHandler {
               let tenant = context.directory.tenants.first(where: { $0.id == pending.tenantId }) else {
             throw .badVerificationCode()
         }
+        // Polled at another tenant than the one that issued the code: not a code of that tenant.
+        if case .tenant(let named) = context.tenantSelection, named.id != tenant.id { throw .badVerificationCode() }
         record.tenantId = tenant.id
         record.requestedScopes = ScopeParser.split(pending.scope)
         let client = try ClientAuthenticator.authenticate(
