@@ -7,9 +7,6 @@ import JOSE
 /// registered on the application and current; `iss` = `sub` = client id; `aud` = this tenant's token
 /// endpoint; `exp`/`nbf` as numbers, floats or numeric strings (MSAL.NET sends strings).
 struct ClientAssertionValidator: Sendable {
-    /// Entra tolerates clock skew on assertions; five minutes is the usual allowance (our choice).
-    static let allowedSkew: TimeInterval = 300
-
     let application: Application
     let allowedAudiences: Set<String>
     let now: Date
@@ -70,8 +67,8 @@ struct ClientAssertionValidator: Sendable {
         guard let expiry else {
             throw .assertionOutsideValidity(now: now, notBefore: notBefore, expiry: nil)
         }
-        let expired = expiry.addingTimeInterval(Self.allowedSkew) <= now
-        let early = notBefore.map { $0.addingTimeInterval(-Self.allowedSkew) > now } ?? false
+        let expired = expiry.addingTimeInterval(IssuedTokenCheck.allowedSkew) <= now
+        let early = notBefore.map { $0.addingTimeInterval(-IssuedTokenCheck.allowedSkew) > now } ?? false
         if expired || early {
             throw .assertionOutsideValidity(now: now, notBefore: notBefore, expiry: expiry)
         }

@@ -16,14 +16,28 @@ public enum ClaimsChallenge {
     /// The claims an API demands for an authentication context (`c1`…`c25`):
     /// `{"access_token":{"acrs":{"essential":true,"value":"c1"}}}`.
     public static func authenticationContextClaims(_ contextId: String) -> String {
-        var acrs = JSONObjectWriter(capacity: 64)
-        acrs.bool("essential", true)
-        acrs.string("value", contextId)
-        var accessToken = JSONObjectWriter(capacity: 96)
-        accessToken.raw("acrs", json: acrs.finish())
-        var request = JSONObjectWriter(capacity: 128)
-        request.raw("access_token", json: accessToken.finish())
-        return String(decoding: request.finish(), as: UTF8.self)
+        conditionalAccessClaims(policyIds: [], authenticationContext: contextId)
+    }
+
+    /// The `claims` of a Conditional Access challenge: `capolids` naming the policies to satisfy
+    /// and/or `acrs` naming one authentication context, under `access_token`.
+    static func conditionalAccessClaims(policyIds: [String], authenticationContext: String?) -> String {
+        var inner = JSONObjectWriter(capacity: 160)
+        if !policyIds.isEmpty {
+            var capolids = JSONObjectWriter(capacity: 128)
+            capolids.bool("essential", true)
+            capolids.strings("values", policyIds)
+            inner.raw("capolids", json: capolids.finish())
+        }
+        if let authenticationContext {
+            var acrs = JSONObjectWriter(capacity: 48)
+            acrs.bool("essential", true)
+            acrs.string("value", authenticationContext)
+            inner.raw("acrs", json: acrs.finish())
+        }
+        var outer = JSONObjectWriter(capacity: 192)
+        outer.raw("access_token", json: inner.finish())
+        return String(decoding: outer.finish(), as: UTF8.self)
     }
 }
 
@@ -110,7 +124,7 @@ extension TokenService {
         }
         guard let jwt = try? JWT.decode(compact) else { return failure("The access token is not a JWT.") }
         do {
-            _ = try IssuedTokenCheck.verifySignature(jwt, keys: keys)
+            try IssuedTokenCheck.verifySignature(jwt, keys: keys)
         } catch {
             if case .algorithm = error { return failure("The token is not signed with RS256.") }
             return failure("The token's signature does not verify with a key this server publishes.")

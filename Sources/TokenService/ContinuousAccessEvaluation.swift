@@ -63,7 +63,10 @@ struct ContinuousAccess: Sendable, Equatable {
         let capabilities = ClientCapabilities.parse(claims)
         self.clientCapabilities = capabilities
         self.isLongLived = ClientCapabilities.declares(ClientCapabilities.cp1, in: capabilities) && Self.isCAECapable(resource)
-        self.claim = capabilities.isEmpty || !Self.carriesCapabilities(resource) ? nil : capabilities
+        // Tokens for a CAE-capable resource carry the capabilities (`xms_cc`). Graph, a built-in
+        // resource that cannot list the optional claim, gets them too (our choice: Graph tokens are
+        // Microsoft's private format, and the CAE check reads the client's capability from the token).
+        self.claim = capabilities.isEmpty || !Self.isCAECapable(resource) ? nil : capabilities
     }
 
     /// Microsoft Graph, or a resource that asks for `xms_cc` (see the type's comment).
@@ -71,12 +74,6 @@ struct ContinuousAccess: Sendable, Equatable {
         resource.appId == BuiltInIDs.microsoftGraph || resource.optionalClaims.accessTokenRequests(claimName)
     }
 
-    /// Tokens for a resource carry `xms_cc` when it lists the optional claim. Graph, a built-in
-    /// resource that cannot list it, gets it too (our choice: Graph tokens are Microsoft's private
-    /// format, and the CAE check below reads the client's capability from the token).
-    static func carriesCapabilities(_ resource: Application) -> Bool {
-        isCAECapable(resource)
-    }
 
     /// The lifetime of a user access token for this request.
     func userTokenLifetime() -> Int {

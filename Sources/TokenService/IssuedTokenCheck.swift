@@ -4,7 +4,8 @@ import JOSE
 /// What every check of a token this service issued shares (an OBO assertion, the CAE check): an
 /// RS256 signature by a key we publish, and an issuer of the tenant the token names.
 enum IssuedTokenCheck {
-    /// Five minutes of clock skew on `exp`/`nbf`, the usual allowance.
+    /// Five minutes of clock skew on `exp`/`nbf` of any presented token or client assertion, the
+    /// usual allowance (our choice; Entra tolerates some skew but does not document how much).
     static let allowedSkew: TimeInterval = 300
 
     enum SignatureFailure: Error {
@@ -13,8 +14,8 @@ enum IssuedTokenCheck {
         case mismatch(keyId: String)
     }
 
-    /// The token's key id (`kid`, else `x5t`) once its RS256 signature verifies with that published key.
-    static func verifySignature(_ jwt: JWT, keys: KeyRing) throws(SignatureFailure) -> String {
+    /// Throws unless the RS256 signature verifies with the published key the token names (`kid`, else `x5t`).
+    static func verifySignature(_ jwt: JWT, keys: KeyRing) throws(SignatureFailure) {
         guard jwt.algorithm == JWSAlgorithm.rs256.rawValue else { throw .algorithm(jwt.algorithm) }
         let keyId = jwt.header["kid"]?.stringValue ?? jwt.header["x5t"]?.stringValue ?? ""
         guard let key = keys.key(id: keyId) else { throw .unknownKey(keyId: keyId) }
@@ -23,7 +24,6 @@ enum IssuedTokenCheck {
         } catch {
             throw .mismatch(keyId: keyId)
         }
-        return keyId
     }
 
     /// v1 `https://sts.windows.net/{tid}/`, or v2 `…/{tid}/v2.0` on any host we were called on,

@@ -27,7 +27,7 @@ struct UserAssertionValidator: Sendable {
             throw .malformedAssertion(String(describing: error))
         }
         do {
-            _ = try IssuedTokenCheck.verifySignature(jwt, keys: keys)
+            try IssuedTokenCheck.verifySignature(jwt, keys: keys)
         } catch {
             switch error {
             case .algorithm(let algorithm):

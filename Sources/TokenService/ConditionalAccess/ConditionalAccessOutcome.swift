@@ -62,21 +62,6 @@ enum ConditionalAccessOutcome {
                 context = facts.requestedContexts.first(where: contexts.contains)
             }
         }
-        var inner = JSONObjectWriter(capacity: 160)
-        if !ids.isEmpty {
-            var capolids = JSONObjectWriter(capacity: 128)
-            capolids.bool("essential", true)
-            capolids.strings("values", ids)
-            inner.raw("capolids", json: capolids.finish())
-        }
-        if let context {
-            var acrs = JSONObjectWriter(capacity: 48)
-            acrs.bool("essential", true)
-            acrs.string("value", context)
-            inner.raw("acrs", json: acrs.finish())
-        }
-        var outer = JSONObjectWriter(capacity: 192)
-        outer.raw("access_token", json: inner.finish())
-        return String(decoding: outer.finish(), as: UTF8.self)
+        return ClaimsChallenge.conditionalAccessClaims(policyIds: ids, authenticationContext: context)
     }
 }
