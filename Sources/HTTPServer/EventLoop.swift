@@ -12,8 +12,9 @@ final class EventLoop {
     let state: ServerState
     private let epollFD: Int32
     private var connections: [Int32: ServerConnection] = [:]
-    /// No connection's deadline is earlier; deadlines only move later, so this lower bound is refreshed
-    /// by a full scan only when it passes.
+    /// No connection's deadline is earlier. `settle` lowers it whenever a connection's deadline comes
+    /// sooner (an error response's short grace, lingering), so it stays a lower bound and a full scan
+    /// is needed only when it passes.
     private var nextCheck = Deadline.distantFuture
     /// Connections that yielded with work left (buffered pipelined requests): no epoll event will come.
     private var runnable: [ServerConnection] = []

@@ -17,9 +17,9 @@ public final class HTTPServer: Sendable {
     private let handler: HTTPHandler
     private let state: ServerState
 
-    /// Stack per worker thread: the size of a main thread's. Handlers may decode JSON with
-    /// Foundation, whose recursion only stops at 512 levels; 256 KiB let 150 levels crash the
-    /// process. The stack is address space, touched only as used.
+    /// Stack per worker thread: the size of a main thread's. Handlers read nested, untrusted input
+    /// recursively, and a small stack once let 150 levels of JSON crash the process (256 KiB, when
+    /// Foundation's decoder saw it first). The stack is address space, touched only as used.
     static let workerStackSize = 8 * 1024 * 1024
 
     /// Loads TLS material now, so bad certificate or key files fail here with a clear error.

@@ -42,6 +42,8 @@ final class ServerConnection {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var afterWrite = AfterWrite.close
+    /// A wait for request bytes is under way, its deadline already set (see `waitForInput`).
+    private var waitingForInput = false
     private var discarded = 0
 
     /// Responses written in one `advance()` before yielding to other connections (pipelining fairness).
@@ -180,6 +182,7 @@ final class ServerConnection {
         }
         switch stream.readOnce(into: &buffer) {
         case .bytes(let count):
+            waitingForInput = false
             if requestDeadline == nil { requestDeadline = .after(seconds: limits.requestDeadline) }
             // A short read drained the socket; level-triggered epoll reports anything newer.
             socketMayHaveData = count == StreamConnection.readSize
@@ -195,13 +198,19 @@ final class ServerConnection {
     }
 
     /// Waits for request bytes: silent for readTimeout, or past the whole-request deadline, times out.
+    /// The wait's deadline is set once, when it begins: a wake-up that yields no request byte (part of
+    /// a TLS record, an empty record) must not restart it, or a drip of such bytes would hold the
+    /// connection open forever.
     private func waitForInput(wantWrite: Bool) {
         interest = wantWrite ? .write : .read
+        guard !waitingForInput else { return }
+        waitingForInput = true
         let silence = Deadline.after(seconds: limits.readTimeout)
         deadline = requestDeadline.map { min(silence, $0) } ?? silence
     }
 
     private func startWriting(_ bytes: [UInt8], then next: AfterWrite, within seconds: Double) {
+        waitingForInput = false
         output = bytes
         outputOffset = 0
         afterWrite = next

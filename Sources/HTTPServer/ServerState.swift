@@ -51,8 +51,11 @@ final class ServerState: @unchecked Sendable {
     /// The workers' mailboxes, set once before any accept loop runs.
     func install(mailboxes: [WorkerMailbox]) {
         condition.lock()
-        defer { condition.unlock() }
         self.mailboxes = mailboxes
+        let stopping = self.stopping
+        condition.unlock()
+        // A stop() that came before the mailboxes existed woke none of them: wake them now.
+        if stopping { for mailbox in mailboxes { mailbox.wake() } }
     }
 
     func threadStarted() { update { $0.runningThreads += 1 } }

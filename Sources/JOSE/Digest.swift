@@ -10,9 +10,6 @@ public enum Digest {
     /// Signing and verification hash on every call, so they use this too.
     nonisolated(unsafe) static let sha256Algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
-    /// SHA-256 of bytes already in memory (the signing input of a token).
-    static func sha256(buffer: UnsafeBufferPointer<UInt8>) -> [UInt8] { digest(buffer: buffer, sha256Algorithm, length: 32) }
-
     private static func digest(_ bytes: some Collection<UInt8>, _ md: OpaquePointer?, length: Int) -> [UInt8] {
         if let result = bytes.withContiguousStorageIfAvailable({ digest(buffer: $0, md, length: length) }) { return result }
         return Array(bytes).withUnsafeBufferPointer { digest(buffer: $0, md, length: length) }

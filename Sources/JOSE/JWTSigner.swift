@@ -1,8 +1,9 @@
 import Foundation
 
-/// Produces compact JWS tokens. This is the token-issuance hot path: one RSA signature should
-/// dominate its cost, so the header is written by hand and the payload goes through one
-/// `JSONEncoder` pass (never `JSONSerialization`).
+/// Produces compact JWS tokens. Token issuance is the hot path, where one RSA signature should
+/// dominate the cost: it uses `sign(header:payloadJSON:)` with payload bytes written by
+/// `JSONObjectWriter`; `sign(header:payload:)` encodes an `Encodable` with JSONEncoder, for tests
+/// and other callers off that path.
 public struct JWTSigner: Sendable {
     public let key: RSAPrivateKey
 

@@ -55,7 +55,7 @@ public final class RSAPrivateKey: @unchecked Sendable {
     private let ps256Contexts: PKeyContextPool
 
     private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
-        let digest = Digest.sha256(buffer: buffer)
+        let digest = Digest.sha256(buffer)
         let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
         let signed: [UInt8]? = pool.withContext { context in
             var signature = [UInt8](repeating: 0, count: signatureLength)

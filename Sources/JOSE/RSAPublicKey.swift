@@ -136,7 +136,7 @@ public final class RSAPublicKey: @unchecked Sendable {
     }
 
     private func verify(signature: [UInt8], buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Bool {
-        let digest = Digest.sha256(buffer: buffer)
+        let digest = Digest.sha256(buffer)
         let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
         let verified: Bool? = pool.withContext { context in
             EVP_PKEY_verify(context, signature, signature.count, digest, digest.count) == 1 ? true : nil

@@ -95,7 +95,7 @@ struct ControlRoutes: Sendable {
 }
 
 /// Decodes a test-control JSON body. The body is first read by JOSE's strict parser, which bounds
-/// nesting depth and size, so no request can drive JSONDecoder's recursion into the connection
+/// nesting depth and size, so no request can drive JSONDecoder's recursion into a worker
 /// thread's stack limit.
 enum ControlJSON {
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> T? {

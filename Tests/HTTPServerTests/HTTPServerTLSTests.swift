@@ -85,4 +85,37 @@ final class HTTPServerTLSTests: XCTestCase {
         for _ in 0..<50 where server.openConnectionCount > 0 { Thread.sleep(forTimeInterval: 0.02) }
         XCTAssertLessThanOrEqual(openFileDescriptorCount(), before + 2)
     }
+
+    /// After the handshake, a client that only ever sends part of a TLS record gives the server no
+    /// request byte at all: it must still be closed after readTimeout, however often its bytes wake
+    /// the worker (each wake-up once restarted the wait).
+    func testDripOfAnUnfinishedTLSRecordIsCutOff() throws {
+        var limits = ServerLimits()
+        limits.readTimeout = 1
+        limits.requestDeadline = 1
+        let (_, port) = try startServer(self, tls: true, limits: limits)
+        let raw = try RawSocket(port: port)
+        let stream = StreamConnection(fd: dup(raw.fd))
+        defer { stream.close() }
+        XCTAssertTrue(stream.startTLS(context: try TLSContext.client(caFile: TestKeys.ca), asServer: false,
+                                      deadline: .after(seconds: 5)))
+        // An application-data record header announcing 64 bytes, then one byte every 200 ms.
+        let started = Date()
+        var closedAfter: Double?
+        for byte in [0x17, 0x03, 0x03, 0x00, 0x40] + [UInt8](repeating: 0x41, count: 30) {
+            guard raw.send([UInt8(byte)]) else {
+                closedAfter = Date().timeIntervalSince(started)
+                break
+            }
+            var probe = [UInt8](repeating: 0, count: 64)
+            if recv(raw.fd, &probe, probe.count, Int32(MSG_DONTWAIT)) == 0 {
+                closedAfter = Date().timeIntervalSince(started)
+                break
+            }
+            usleep(200_000)
+        }
+        let elapsed = try XCTUnwrap(closedAfter, "the dripping TLS client was never cut off")
+        XCTAssertGreaterThan(elapsed, 0.8)
+        XCTAssertLessThan(elapsed, 3)
+    }
 }

@@ -7,7 +7,7 @@ import MockEntra
 /// Input built to break the server, over TLS: deeply nested JSON wherever the server reads JSON
 /// (a `claims` request, a JWT, a control body) must be answered, never crash the process; control
 /// POSTs without a JSON content type are refused. 150 levels of `claims` crashed the server before
-/// connection threads got a full-size stack and untrusted JSON went through the strict parser.
+/// server threads got a full-size stack and untrusted JSON went through the strict parser.
 final class HostileInputTests: ShippedScenarioServerTestCase {
     let v2Path = "/\(Default.tenant)/oauth2/v2.0/token"
 
