@@ -27,6 +27,7 @@ struct ConditionalAccessParser {
         }
         var result: [NamedLocation] = []
         var names: [String: JSONPath] = [:]
+        var ids: [String: JSONPath] = [:]
         for reader in readers {
             reader.rejectUnknownKeys(allowed: Self.namedLocationKeys, &diagnostics)
             let id = reader.guid("id", &diagnostics)
@@ -54,9 +55,14 @@ struct ConditionalAccessParser {
                 diagnostics.report(reader.path.key("displayName"), "duplicate named location '\(Spelling.excerpt(displayName))' (also \(first))")
                 continue
             }
+            let locationId = id ?? DerivedIDs.namedLocation(tenantId: tenantId, displayName: displayName)
+            if let first = ids[locationId] {
+                diagnostics.report(reader.path.key("id"), "duplicate named location id '\(locationId)' (also \(first))")
+                continue
+            }
             names[displayName.lowercased()] = reader.path
-            result.append(NamedLocation(id: id ?? DerivedIDs.namedLocation(tenantId: tenantId, displayName: displayName),
-                                        displayName: displayName, ipRanges: ranges, isTrusted: isTrusted))
+            ids[locationId] = reader.path
+            result.append(NamedLocation(id: locationId, displayName: displayName, ipRanges: ranges, isTrusted: isTrusted))
         }
         return result
     }
@@ -163,13 +169,11 @@ struct ConditionalAccessParser {
             diagnostics.report(context.path, "'\(Spelling.excerpt(context.text))' is not an authentication context (c1 to c25)")
         }
         result.includeAuthenticationContextClassReferences = contexts.map(\.text)
-        switch (include.isEmpty, contexts.isEmpty) {
-        case (true, true):
+        if include.isEmpty && contexts.isEmpty {
             diagnostics.report(reader.path, "give includeApplications (\"All\", \"None\" or applications) or includeAuthenticationContextClassReferences")
-        case (false, false):
+        } else if !contexts.isEmpty && (!include.isEmpty || !result.excludeApplications.isEmpty) {
+            // Excluded applications count too: a context policy never looks at applications.
             diagnostics.report(reader.path, "a policy targets applications or authentication contexts, not both")
-        default:
-            break
         }
         return result
     }

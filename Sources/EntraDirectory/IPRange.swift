@@ -8,7 +8,7 @@ import Darwin
 
 /// An address as 4 (IPv4) or 16 (IPv6) bytes. An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, what
 /// a dual-stack listener reports for an IPv4 client) is read as the IPv4 address it carries.
-public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
+public struct IPAddress: Sendable, Equatable {
     public let bytes: [UInt8]
 
     public init?(_ text: String) {
@@ -31,9 +31,6 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
 
     public var isIPv4: Bool { bytes.count == 4 }
 
-    public var description: String {
-        isIPv4 ? bytes.map(String.init).joined(separator: ".") : bytes.map { String($0, radix: 16) }.joined(separator: ":")
-    }
 }
 
 /// `cidrAddress` of an `iPv4CidrRange` or `iPv6CidrRange`: `10.0.0.0/8`, `2001:db8::/32`.
@@ -42,7 +39,7 @@ public struct IPRange: Sendable, Equatable {
     public let network: IPAddress
     public let prefixLength: Int
 
-    /// nil with a reason when `text` is not a CIDR range; host bits must be zero, as Graph requires.
+    /// The range, or why `text` is not a CIDR range; host bits must be zero, as Graph requires.
     public static func parse(_ text: String) -> Result<IPRange, IPRangeError> {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let length = Int(parts[1]), String(length) == parts[1] else {

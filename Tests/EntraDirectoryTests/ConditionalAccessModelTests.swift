@@ -99,6 +99,9 @@ final class ConditionalAccessModelTests: XCTestCase {
             ({ $0.replacingOccurrences(of: #""excludeApplications": ["Client"]"#, with: #""includeAuthenticationContextClassReferences": ["c1"]"#) },
              "\(p).conditions.applications", "a policy targets applications or authentication contexts, not both"),
             ({ $0.replacingOccurrences(of: #""includeApplications": ["Azure SQL Database", "api://web"], "excludeApplications": ["Client"]"#,
+                                       with: #""excludeApplications": ["Client"], "includeAuthenticationContextClassReferences": ["c1"]"#) },
+             "\(p).conditions.applications", "a policy targets applications or authentication contexts, not both"),
+            ({ $0.replacingOccurrences(of: #""includeApplications": ["Azure SQL Database", "api://web"], "excludeApplications": ["Client"]"#,
                                        with: #""includeAuthenticationContextClassReferences": ["c26"]"#) },
              "\(p).conditions.applications.includeAuthenticationContextClassReferences[0]", "'c26' is not an authentication context (c1 to c25)"),
             ({ $0.replacingOccurrences(of: #""includeApplications": ["Azure SQL Database", "api://web"], "excludeApplications": ["Client"]"#, with: "") },
@@ -137,6 +140,9 @@ final class ConditionalAccessModelTests: XCTestCase {
                             reason: "duplicate policy displayName 'MFA for SQL' (also conditionalAccessPolicies[0])")
         assertSingleProblem(policyScenario(valid, locations: #", { "displayName": "office", "ipRanges": [ { "cidrAddress": "10.0.0.0/9" } ] }"#),
                             path: "namedLocations[1].displayName", reason: "duplicate named location 'office'")
+        let id = "5b0c2a7e-1d3f-4e6a-9b8c-7d6e5f4a3b2c"
+        assertSingleProblem(policyScenario(valid, locations: #", { "id": "\#(id)", "displayName": "Lab", "ipRanges": [ { "cidrAddress": "10.200.0.0/16" } ] }, { "id": "\#(id)", "displayName": "Depot", "ipRanges": [ { "cidrAddress": "10.201.0.0/16" } ] }"#),
+                            path: "namedLocations[2].id", reason: "duplicate named location id '\(id)'")
     }
 
     func testCIDRRangesAreValidated() {
