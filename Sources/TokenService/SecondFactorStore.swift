@@ -55,22 +55,29 @@ final class SecondFactorStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard var step = pending[stepId], step.expiresAt > now, step.attemptsLeft > 0 else {
-            pending[stepId] = nil
+            if let step = pending[stepId] { end(stepId, step) }
             return .ended
         }
         let digits = typed.filter { !$0.isWhitespace }
         if ClientAuthenticator.constantTimeEqual(Array(step.code.utf8), Array(digits.utf8)) {
-            pending[stepId] = nil
-            latestCode[step.authentication.userId.lowercased()] = nil
+            end(stepId, step)
             return .verified(step.authentication)
         }
         step.attemptsLeft -= 1
         if step.attemptsLeft == 0 {
-            pending[stepId] = nil
+            end(stepId, step)
             return .ended
         }
         pending[stepId] = step
         return .wrongCode(attemptsLeft: step.attemptsLeft)
+    }
+
+    /// Forgets an ended step, and its code as the user's latest unless a newer step replaced it: the
+    /// control API must not hand out a code that can no longer be used. Called under the lock.
+    private func end(_ stepId: String, _ step: PendingSecondFactor) {
+        pending[stepId] = nil
+        let user = step.authentication.userId.lowercased()
+        if latestCode[user]?.code == step.code { latestCode[user] = nil }
     }
 
     /// A live step (the MFA page names its user and is shown again after a wrong code).

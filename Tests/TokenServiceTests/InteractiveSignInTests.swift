@@ -136,7 +136,9 @@ final class InteractiveSignInTests: XCTestCase {
     }
 
     func testWrongCodesEndTheStepAfterThreeTries() throws {
-        let prompt = try XCTUnwrap(service.beginSecondFactor(try signIn()))
+        let alice = try signIn()
+        let prompt = try XCTUnwrap(service.beginSecondFactor(alice))
+        XCTAssertEqual(service.latestOneTimeCode(userId: alice.userId), prompt.code)
         let wrong = prompt.code == "000000" ? "111111" : "000000"
         guard case .wrongCode(let left) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong), left == 2 else {
             return XCTFail("first wrong code")
@@ -148,6 +150,7 @@ final class InteractiveSignInTests: XCTestCase {
             return XCTFail("third wrong code ends the step")
         }
         XCTAssertEqual(stamped.error.code, 500121)
+        XCTAssertNil(service.latestOneTimeCode(userId: alice.userId), "the control API must not offer a dead code")
         // Even the right code is refused now: guessing cannot continue past the limit.
         guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code) else {
             return XCTFail("the step is over")
