@@ -53,7 +53,8 @@ struct ClientAuthenticator: Sendable {
     /// may use (client credentials, OBO); a public client may otherwise present nothing.
     /// `publicFlow`: the request belongs to a public-client flow (a code sent to a `spa` or
     /// mobile/desktop redirect URI, or a refresh token such a flow produced), where a client
-    /// without a credential is expected even if the app is not marked as a fallback public client.
+    /// without a credential is expected even if the app is not marked as a fallback public client,
+    /// and one with a credential is refused (700025).
     static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
                              allowedAudiences: @autoclosure () -> Set<String>, now: Date,
                              requireCredential: Bool, publicFlow: Bool = false) throws(EntraError) -> AuthenticatedClient {
@@ -67,6 +68,9 @@ struct ClientAuthenticator: Sendable {
         let assertion = parameters.optional("client_assertion")
         let presented = [bodySecret != nil, basic != nil, assertion != nil].filter { $0 }.count
         if presented > 1 { throw .conflictingClientCredentials() }
+        // Entra decides public or confidential from the flow, not from what the client sends: a
+        // public client's credential is refused before it is checked (reference: entra-wire.md).
+        if publicFlow && presented > 0 { throw .publicClientPresentedCredential() }
 
         if let secret = bodySecret ?? basic?.secret {
             try verifySecret(secret, of: application, now: now)

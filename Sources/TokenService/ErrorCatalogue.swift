@@ -90,6 +90,13 @@ extension EntraError {
                    message: "The provided client secret keys for app '\(appId)' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.")
     }
 
+    /// 700025: a credential from a client the flow makes public (a code sent to a `spa` or
+    /// mobile/desktop redirect URI, or a refresh token such a flow produced).
+    public static func publicClientPresentedCredential() -> EntraError {
+        EntraError(error: "invalid_client", code: 700025,
+                   message: "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
+    }
+
     /// 90023 (inferred wording): both a secret and an assertion, or a secret in both body and header.
     public static func conflictingClientCredentials() -> EntraError {
         EntraError(error: "invalid_request", code: 90023,

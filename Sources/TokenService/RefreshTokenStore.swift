@@ -12,7 +12,8 @@ struct StoredRefreshToken: Sendable {
     let issuedAt: Date
     /// Refresh tokens issued to a `spa` redirect URI live a fixed 24 hours (auth-code flow doc).
     let fixedExpiry: Date?
-    /// Issued to a client that authenticated with no credential: it may redeem it the same way.
+    /// Issued to a client that authenticated with no credential: it redeems it the same way, and a
+    /// credential presented with it is refused (700025).
     let issuedToPublicClient: Bool
 }
 
