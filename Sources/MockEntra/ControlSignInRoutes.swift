@@ -135,7 +135,7 @@ extension ControlRoutes {
             return .json(ControlError(error: "No pending device code \(userCode) (unknown, expired or already decided)."), status: 404)
         }
         guard approve else {
-            return service.declineDevice(userCode: info.userCode) ? .noContent
+            return service.declineDevice(info) ? .noContent
                 : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
         }
         guard let input = ControlJSON.decode(DeviceDecision.self, from: body), let userName = input.username else {
@@ -143,13 +143,17 @@ extension ControlRoutes {
         }
         switch signIn(userName: userName, password: input.password, mfa: input.mfa ?? false, tenant: info.tenant) {
         case .failure(let stamped):
+            service.recordDeviceLogin(info, authentication: nil, userName: userName, error: stamped, method: "headless")
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .success(let authentication):
             let decision = service.nextStep(after: authentication, forDeviceCode: info, remoteAddress: remoteAddress)
             if let error = decision.step.error {
+                service.recordDeviceLogin(info, authentication: authentication, userName: nil, error: error, method: "headless",
+                                          conditionalAccess: decision.evaluations)
                 return .json(bytes: EntraErrorBody.json(error, baseURL: baseURL), status: 400)
             }
-            return service.approveDevice(userCode: info.userCode, authentication: authentication) ? .noContent
+            return service.approveDevice(info, authentication: authentication, method: "headless",
+                                         conditionalAccess: decision.evaluations) ? .noContent
                 : .json(ControlError(error: "Device code \(userCode) was already decided."), status: 409)
         }
     }

@@ -26,7 +26,7 @@ struct DeviceLoginRoutes: Sendable {
         case "verify"?:
             return verifySecondFactor(context, info: info, form: form)
         case "decline"?, "cancel"?:
-            _ = service.declineDevice(userCode: info.userCode)
+            _ = service.declineDevice(info)
             return .html(HTML.page(title: "Cancelled", body: "<h1>You declined</h1><p id=\"declined\">You declined to sign in to \(HTML.escape(info.clientDisplayName)) on the other device. You may now close this window.</p>"))
         case "approve"?:
             return approve(context, info: info, form: form)
@@ -42,27 +42,32 @@ struct DeviceLoginRoutes: Sendable {
         let cookie = SessionCookie.read(context.request)
         var headers: [(String, String)] = []
         let authentication: Authentication
+        let method: String
         if let userId = form.first("account"),
            let remembered = rememberedAccounts(cookie, info: info).first(where: { $0.userId == userId }) {
             authentication = remembered
+            method = "sso"
         } else {
             let userName = (form.first("login") ?? "").trimmingCharacters(in: .whitespaces)
             switch service.signIn(userName: userName, password: form.first("passwd") ?? "", tenant: info.tenant) {
             case .failure(let stamped):
+                service.recordDeviceLogin(info, authentication: nil, userName: userName, error: stamped, method: "password")
                 return .html(accountPage(context, info: info, userName: userName, details: stamped))
             case .success(let signedIn):
                 authentication = signedIn
+                method = "password"
                 let (id, isNew) = sessions.add(signedIn, to: cookie)
                 if isNew { headers.append(SessionCookie.set(id, secure: context.request.isTLS)) }
             }
         }
-        return finish(context, info: info, authentication: authentication, headers: headers)
+        return finish(context, info: info, authentication: authentication, method: method, headers: headers)
     }
 
     /// Approves the code once the sign-in meets what Conditional Access (or the `claims` the device
     /// authorization carried) demands for the code's resource: possibly a one-time code first.
+    /// `method` names the sign-in in the exchange record, as at /authorize.
     private func finish(_ context: RequestContext, info: DeviceCodeInfo, authentication: Authentication,
-                        headers: [(String, String)]) -> HTTPResponse {
+                        method: String, headers: [(String, String)]) -> HTTPResponse {
         let decision = service.nextStep(after: authentication, forDeviceCode: info, remoteAddress: context.request.remoteAddress)
         let userName = info.tenant.user(id: authentication.userId)?.userPrincipalName ?? ""
         switch decision.step {
@@ -73,15 +78,20 @@ struct DeviceLoginRoutes: Sendable {
                                      notice: SignInPages.signInExpiredMessage), headers: headers)
         case .secondFactor(let error):
             if let prompt = service.beginSecondFactor(authentication) {
-                return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
-                                                        prompt: prompt), headers: headers)
+                return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode), ("method", method)],
+                                                        userName: userName, prompt: prompt), headers: headers)
             }
             // No code step could begin: the demand stands unmet, and the device is not approved without it.
+            service.recordDeviceLogin(info, authentication: authentication, userName: nil, error: error, method: method,
+                                      conditionalAccess: decision.evaluations)
             return .html(accountPage(context, info: info, userName: userName, details: error), headers: headers)
         case .cannotSatisfy(let error):
+            service.recordDeviceLogin(info, authentication: authentication, userName: nil, error: error, method: method,
+                                      conditionalAccess: decision.evaluations)
             return .html(accountPage(context, info: info, userName: userName, details: error), headers: headers)
         }
-        guard service.approveDevice(userCode: info.userCode, authentication: authentication) else {
+        guard service.approveDevice(info, authentication: authentication, method: method,
+                                    conditionalAccess: decision.evaluations) else {
             return .html(codePage(prefill: nil, error: "That code has expired or was already used. Start again on your device."), headers: headers)
         }
         return .html(HTML.page(title: "Signed in", body: """
@@ -93,18 +103,20 @@ struct DeviceLoginRoutes: Sendable {
     /// The MFA page's post: a right code approves the device with `mfa` in the sign-in's `amr`.
     private func verifySecondFactor(_ context: RequestContext, info: DeviceCodeInfo, form: FormData) -> HTTPResponse {
         let stepId = form.first("mfa_step") ?? ""
+        let method = (form.first("method") ?? "password") + "+mfa"
         let pending = service.secondFactorStep(stepId)
         let userName = pending.flatMap { info.tenant.user(id: $0.userId)?.userPrincipalName }
         switch service.completeSecondFactor(stepId: stepId, code: form.first("otc_code") ?? "") {
         case .verified(let authentication):
             let (id, isNew) = sessions.add(authentication, to: SessionCookie.read(context.request))
             let headers = isNew ? [SessionCookie.set(id, secure: context.request.isTLS)] : []
-            return finish(context, info: info, authentication: authentication, headers: headers)
+            return finish(context, info: info, authentication: authentication, method: method, headers: headers)
         case .wrongCode:
             guard let pending, let userName else { return .html(accountPage(context, info: info, userName: nil, details: nil)) }
-            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode)], userName: userName,
-                                                    prompt: pending, error: SecondFactorPages.wrongCodeMessage))
+            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode), ("method", form.first("method") ?? "password")],
+                                                    userName: userName, prompt: pending, error: SecondFactorPages.wrongCodeMessage))
         case .ended(let stamped):
+            service.recordDeviceLogin(info, authentication: nil, userName: userName, error: stamped, method: method)
             return .html(accountPage(context, info: info, userName: userName, details: stamped))
         }
     }

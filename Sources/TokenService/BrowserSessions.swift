@@ -3,7 +3,7 @@ import EntraDirectory
 
 /// Entra rules the HTTP layer needs around browser sign-in: whether a remembered sign-in still
 /// counts (single sign-on), which logout redirects are allowed, and one exchange record per
-/// /authorize outcome so tests see interactive and headless sign-ins next to token requests.
+/// /authorize or device-login outcome so tests see sign-ins next to token requests.
 extension TokenService {
     /// The sign-ins a browser remembers that still count for `tenant`, most recent first.
     public func rememberedSignIns(_ remembered: [Authentication], for tenant: Tenant) -> [Authentication] {
@@ -64,22 +64,51 @@ extension TokenService {
     public func recordAuthorize(_ request: AuthorizeRequest, authentication: Authentication?, userName: String?,
                                 error: StampedError?, method: String, conditionalAccess: [PolicyEvaluation] = [],
                                 issued response: AuthorizeResponse? = nil) -> Int {
-        let now = clock.now()
-        var record = ExchangeRecord(endpoint: "/\(request.tenant.id)/oauth2/v2.0/authorize", time: now,
+        var record = signInRecord(endpoint: "/\(request.tenant.id)/oauth2/v2.0/authorize", grantType: "authorize:" + method,
+                                  tenant: request.tenant, client: request.client, scope: request.scope, claims: request.claims,
+                                  authentication: authentication, userName: userName, error: error,
+                                  conditionalAccess: conditionalAccess)
+        if let code = response?.parameters.first(where: { $0.name == "code" })?.value {
+            // Named by digest, as the code grant's `redeemedGrantId` names it: chains start here.
+            record.issuedTokens = [.init(type: "code", uti: Identifiers.grantId(authorizationCode: code),
+                                         expiresAt: record.time.addingTimeInterval(AuthorizationCodeStore.lifetime))]
+        }
+        return log.append(record)
+    }
+
+    /// Records what happened on the device-login page for a device code: the user approved it
+    /// (`issued`: the device's next poll gets tokens), declined it (`method` `cancel`, the error the
+    /// device will get), or the sign-in failed. `grantType` is `devicelogin:<method>`, with the same
+    /// methods as /authorize; the device's token request is recorded separately when it polls.
+    @discardableResult
+    public func recordDeviceLogin(_ info: DeviceCodeInfo, authentication: Authentication?, userName: String?,
+                                  error: StampedError?, method: String, conditionalAccess: [PolicyEvaluation] = []) -> Int {
+        let record = signInRecord(endpoint: "/devicelogin", grantType: "devicelogin:" + method, tenant: info.tenant,
+                                  client: info.tenant.application(appId: info.clientId), scope: info.scope, claims: info.claims,
+                                  authentication: authentication, userName: userName, error: error,
+                                  conditionalAccess: conditionalAccess)
+        return log.append(record)
+    }
+
+    /// One sign-in on a page of the server, as an exchange record (not yet appended).
+    private func signInRecord(endpoint: String, grantType: String, tenant: Tenant, client: Application?, scope: String,
+                              claims: String?, authentication: Authentication?, userName: String?, error: StampedError?,
+                              conditionalAccess: [PolicyEvaluation]) -> ExchangeRecord {
+        var record = ExchangeRecord(endpoint: endpoint, time: clock.now(),
                                     traceId: error?.traceId ?? Identifiers.randomGUID(),
                                     correlationId: error?.correlationId ?? Identifiers.randomGUID())
-        record.tenantId = request.tenant.id
-        record.grantType = "authorize:" + method
-        record.client = .init(appId: request.client.appId, displayName: request.client.displayName, authenticationMethod: nil)
-        record.requestedScopes = ScopeParser.split(request.scope)
+        record.tenantId = tenant.id
+        record.grantType = grantType
+        record.client = client.map { .init(appId: $0.appId, displayName: $0.displayName, authenticationMethod: nil) }
+        record.requestedScopes = ScopeParser.split(scope)
         record.sessionId = authentication?.sessionId
         record.authenticationMethods = authentication?.methods
-        record.claimsRequest = request.claims
+        record.claimsRequest = claims
         record.conditionalAccess = conditionalAccess
-        if let authentication, let user = request.tenant.user(id: authentication.userId) {
+        if let authentication, let user = tenant.user(id: authentication.userId) {
             record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         } else if let userName {
-            record.subject = .init(kind: "user", id: request.tenant.user(userPrincipalName: userName)?.id ?? "", name: userName)
+            record.subject = .init(kind: "user", id: tenant.user(userPrincipalName: userName)?.id ?? "", name: userName)
         }
         if let error {
             record.outcome = "error"
@@ -88,11 +117,6 @@ extension TokenService {
         } else {
             record.outcome = "issued"
         }
-        if let code = response?.parameters.first(where: { $0.name == "code" })?.value {
-            // Named by digest, as the code grant's `redeemedGrantId` names it: chains start here.
-            record.issuedTokens = [.init(type: "code", uti: Identifiers.grantId(authorizationCode: code),
-                                         expiresAt: now.addingTimeInterval(AuthorizationCodeStore.lifetime))]
-        }
-        return log.append(record)
+        return record
     }
 }

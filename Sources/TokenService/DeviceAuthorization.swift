@@ -14,6 +14,8 @@ public struct DeviceAuthorizationResponse: Sendable, Equatable {
 /// What the device-login page shows about a code a user typed.
 public struct DeviceCodeInfo: Sendable {
     public let tenant: Tenant
+    /// The appId the device code was issued to.
+    public let clientId: String
     public let clientDisplayName: String
     public let scope: String
     /// The `claims` of the device authorization: the sign-in on the page must satisfy them.
@@ -51,15 +53,24 @@ extension TokenService {
         guard let code = stores.deviceCodes.lookup(userCode: userCode, now: clock.now()),
               let tenant = directory.tenants.first(where: { $0.id == code.tenantId }) else { return nil }
         let name = tenant.application(appId: code.clientId)?.displayName ?? code.clientId
-        return DeviceCodeInfo(tenant: tenant, clientDisplayName: name, scope: code.scope, claims: code.claims, userCode: code.userCode)
+        return DeviceCodeInfo(tenant: tenant, clientId: code.clientId, clientDisplayName: name, scope: code.scope, claims: code.claims, userCode: code.userCode)
     }
 
-    /// The user approved on the device-login page (or through the test-control API).
-    public func approveDevice(userCode: String, authentication: Authentication) -> Bool {
-        stores.deviceCodes.decide(userCode: userCode, now: clock.now(), approval: authentication)
+    /// The user approved on the device-login page (or through the test-control API): the device's
+    /// next poll gets tokens. Recorded as `devicelogin:<method>`. False when the code was decided or
+    /// expired meanwhile.
+    public func approveDevice(_ info: DeviceCodeInfo, authentication: Authentication, method: String,
+                              conditionalAccess: [PolicyEvaluation] = []) -> Bool {
+        guard stores.deviceCodes.decide(userCode: info.userCode, now: clock.now(), approval: authentication) else { return false }
+        recordDeviceLogin(info, authentication: authentication, userName: nil, error: nil, method: method,
+                          conditionalAccess: conditionalAccess)
+        return true
     }
 
-    public func declineDevice(userCode: String) -> Bool {
-        stores.deviceCodes.decide(userCode: userCode, now: clock.now(), approval: nil)
+    /// The user declined: the device's next poll gets 65004. Recorded as `devicelogin:cancel`.
+    public func declineDevice(_ info: DeviceCodeInfo) -> Bool {
+        guard stores.deviceCodes.decide(userCode: info.userCode, now: clock.now(), approval: nil) else { return false }
+        recordDeviceLogin(info, authentication: nil, userName: nil, error: stamped(.authorizationDeclined()), method: "cancel")
+        return true
     }
 }

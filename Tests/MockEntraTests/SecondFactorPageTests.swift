@@ -167,6 +167,13 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(started.status, 200, started.text)
         let userCode = try XCTUnwrap(started.object()["user_code"]?.stringValue)
         let deviceCode = try XCTUnwrap(started.object()["device_code"]?.stringValue)
+        let wrong = try client.postForm("/devicelogin", [("otc", userCode), ("login", "alice@woodgrove.test"),
+                                                        ("passwd", "not-her-password"), ("action", "approve")])
+        XCTAssertEqual(wrong.status, 200)
+        let failed = try XCTUnwrap(records().last)
+        XCTAssertEqual(failed["grantType"], "devicelogin:password")
+        XCTAssertEqual(failed["outcome"], "error")
+        XCTAssertEqual(failed["failure"]?["code"], 50126)
         let mfaPage = try client.postForm("/devicelogin", [("otc", userCode), ("login", "alice@woodgrove.test"),
                                                           ("passwd", "alice-password"), ("action", "approve")])
         XCTAssertTrue(mfaPage.text.contains("Enter code"), mfaPage.text)
@@ -176,6 +183,10 @@ final class SecondFactorPageTests: ShippedScenarioServerTestCase {
         let approved = try client.postForm("/devicelogin", [("otc", try mfaPage.hiddenField("otc")), ("mfa_step", try mfaPage.hiddenField("mfa_step")),
                                                            ("otc_code", try shownCode(mfaPage)), ("action", "verify")])
         XCTAssertTrue(approved.text.contains("id=\"approved\""), approved.text)
+        let approval = try XCTUnwrap(records().last)
+        XCTAssertEqual(approval["grantType"], "devicelogin:password+mfa")
+        XCTAssertEqual(approval["outcome"], "issued")
+        XCTAssertEqual(approval["authenticationMethods"], .array(["pwd", "mfa"]))
         let tokens = try client.postForm(tokenPath, poll)
         XCTAssertEqual(tokens.status, 200, tokens.text)
         XCTAssertEqual(try records().last?["authenticationMethods"], .array(["pwd", "mfa"]))

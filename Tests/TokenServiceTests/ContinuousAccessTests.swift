@@ -194,7 +194,8 @@ final class ContinuousAccessTests: XCTestCase {
         let code = try service.deviceAuthorization(tenant: IDs.tenant, form: [("client_id", IDs.desktop), ("scope", UserIDs.apiScope)],
                                                    baseURL: IDs.baseURL).get()
         let alice = try service.signIn(userName: "alice@contoso.test", password: "alice-password", tenant: tenant).get()
-        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: alice))
+        XCTAssertTrue(service.approveDevice(try XCTUnwrap(service.deviceCodeInfo(userCode: code.userCode)), authentication: alice,
+                                            method: "headless"))
         let tokens = try fixture.issue([("grant_type", DeviceCodeGrant.grantType), ("client_id", IDs.desktop),
                                         ("device_code", code.deviceCode), ("code", code.deviceCode), ("claims", Self.cp1)])
         XCTAssertTrue(ContinuousAccess.userTokenLifetimes.contains(try checkLifetime(tokens)))

@@ -21,6 +21,11 @@ final class DeviceCodeGrantTests: XCTestCase {
     }
 
     /// msal's poll: `device_code` and `code`, no scope.
+    /// What the device-login page knows of a pending code.
+    func info(_ code: DeviceAuthorizationResponse) throws -> DeviceCodeInfo {
+        try XCTUnwrap(service.deviceCodeInfo(userCode: code.userCode))
+    }
+
     func poll(_ code: DeviceAuthorizationResponse, client: String = IDs.desktop) -> [(String, String)] {
         [("grant_type", DeviceCodeGrant.grantType), ("client_id", client), ("device_code", code.deviceCode), ("code", code.deviceCode)]
     }
@@ -56,7 +61,7 @@ final class DeviceCodeGrantTests: XCTestCase {
     func testApprovalFromARevokedSignInIs50173() throws {
         let code = try start()
         let authentication = try alice()
-        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: authentication))
+        XCTAssertTrue(service.approveDevice(try info(code), authentication: authentication, method: "headless"))
         fixture.clock.advance(by: 1)
         service.revokeSessions(userId: authentication.userId)
         fixture.reject(poll(code), error: "invalid_grant", code: 50173)
@@ -67,7 +72,7 @@ final class DeviceCodeGrantTests: XCTestCase {
         fixture.reject(poll(code), error: "authorization_pending", code: 70016)
         // Polled again at once: faster than the interval.
         fixture.reject(poll(code), error: "slow_down", code: 70016)
-        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
         fixture.clock.advance(by: 6)
         let tokens = try fixture.issue(poll(code))
         let payload = try JWT.decode(tokens.accessToken).payload
@@ -81,16 +86,50 @@ final class DeviceCodeGrantTests: XCTestCase {
 
     func testDeclined() throws {
         let code = try start()
-        XCTAssertTrue(service.declineDevice(userCode: code.userCode))
-        XCTAssertFalse(service.approveDevice(userCode: code.userCode, authentication: try alice()), "already decided")
+        let info = try info(code)
+        XCTAssertTrue(service.declineDevice(info))
+        XCTAssertFalse(service.approveDevice(info, authentication: try alice(), method: "headless"), "already decided")
         fixture.reject(poll(code), error: "authorization_declined", code: 65004)
+    }
+
+    /// The page's decisions are exchange records of their own (`devicelogin:<method>`), next to the
+    /// device's polls; a decision that came too late records nothing.
+    func testApprovalAndDeclineAreRecorded() throws {
+        let approved = try start()
+        let authentication = try alice()
+        let before = fixture.log.records().count
+        XCTAssertTrue(service.approveDevice(try info(approved), authentication: authentication, method: "password+mfa"))
+        let approval = try XCTUnwrap(fixture.log.records().last)
+        XCTAssertEqual(fixture.log.records().count, before + 1)
+        XCTAssertEqual(approval.grantType, "devicelogin:password+mfa")
+        XCTAssertEqual(approval.endpoint, "/devicelogin")
+        XCTAssertEqual(approval.outcome, "issued")
+        XCTAssertEqual(approval.tenantId, IDs.tenant)
+        XCTAssertEqual(approval.client?.appId, IDs.desktop)
+        XCTAssertEqual(approval.subject?.name, "alice@contoso.test")
+        XCTAssertEqual(approval.sessionId, authentication.sessionId)
+        XCTAssertEqual(approval.requestedScopes, ScopeParser.split(UserIDs.apiScope + " offline_access"))
+
+        let declined = try start()
+        let info = try info(declined)
+        XCTAssertTrue(service.declineDevice(info))
+        let decline = try XCTUnwrap(fixture.log.records().last)
+        XCTAssertEqual(decline.grantType, "devicelogin:cancel")
+        XCTAssertEqual(decline.outcome, "error")
+        XCTAssertEqual(decline.failure?.code, 65004)
+        XCTAssertNil(decline.subject)
+        let count = fixture.log.records().count
+        XCTAssertFalse(service.declineDevice(info))
+        XCTAssertFalse(service.approveDevice(info, authentication: authentication, method: "password"))
+        XCTAssertEqual(fixture.log.records().count, count, "no record for a decision that did not happen")
     }
 
     func testExpiredAfterFifteenMinutes() throws {
         let code = try start()
+        let info = try info(code)
         fixture.clock.advance(by: 901)
         fixture.reject(poll(code), error: "expired_token", code: 70020)
-        XCTAssertFalse(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        XCTAssertFalse(service.approveDevice(info, authentication: try alice(), method: "password"))
     }
 
     func testUnknownDeviceCodeAndWrongClient() throws {
@@ -104,7 +143,7 @@ final class DeviceCodeGrantTests: XCTestCase {
     /// Entra requires (7000218); with its secret the same code is redeemed.
     func testConfidentialClientMustAuthenticateItsPolls() throws {
         let code = try start(scope: UserIDs.apiScope, client: UserIDs.web)
-        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
         fixture.reject(poll(code, client: UserIDs.web), error: "invalid_client", code: 7000218, status: 401)
         fixture.clock.advance(by: 6)
         XCTAssertNotNil(try fixture.issue(poll(code, client: UserIDs.web) + [("client_secret", "web-secret")]).accessToken)
@@ -112,7 +151,7 @@ final class DeviceCodeGrantTests: XCTestCase {
 
     func testConcurrentPollsOfOneApprovedCodeMintExactlyOneToken() throws {
         let code = try start()
-        XCTAssertTrue(service.approveDevice(userCode: code.userCode, authentication: try alice()))
+        XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
         let form = poll(code)
         let successes = LockedCounter()
         let service = self.service
@@ -121,7 +160,7 @@ final class DeviceCodeGrantTests: XCTestCase {
             if case .success = outcome.result { successes.increment() }
         }
         XCTAssertEqual(successes.value, 1)
-        XCTAssertEqual(fixture.log.records(matching: .init(outcome: "issued")).count, 1)
+        XCTAssertEqual(fixture.log.records(matching: .init(grantType: DeviceCodeGrant.grantType, outcome: "issued")).count, 1)
     }
 }
 

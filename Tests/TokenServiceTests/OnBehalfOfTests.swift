@@ -438,7 +438,8 @@ final class OnBehalfOfTests: XCTestCase {
             tenant: TwoTenants.northwind, form: [("client_id", TwoTenants.northwindDesktop), ("scope", "api://fabrikam-web-api/access_as_user")],
             baseURL: IDs.baseURL).get()
         let bob = try fixture.service.signIn(userName: "bob@northwind.test", password: "bob-password", tenant: northwind).get()
-        XCTAssertTrue(fixture.service.approveDevice(userCode: code.userCode, authentication: bob))
+        XCTAssertTrue(fixture.service.approveDevice(try XCTUnwrap(fixture.service.deviceCodeInfo(userCode: code.userCode)),
+                                                    authentication: bob, method: "headless"))
         let poll = [("grant_type", DeviceCodeGrant.grantType), ("client_id", TwoTenants.northwindDesktop), ("device_code", code.deviceCode)]
         fixture.reject(poll, tenant: OBO.tenant, error: "bad_verification_code", code: 70019)
         XCTAssertEqual(try payload(try fixture.issue(poll, tenant: TwoTenants.northwind).accessToken)["tid"]?.stringValue,
