@@ -80,6 +80,7 @@ extension TokenService {
         }
         guard let scope = values["scope"], !scope.isEmpty else { return redirect("invalid_request", .missingParameter("scope")) }
         do { _ = try ScopeParser.parse(scope) } catch { return redirect("invalid_scope", error) }
+        do { try ResourceIndicator.check(values["resource"], scope: scope) } catch { return redirect(error.error, error) }
         let challenge = values["code_challenge"]
         let method = values["code_challenge_method"] ?? (challenge == nil ? nil : "plain")
         if let method, method != "S256", method != "plain" { return redirect("invalid_request", .invalidCodeChallengeMethod(method)) }

@@ -72,6 +72,10 @@ public final class TokenService: Sendable {
         let grantType = try parameters.required("grant_type")
         record.grantType = grantType
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
+        // Client credentials checks `resource` itself, after its own `.default` rules.
+        if request.version == .v2, grantType != Self.clientCredentialsGrantType {
+            try ResourceIndicator.check(parameters.optional("resource"), scope: parameters.optional("scope"))
+        }
 
         let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,
                                    directory: directory, minter: TokenMinter(keys: keys), stores: stores, now: now)

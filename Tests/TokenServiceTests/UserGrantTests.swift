@@ -214,6 +214,39 @@ final class UserGrantTests: XCTestCase {
     }
 
     /// Entra refuses a PKCE challenge of the wrong size (501491), back at the redirect URI.
+    /// RFC 8707 `resource` on v2 (the MCP SDK's client always sends it): tolerated next to scopes of
+    /// the same resource, 9010010 next to scopes of another, 901002 without `scope`; at /authorize
+    /// the error goes back to the redirect URI.
+    func testResourceIndicatorOnUserGrantsAndAuthorize() throws {
+        let mcpServer = "https://mcp.contoso.test/mcp"
+        XCTAssertNotNil(try fixture.issue(ropc() + [("resource", "api://contoso-api/")]).accessToken)
+        fixture.reject(ropc() + [("resource", mcpServer)], error: "invalid_target", code: 9010010,
+                       messageContains: "Resource: '\(mcpServer)'")
+
+        // The MCP client's redemption: `resource` and no `scope`. Refused before the code is touched.
+        let code = try authorizeCode()
+        let mcpRedemption = redeem(code).filter { $0.0 != "scope" } + [("resource", "api://contoso-api")]
+        fixture.reject(mcpRedemption, error: "invalid_request", code: 901002)
+        let tokens = try fixture.issue(redeem(code) + [("resource", "api://contoso-api")])
+        let refreshToken = try XCTUnwrap(tokens.refreshToken)
+        fixture.reject(refresh(refreshToken, scope: UserIDs.apiScope) + [("resource", mcpServer)],
+                       error: "invalid_target", code: 9010010)
+        fixture.reject(refresh(refreshToken) + [("resource", "api://contoso-api")], error: "invalid_request", code: 901002)
+
+        var query = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect),
+                     ("scope", "\(UserIDs.apiScope) openid"), ("state", "s")]
+        guard case .valid = service.validateAuthorize(query + [("resource", "api://contoso-api")], tenant: IDs.tenant) else {
+            return XCTFail("a resource naming the scopes' resource is tolerated")
+        }
+        query.append(("resource", mcpServer))
+        guard case .redirect(let response) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+            return XCTFail("a resource naming another resource is refused at the redirect URI")
+        }
+        XCTAssertEqual(response.parameters.first { $0.name == "error" }?.value, "invalid_target")
+        XCTAssertTrue(response.parameters.first { $0.name == "error_description" }?.value.hasPrefix("AADSTS9010010:") ?? false)
+        XCTAssertEqual(response.parameters.first { $0.name == "state" }?.value, "s")
+    }
+
     func testCodeChallengeOfWrongSizeIs501491() throws {
         let padded = Self.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") + "="
         let wrong = [(padded, "S256"), ("short", "S256"), (String(repeating: "a", count: 42), "plain"),

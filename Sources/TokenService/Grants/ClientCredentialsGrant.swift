@@ -64,15 +64,9 @@ struct ClientCredentialsGrant: GrantHandler {
         // Every item ends in `/.default`, so no OpenID scope is left and `parse` found the one resource.
         guard let resource = parsed.resource else { throw .invalidScope(scope) }
         if let indicator = parameters.optional("resource"),
-           !Self.sameResource(indicator, resource.identifier) {
+           !ResourceIndicator.sameResource(indicator, resource.identifier) {
             throw .resourceDoesNotMatchScopes(resource: indicator)
         }
         return resource.identifier
-    }
-
-    /// Resource indicators compare without case and without a trailing slash.
-    static func sameResource(_ a: String, _ b: String) -> Bool {
-        func normal(_ s: String) -> String { (s.hasSuffix("/") ? String(s.dropLast()) : s).lowercased() }
-        return normal(a) == normal(b)
     }
 }
