@@ -16,6 +16,18 @@ enum ResourceIndicator {
         }
     }
 
+    /// The v2 scope a v1 user-grant request means: `resource=X` asks for every consented scope on X
+    /// (`X/.default`, "functionally the same" per Microsoft), v1 always returns a refresh token, and
+    /// OpenID scopes the request names (ADAL sends `scope=openid`) keep asking for an ID token.
+    static func v1Scope(resource: String, requested: String?) -> String {
+        // `X/` + `/.default` keeps the slash in the resource's name, as v1 echoes it in `aud`.
+        let openID = ScopeParser.split(requested ?? "").filter {
+            let name = $0.lowercased()
+            return ScopeParser.openIDScopes.contains(name) && name != "offline_access"
+        }
+        return ([resource + "/.default"] + openID + ["offline_access"]).joined(separator: " ")
+    }
+
     /// Resource indicators compare without case and without a trailing slash.
     static func sameResource(_ a: String, _ b: String) -> Bool {
         func normal(_ s: String) -> String { (s.hasSuffix("/") ? String(s.dropLast()) : s).lowercased() }

@@ -78,4 +78,11 @@ struct RequestParameters: Sendable {
         guard let value = values[name], !value.isEmpty else { return nil }
         return value
     }
+
+    /// The same parameters with `name` set to `value`.
+    func replacing(_ name: String, with value: String) -> RequestParameters {
+        var copy = self
+        copy.values[name] = value
+        return copy
+    }
 }

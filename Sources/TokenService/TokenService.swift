@@ -6,6 +6,8 @@ import JOSE
 /// record per request. No sockets and no JSON here; the HTTP layer translates.
 public final class TokenService: Sendable {
     public static let clientCredentialsGrantType = "client_credentials"
+    /// Grants that act for a user and read `scope` (v1: `resource`, mapped to a scope first).
+    static let userGrantTypes: Set<String> = ["password", "refresh_token", "authorization_code", DeviceCodeGrant.grantType]
 
     public let directory: Directory
     public let keys: KeyRing
@@ -52,7 +54,7 @@ public final class TokenService: Sendable {
     }
 
     private func issue(_ request: TokenRequest, now: Date, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
-        let parameters = try RequestParameters(request.form)
+        var parameters = try RequestParameters(request.form)
         // Who asked and for what is recorded before anything can fail, so a rejected request
         // still shows up when tests filter the exchange log by client.
         if let clientId = parameters.optional("client_id") ?? request.basicCredentials?.clientId {
@@ -72,9 +74,14 @@ public final class TokenService: Sendable {
         let grantType = try parameters.required("grant_type")
         record.grantType = grantType
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
-        // Client credentials checks `resource` itself, after its own `.default` rules.
+        // Client credentials checks `resource` itself, after its own `.default` rules; On-Behalf-Of
+        // maps the v1 `resource` itself.
         if request.version == .v2, grantType != Self.clientCredentialsGrantType {
             try ResourceIndicator.check(parameters.optional("resource"), scope: parameters.optional("scope"))
+        } else if request.version == .v1, Self.userGrantTypes.contains(grantType),
+                  let resource = parameters.optional("resource") {
+            parameters = parameters.replacing("scope", with: ResourceIndicator.v1Scope(resource: resource,
+                                                                                       requested: parameters.optional("scope")))
         }
 
         let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,

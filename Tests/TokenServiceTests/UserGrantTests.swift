@@ -122,6 +122,30 @@ final class UserGrantTests: XCTestCase {
         XCTAssertNil(tokens.idToken, "no openid, no ID token")
     }
 
+    /// The v1 endpoint's user grants name the resource with `resource` (ADAL's way): every consented
+    /// scope on it, a refresh token always, and `resource` echoed; a v1 refresh may switch resources.
+    func testV1EndpointUserGrantsTakeResource() throws {
+        let form = [("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
+                    ("password", "alice-password"), ("resource", "https://legacy.contoso.test")]
+        let legacy = try fixture.issue(form, version: .v1)
+        XCTAssertEqual(legacy.resource, "https://legacy.contoso.test")
+        XCTAssertEqual(try payload(legacy.accessToken)["aud"]?.stringValue, "https://legacy.contoso.test")
+        XCTAssertEqual(try payload(legacy.accessToken)["scp"]?.stringValue, "user_impersonation")
+        XCTAssertNil(legacy.idToken, "no openid asked")
+        let refreshToken = try XCTUnwrap(legacy.refreshToken, "v1 always returns a refresh token")
+
+        let withOpenID = try fixture.issue(form + [("scope", "openid")], version: .v1)
+        XCTAssertNotNil(withOpenID.idToken)
+
+        let refresh = [("grant_type", "refresh_token"), ("client_id", IDs.desktop), ("refresh_token", refreshToken),
+                       ("resource", "api://contoso-api")]
+        let api = try fixture.issue(refresh, version: .v1)
+        XCTAssertEqual(api.resource, "api://contoso-api")
+        XCTAssertEqual(try payload(api.accessToken)["aud"]?.stringValue, IDs.api)
+        XCTAssertEqual(try payload(api.accessToken)["scp"]?.stringValue, "access_as_user")
+        XCTAssertEqual(fixture.log.records().last?.resource?.appId, IDs.api)
+    }
+
     func testClientInfoOnlyWhenAsked() throws {
         let tokens = try fixture.issue(ropc())
         let info = try XCTUnwrap(tokens.clientInfo)
