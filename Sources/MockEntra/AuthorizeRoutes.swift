@@ -13,7 +13,9 @@ struct AuthorizeRoutes: Sendable {
     let autoSignInLoginHint: Bool
 
     /// GET (query) or POST (form body) with the OAuth parameters.
-    func authorize(_ context: RequestContext, tenant: String) -> HTTPResponse {
+    /// `v1`: the v1 endpoint, whose `resource` is turned into a v2 `scope` first; the hidden
+    /// context carries the translated request, so the rest of the sign-in is v2's.
+    func authorize(_ context: RequestContext, tenant: String, v1: Bool = false) -> HTTPResponse {
         let request = context.request
         // HEAD is not served: a HEAD must not sign anyone in or issue a code.
         guard request.method == "GET" || request.method == "POST" else {
@@ -23,6 +25,7 @@ struct AuthorizeRoutes: Sendable {
         if request.method == "POST", let form = try? FormData(parsing: request.body) {
             pairs += form.pairs.map { ($0.name, $0.value) }
         }
+        if v1 { pairs = TokenService.v1AuthorizeParameters(pairs) }
         let validated: AuthorizeRequest
         switch service.validateAuthorize(pairs, tenant: tenant) {
         case .errorPage(let stamped): return .html(SignInPages.error(stamped), status: 400)

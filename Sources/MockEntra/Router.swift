@@ -64,6 +64,13 @@ struct Router: Sendable {
             return deviceLogin.handle(context)
         case 4 where s[1] == "oauth2" && s[2] == "v2.0" && s[3] == "devicecode":
             return deviceCodes.deviceCode(context, tenant: s[0])
+        // v1 (the v1 discovery document and resource-side challenges name these): translated to v2.
+        case 3 where s[1] == "oauth2" && s[2] == "authorize":
+            return authorize.authorize(context, tenant: s[0], v1: true)
+        case 3 where s[1] == "oauth2" && s[2] == "logout":
+            return authorize.logout(context, tenant: s[0])
+        case 3 where s[1] == "oauth2" && s[2] == "devicecode":
+            return deviceCodes.deviceCode(context, tenant: s[0], v1: true)
         default:
             return .text("Not found: \(request.path)\n", status: 404)
         }

@@ -38,6 +38,38 @@ final class SignInTests: ShippedScenarioServerTestCase {
                                                ("passwd", password), ("action", "signin")])
     }
 
+    /// The v1 endpoints the v1 discovery document names: /oauth2/authorize with `resource` (ADAL's
+    /// request, no `scope`), its code redeemed at the v1 token endpoint, /oauth2/devicecode and
+    /// /oauth2/logout.
+    func testV1AuthorizeDeviceCodeAndLogout() throws {
+        let v1Query = [("client_id", Self.desktop), ("response_type", "code"), ("redirect_uri", Self.redirect),
+                       ("resource", "api://contoso-api"), ("state", "v1")]
+        let page = try client.get("/\(Default.tenant)/oauth2/authorize?" + String(decoding: formBody(v1Query), as: UTF8.self))
+        XCTAssertEqual(page.status, 200, page.text)
+        let signedIn = try client.postForm(loginPath, [("ctx", try context(page)), ("login", "alice@contoso.test"),
+                                                       ("passwd", "alice-password"), ("action", "signin")])
+        let code = try XCTUnwrap(try signedIn.redirectParameters(to: Self.redirect)["code"])
+        let redeemed = try client.postForm("/\(Default.tenant)/oauth2/token",
+                                           [("grant_type", "authorization_code"), ("client_id", Self.desktop), ("code", code),
+                                            ("redirect_uri", Self.redirect), ("resource", "api://contoso-api")])
+        XCTAssertEqual(redeemed.status, 200, redeemed.text)
+        let body = try redeemed.object()
+        XCTAssertEqual(body["resource"]?.stringValue, "api://contoso-api")
+        XCTAssertNotNil(body["refresh_token"]?.stringValue)
+        let accessToken = try XCTUnwrap(body["access_token"]?.stringValue)
+        XCTAssertEqual(try JWT.decode(accessToken).payload["aud"]?.stringValue, Default.api)
+
+        let device = try client.postForm("/\(Default.tenant)/oauth2/devicecode",
+                                         [("client_id", Self.desktop), ("resource", "api://contoso-api")])
+        XCTAssertEqual(device.status, 200, device.text)
+        XCTAssertNotNil(try device.object()["verification_url"]?.stringValue)
+        XCTAssertNil(try device.object()["verification_uri"])
+
+        let logout = try client.get("/\(Default.tenant)/oauth2/logout")
+        XCTAssertEqual(logout.status, 200)
+        XCTAssertTrue(logout.text.contains("You signed out"), logout.text)
+    }
+
     func testPageThenWrongThenRightPasswordThenSSO() throws {
         let page = try client.get(authorizeURL(Self.query([("login_hint", "alice@contoso.test")])))
         XCTAssertEqual(page.status, 200)
