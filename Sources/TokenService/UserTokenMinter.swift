@@ -91,6 +91,10 @@ extension TokenMinter {
         claims.nonce = nonce
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, client.appId, user.id, length: 40) + "."
         claims.sid = authentication.sessionId
+        // The app roles the user holds (directly or through a group) on the client itself: web apps
+        // authorize on the ID token's `roles`.
+        let roles = tenant.appRoles(grantedTo: user.id, on: client.appId).map(\.value)
+        claims.roles = roles.isEmpty ? nil : roles
         if scopes.contains("email") { claims.email = user.mail }
         if v2 {
             // v2 ID tokens carry the name claims only with the `profile` scope.

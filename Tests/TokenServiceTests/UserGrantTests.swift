@@ -146,6 +146,28 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.resource?.appId, IDs.api)
     }
 
+    /// An ID token carries the app roles the user holds on the client itself (web apps authorize on
+    /// them); the access token carries those on the resource.
+    func testIDTokenCarriesTheUsersRolesOnTheClient() throws {
+        let scenario = userScenarioText
+            .replacingOccurrences(of: #"{ displayName: "Contoso Tool", appId: "\#(UserIDs.tool)", isFallbackPublicClient: true,"#,
+                                  with: #"{ displayName: "Contoso Tool", appId: "\#(UserIDs.tool)", isFallbackPublicClient: true, appRoles: [ { value: "Tool.Admin", allowedMemberTypes: [ "User" ] }, { value: "Tool.User", allowedMemberTypes: [ "User" ] }, { value: "Tool.Unused", allowedMemberTypes: [ "User" ] } ],"#)
+            .replacingOccurrences(of: "  oauth2PermissionGrants: [", with: """
+              appRoleAssignments: [
+                { principal: "alice@contoso.test", resource: "Contoso Tool", appRole: "Tool.Admin" },
+                { principal: "alice@contoso.test", resource: "Contoso Tool", appRole: "Tool.User" },
+              ],
+              oauth2PermissionGrants: [
+            """)
+        XCTAssertNotEqual(scenario, userScenarioText)
+        fixture = try Fixture(scenario: scenario)
+        let tokens = try fixture.issue(ropc(scope: "\(UserIDs.apiScope) openid profile", client: UserIDs.tool))
+        XCTAssertEqual(try payload(XCTUnwrap(tokens.idToken))["roles"], .array(["Tool.Admin", "Tool.User"]))
+        XCTAssertNil(try payload(tokens.accessToken)["roles"], "no role on Contoso API")
+        // Another client's ID token names none of them.
+        XCTAssertNil(try payload(XCTUnwrap(try fixture.issue(ropc(scope: "\(UserIDs.apiScope) openid")).idToken))["roles"])
+    }
+
     func testClientInfoOnlyWhenAsked() throws {
         let tokens = try fixture.issue(ropc())
         let info = try XCTUnwrap(tokens.clientInfo)
