@@ -98,7 +98,7 @@ enum CommandLineParser {
     Serve options:
       --scenario, -s FILE   scenario file (default: Scenarios/default.json)
       --port, -p N          TLS listener port; repeat for several (e.g. -p 8443 -p 443); 0 = any free port
-      --http-port N         an extra plain-HTTP listener (curl, managed identity)
+      --http-port N         an extra plain-HTTP listener (curl, clients without the CA)
       --http                serve the --port listeners without TLS (msal and azure-identity refuse http)
       --host H              address to bind (default 127.0.0.1)
       --record FILE         append every exchange record to FILE as JSON lines
