@@ -58,6 +58,19 @@ enum ScopeParser {
         return ParsedScopes(resource: resource, openIDScopes: openID)
     }
 
+    /// The refresh grant's reading: when the scopes span several resources, the first resource
+    /// wins (auth-code flow doc) and the others' scopes are dropped; OpenID scopes stay.
+    static func firstResourceOnly(_ scope: String) -> String {
+        var first: String?
+        let kept = split(scope).filter { item in
+            if openIDScopes.contains(item.lowercased()) { return true }
+            let resource = resourceAndName(item).resource.lowercased()
+            first = first ?? resource
+            return resource == first
+        }
+        return kept.joined(separator: " ")
+    }
+
     static func resourceAndName(_ item: String) -> (resource: String, name: String) {
         guard let slash = item.lastIndex(of: "/") else { return (graphIdentifier, item) }
         return (String(item[..<slash]), String(item[item.index(after: slash)...]))

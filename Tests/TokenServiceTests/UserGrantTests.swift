@@ -376,6 +376,11 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(narrowed.scope, UserIDs.apiScope)
         XCTAssertNil(narrowed.idToken)
         fixture.reject(refresh(rotated, client: UserIDs.tool), error: "invalid_grant", code: 70000)
+        // Scopes of two resources: the first one wins, the other's scopes are dropped.
+        let legacy = try fixture.issue(refresh(rotated, scope: "https://legacy.contoso.test/user_impersonation \(UserIDs.apiScope) openid"))
+        XCTAssertEqual(try payload(legacy.accessToken)["aud"]?.stringValue, "https://legacy.contoso.test")
+        XCTAssertEqual(legacy.scope, "https://legacy.contoso.test/user_impersonation openid")
+        XCTAssertNotNil(legacy.idToken)
     }
 
     func testRefreshTokenInactivityAndRevocation() throws {

@@ -3,7 +3,8 @@ import EntraDirectory
 
 /// `grant_type=refresh_token`: a new access token (and a new refresh token) from the sign-in the
 /// refresh token stands for. The old refresh token stays valid, as in Entra. Without `scope`, the
-/// original request's scopes are used.
+/// original request's scopes are used; a `scope` spanning several resources gets a token for the
+/// first one (auth-code flow doc).
 struct RefreshTokenGrant: GrantHandler {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = context.parameters
@@ -25,7 +26,7 @@ struct RefreshTokenGrant: GrantHandler {
 
         return try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
-            scope: parameters.optional("scope") ?? grant.originalScope, nonce: nil,
+            scope: parameters.optional("scope").map(ScopeParser.firstResourceOnly) ?? grant.originalScope, nonce: nil,
             issuedToSPA: grant.fixedExpiry != nil, flow: .refreshToken,
             claims: parameters.optional("claims")), record: &record).0
     }
