@@ -113,9 +113,10 @@ extension EntraError {
                    message: "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
     }
 
-    /// 50011 at the token endpoint (inferred `invalid_grant`): redirect_uri differs from the one used at /authorize.
+    /// 50011 at the token endpoint: redirect_uri differs from the one used at /authorize. Entra
+    /// answers it with `invalid_client` (entra-wire §3, and a 2023 response quoted in a public issue).
     static func redirectURIMismatch(_ uri: String) -> EntraError {
-        EntraError(error: "invalid_grant", code: 50011,
+        EntraError(error: "invalid_client", code: 50011,
                    message: "The redirect URI '\(uri)' specified in the request does not match the redirect URI used when the authorization code was requested.")
     }
 }

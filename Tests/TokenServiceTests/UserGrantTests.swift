@@ -254,7 +254,7 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(redeem(missing), error: "invalid_grant", code: 501481)
 
         let redirect = try authorizeCode()
-        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_grant", code: 50011)
+        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_client", code: 50011, status: 401)
         let client = try authorizeCode()
         fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
     }
