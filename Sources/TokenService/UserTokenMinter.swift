@@ -23,8 +23,10 @@ extension TokenMinter {
 
     /// A delegated access token for `grant.resource`, on behalf of `user`, held by `client`.
     /// `continuousAccess` lengthens it and adds `xms_cc` for a CAE-capable client and resource.
+    /// `profile`: the request asked for the `profile` scope, without which v2 tokens carry neither
+    /// `name` nor `preferred_username` (access-token claims reference; msal always asks for it).
     func userAccessToken(client: AuthenticatedClient, user: User, authentication: Authentication, grant: DelegatedGrant,
-                         tenant: Tenant, baseURL: String, remoteAddress: String, now: Date,
+                         tenant: Tenant, baseURL: String, remoteAddress: String, now: Date, profile: Bool,
                          authenticationContexts: [String] = [],
                          continuousAccess: ContinuousAccess = .none) throws(EntraError) -> MintedToken {
         let resource = grant.resource
@@ -40,7 +42,7 @@ extension TokenMinter {
             sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: resource.appId),
             tid: tenant.id, uti: uti, ver: format.version)
         claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, user.id, length: 43)
-        claims.name = user.displayName
+        claims.name = format == .v1 || profile ? user.displayName : nil
         claims.oid = user.id
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, user.id, length: 40) + "."
         claims.scp = grant.scopes.joined(separator: " ")
@@ -63,7 +65,7 @@ extension TokenMinter {
         case .v2:
             claims.azp = app.appId
             claims.azpacr = client.method.authenticationContextClass
-            claims.preferred_username = user.userPrincipalName
+            claims.preferred_username = profile ? user.userPrincipalName : nil
         }
         let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId, x5t: format == .v1 ? keys.active.keyId : nil)
         return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti, issuedAt: now,

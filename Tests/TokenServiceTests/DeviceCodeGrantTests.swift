@@ -77,7 +77,8 @@ final class DeviceCodeGrantTests: XCTestCase {
         let tokens = try fixture.issue(poll(code))
         let payload = try JWT.decode(tokens.accessToken).payload
         XCTAssertEqual(payload["scp"]?.stringValue, "access_as_user")
-        XCTAssertEqual(payload["preferred_username"]?.stringValue, "alice@contoso.test")
+        XCTAssertEqual(payload["oid"]?.stringValue, try alice().userId)
+        XCTAssertNil(payload["preferred_username"], "no profile in the device authorization's scope")
         XCTAssertNotNil(tokens.refreshToken, "offline_access was in the device authorization's scope")
         // The code is spent.
         fixture.clock.advance(by: 6)

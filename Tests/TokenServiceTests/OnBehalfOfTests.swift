@@ -283,7 +283,7 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertEqual(p2["scp"]?.stringValue, "tools.read tools.invoke")
         XCTAssertEqual(p2["azp"]?.stringValue, OBO.agent)
         XCTAssertEqual(p2["oid"]?.stringValue, alice.id)
-        XCTAssertEqual(p2["preferred_username"]?.stringValue, OBO.alice)
+        XCTAssertNil(p2["preferred_username"], "no profile scope in this hop's request")
         XCTAssertEqual(p2["sid"], p1["sid"])
         XCTAssertNotEqual(p2["sub"], p1["sub"])
         XCTAssertEqual(hop2.scope, "api://fabrikam-mcp/tools.read api://fabrikam-mcp/tools.invoke")

@@ -168,6 +168,20 @@ final class UserGrantTests: XCTestCase {
         XCTAssertNil(try payload(XCTUnwrap(try fixture.issue(ropc(scope: "\(UserIDs.apiScope) openid")).idToken))["roles"])
     }
 
+    /// v2 access tokens carry `name` and `preferred_username` only when `profile` was asked for
+    /// (msal always asks); v1 tokens carry their name claims regardless.
+    func testV2NameClaimsNeedTheProfileScope() throws {
+        let bare = try payload(try fixture.issue(ropc(scope: UserIDs.apiScope)).accessToken)
+        XCTAssertNil(bare["name"]); XCTAssertNil(bare["preferred_username"])
+        XCTAssertEqual(bare["oid"]?.stringValue, alice.id)
+        let profiled = try payload(try fixture.issue(ropc(scope: "\(UserIDs.apiScope) profile")).accessToken)
+        XCTAssertEqual(profiled["name"]?.stringValue, "Alice Smith")
+        XCTAssertEqual(profiled["preferred_username"]?.stringValue, "alice@contoso.test")
+        let v1 = try payload(try fixture.issue(ropc(scope: "https://legacy.contoso.test/user_impersonation")).accessToken)
+        XCTAssertEqual(v1["name"]?.stringValue, "Alice Smith")
+        XCTAssertEqual(v1["upn"]?.stringValue, "alice@contoso.test")
+    }
+
     func testClientInfoOnlyWhenAsked() throws {
         let tokens = try fixture.issue(ropc())
         let info = try XCTUnwrap(tokens.clientInfo)

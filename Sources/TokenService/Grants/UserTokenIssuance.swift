@@ -52,15 +52,16 @@ extension GrantContext {
 
         let continuousAccess = ContinuousAccess(claims: request.claims, resource: grant.resource)
         record.clientCapabilities = continuousAccess.clientCapabilities.isEmpty ? nil : continuousAccess.clientCapabilities
+        let openID = Set(parsed.openIDScopes.map { $0.lowercased() })
         let access = try minter.userAccessToken(client: request.client, user: user, authentication: request.authentication,
                                                 grant: grant, tenant: request.tenant, baseURL: self.request.baseURL,
                                                 remoteAddress: self.request.remoteAddress, now: now,
+                                                profile: openID.contains("profile"),
                                                 authenticationContexts: decision.satisfiedContexts,
                                                 continuousAccess: continuousAccess)
         record.issuedTokens = [.init(type: "access_token", uti: access.tokenId, expiresAt: access.expiresAt)]
         record.sessionId = request.authentication.sessionId
         stores.issuedTokens.remember(tokenId: access.tokenId, authentication: request.authentication)
-        let openID = Set(parsed.openIDScopes.map { $0.lowercased() })
 
         var idToken: String?
         if openID.contains("openid") {
