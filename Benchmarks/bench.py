@@ -342,6 +342,18 @@ def start_mockentra(args, http=False, log_name=None) -> Server:
     return server
 
 
+def start_floor(args) -> Server:
+    server = Server("floor", [args.floor_bin, str(REPO / "Keys")], "floor.log")
+    line = server.read_first_line(timeout=10)
+    try:
+        port = int(json.loads(line)["port"])
+    except (ValueError, KeyError, TypeError):
+        raise RunFailure(f"floor: first stdout line is not the expected JSON object: {line[:300]!r}")
+    server.base_url = f"https://localhost:{port}/{TENANT}"
+    server.ssl_context = ssl_context_for(args.ca or str(REPO / "Keys/ca.pem"))
+    return server
+
+
 def mockentra_ssl_context(args, info) -> ssl.SSLContext:
     return ssl_context_for(args.ca or info.get("caFile") or str(REPO / "Keys" / "ca.pem"))
 
@@ -671,6 +683,19 @@ def print_table(R):
               f"{p['latency_ms']['p50']:>7.2f} {p['latency_ms']['p99']:>7.2f} {p['non200']:>7} "
               f"{p['socket_errors']:>7} {fmt(p['server_cpu_ms_per_ok'], '{:.3f}'):>10} "
               f"{'-':>6} {p['other_cpu_share']:>5.0%}  info: plain HTTP, opaque token, no signature")
+    floor_rows = {r["connections"]: r for r in R.get("floor", [])}
+    if floor_rows:
+        P(f"  floor: a C server doing TLS and one signature per request, nothing else (Benchmarks/floor/floor.c)")
+        for r in R.get("floor", []):
+            own = next((t for t in R["tokens"] if t["grant"] == "client_credentials"
+                        and t["connections"] == r["connections"]), None)
+            extra = ""
+            if own and own.get("server_cpu_ms_per_ok") is not None and r.get("server_cpu_ms_per_ok") is not None:
+                extra = f"MockEntra - floor = {(own['server_cpu_ms_per_ok'] - r['server_cpu_ms_per_ok']) * 1000:.0f} us/token"
+            P(f"  {'  floor':<22} {r['connections']:>5} {r['threads']:>3} {r['ok_per_s']:>9,.0f} "
+              f"{r['latency_ms']['p50']:>7.2f} {r['latency_ms']['p99']:>7.2f} {r['non200']:>7} "
+              f"{r['socket_errors']:>7} {fmt(r['server_cpu_ms_per_ok'], '{:.3f}'):>10} "
+              f"{fmt(r.get('cpu_ratio'), '{:.2f}'):>6} {r['other_cpu_share']:>5.0%}  {extra}")
     for r in R["tokens"]:
         if not r.get("sample_ok", True):
             P(f"  !! {r['grant']} c={r['connections']}: {r['sample_check']}")
@@ -729,6 +754,9 @@ def main():
     ap.add_argument("--speed-seconds", type=int, default=5)
     ap.add_argument("--no-multi", action="store_true", help="skip openssl speed -multi 2")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--floor-bin", default=str(REPO / ".build-bench/floor"),
+                    help="the floor server (Benchmarks/floor/floor.c; run.sh builds it)")
+    ap.add_argument("--no-floor", action="store_true", help="skip the floor server's client-credentials runs")
     ap.add_argument("--quick", action="store_true", help="short runs to test the harness (numbers not meaningful)")
     args = ap.parse_args()
     if args.quick:
@@ -803,6 +831,24 @@ def main():
                 R["tokens"].append(r)
         R["memory"]["MockEntra HTTPS"]["after tokens"] = me.memory()
 
+        # The floor: TLS + one signature per request and nothing else, same wrk script and
+        # connections. What MockEntra costs beyond it is its own work; what the floor costs beyond
+        # `openssl speed` is this machine's (loopback TCP, TLS, wrk sharing the cores).
+        if not args.no_floor and not Path(args.floor_bin).exists():
+            log(f"floor server not found ({args.floor_bin}): its rows are skipped (Benchmarks/run.sh builds it)")
+        elif not args.no_floor:
+            log("floor server (Benchmarks/floor/floor.c)")
+            floor = start_floor(args)
+            warm_up(floor, floor.base_url, GRANTS[0].lua, args.warmup)
+            R["floor"] = []
+            for c in GRANTS[0].connections:
+                log(f"  floor client_credentials: {c} connections, {args.duration} s")
+                r = run_wrk(floor, floor.base_url, GRANTS[0].lua, c, args.duration, label=f"floor c={c}")
+                if r["server_cpu_ms_per_ok"] is not None:
+                    r["cpu_ratio"] = round(r["server_cpu_ms_per_ok"] / 1000 / sec_per_sig, 3)
+                R["floor"].append(r)
+            floor.stop()
+
         cmp_ = {"connections": 16, "discovery": {}, "jwks": {}, "runs": []}
         R["comparison"] = cmp_
 
@@ -868,7 +914,7 @@ def main():
         Server.stop_all()
 
     # ---------------------------------------------------------------- verdicts
-    runs = R["tokens"] + R.get("comparison", {}).get("runs", []) + \
+    runs = R["tokens"] + R.get("floor", []) + R.get("comparison", {}).get("runs", []) + \
         ([R["peer"]["refresh_token"]] if R.get("peer", {}).get("refresh_token") else [])
     for r in runs:
         if r["non200"] or r["socket_errors"]:

@@ -40,6 +40,15 @@ if [ -z "${MOCKENTRA_BIN:-}" ] && [ "$build" = 1 ]; then
   swift build -c release --scratch-path .build-bench --product mockentra >&2
 fi
 
+# The floor server (a C baseline: TLS + one signature per request), against the system OpenSSL.
+if [ -z "${MOCKENTRA_BIN:-}" ] && [ "$build" = 1 ]; then
+  mkdir -p .build-bench
+  if ! cc -O2 -Wall -Wno-deprecated-declarations -o .build-bench/floor Benchmarks/floor/floor.c -lssl -lcrypto -lpthread >&2; then
+    echo "run.sh: the floor server did not build; its rows are skipped" >&2
+    args+=(--no-floor)
+  fi
+fi
+
 # Backstop: bench.py stops every server it starts, and lists their pids in
 # bench-results/.pids while they run; if it is killed hard, stop those pids here.
 mkdir -p bench-results
