@@ -389,6 +389,7 @@ final class UserGrantTests: XCTestCase {
         let narrowed = try fixture.issue(refresh(rotated, scope: UserIDs.apiScope))
         XCTAssertEqual(narrowed.scope, UserIDs.apiScope)
         XCTAssertNil(narrowed.idToken)
+        XCTAssertNotNil(narrowed.refreshToken, "a refresh returns a new refresh token without offline_access too")
         fixture.reject(refresh(rotated, client: UserIDs.tool), error: "invalid_grant", code: 70000)
         // Scopes of two resources: the first one wins, the other's scopes are dropped.
         let legacy = try fixture.issue(refresh(rotated, scope: "https://legacy.contoso.test/user_impersonation \(UserIDs.apiScope) openid"))

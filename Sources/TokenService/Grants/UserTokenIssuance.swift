@@ -19,8 +19,9 @@ struct UserTokenRequest: Sendable {
 }
 
 /// The shared second half of the user grants: resolve the delegated scopes, mint the access
-/// token, an ID token when `openid` was asked for, a refresh token when `offline_access` was,
-/// and `client_info` when the client sent `client_info=1` — and record all of it.
+/// token, an ID token when `openid` was asked for, a refresh token when `offline_access` was (or
+/// the grant is a refresh), and `client_info` when the client sent `client_info=1` — and record
+/// all of it.
 extension GrantContext {
     func issueUserTokens(_ request: UserTokenRequest, record: inout ExchangeRecord) throws(EntraError) -> (IssuedTokens, refreshToken: String?) {
         let parsed = try ScopeParser.parse(request.scope)
@@ -72,7 +73,9 @@ extension GrantContext {
             record.issuedTokens.append(.init(type: "id_token", uti: minted.tokenId, expiresAt: minted.expiresAt))
         }
         var refreshToken: String?
-        if openID.contains("offline_access") {
+        // A refresh always returns a new refresh token (auth-code flow doc), `offline_access` or not:
+        // the grant it redeems had it.
+        if openID.contains("offline_access") || request.flow == .refreshToken {
             let fixedExpiry = request.issuedToSPA ? now.addingTimeInterval(24 * 3600) : nil
             refreshToken = stores.refreshTokens.issue(StoredRefreshToken(
                 clientId: app.appId, tenantId: request.tenant.id, authentication: request.authentication,
