@@ -31,6 +31,9 @@ public final class Application: Sendable {
     public let requiredResourceAccess: [RequiredResourceAccess]
     /// Claims the application asks for in tokens issued for it (Graph `optionalClaims`).
     public let optionalClaims: OptionalClaims
+    /// Set when this service principal is a managed identity of the (emulated) Azure host: it gets
+    /// tokens from the managed-identity endpoints and has no credentials of its own.
+    public let managedIdentity: ManagedIdentity?
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -38,7 +41,8 @@ public final class Application: Sendable {
         isFallbackPublicClient: Bool, publicClientRedirectUris: [String], webRedirectUris: [String],
         spaRedirectUris: [String], passwordCredentials: [PasswordCredential], keyCredentials: [KeyCredential],
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
-        requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none
+        requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none,
+        managedIdentity: ManagedIdentity? = nil
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -59,6 +63,7 @@ public final class Application: Sendable {
         self.appRoles = appRoles
         self.requiredResourceAccess = requiredResourceAccess
         self.optionalClaims = optionalClaims
+        self.managedIdentity = managedIdentity
     }
 
     /// The same application with the permissions the loader resolved once every application was known.
@@ -69,7 +74,8 @@ public final class Application: Sendable {
                     publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
                     spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
                     requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
-                    appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims)
+                    appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims,
+                    managedIdentity: managedIdentity)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
@@ -80,6 +86,28 @@ public final class Application: Sendable {
     /// The app role whose value or id is `reference` (ids compared case-insensitively).
     public func appRole(matching reference: String) -> AppRole? {
         appRoles.first { $0.value == reference } ?? appRoles.first { $0.id == reference.lowercased() }
+    }
+}
+
+/// A managed identity (Azure's identities for workloads): system-assigned (the host's own, one per
+/// host) or user-assigned (a standalone Azure resource, selected by client id, object id or
+/// resource id). `resourceId` is the ARM id tokens name in `xms_mirid`.
+public struct ManagedIdentity: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable { case systemAssigned, userAssigned }
+    public let kind: Kind
+    public let resourceId: String
+
+    public init(kind: Kind, resourceId: String) {
+        self.kind = kind
+        self.resourceId = resourceId
+    }
+
+    /// The ARM id a scenario may leave out: a user-assigned identity resource, or for a
+    /// system-assigned identity the web app it belongs to, in a fixed example subscription.
+    public static func defaultResourceId(kind: Kind, name: String) -> String {
+        let prefix = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mockentra/providers/"
+        let slug = String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        return prefix + (kind == .userAssigned ? "Microsoft.ManagedIdentity/userAssignedIdentities/" : "Microsoft.Web/sites/") + slug
     }
 }
 

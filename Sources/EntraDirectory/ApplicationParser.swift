@@ -24,7 +24,7 @@ struct ApplicationParser {
     static let allowedKeys = [
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
-        "optionalClaims",
+        "optionalClaims", "managedIdentity",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -80,10 +80,34 @@ struct ApplicationParser {
             keyCredentials: parseKeys(reader, appId: appId, &diagnostics),
             requestedAccessTokenVersion: tokenVersion(api, signInAudience: signInAudience, at: reader.path, &diagnostics),
             oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [],
-            optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics))
+            optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics),
+            managedIdentity: parseManagedIdentity(reader, displayName: displayName ?? "", &diagnostics))
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
             requiredResourceAccess: parseResourceAccess(reader, &diagnostics))
+    }
+
+    /// `managedIdentity: { type: "systemAssigned" | "userAssigned", resourceId? }`. A managed identity
+    /// has no credentials, redirect URIs or API of its own: Azure holds its credential.
+    private func parseManagedIdentity(_ reader: ObjectReader, displayName: String,
+                                      _ diagnostics: inout Diagnostics) -> ManagedIdentity? {
+        guard let object = reader.object("managedIdentity", &diagnostics) else { return nil }
+        object.rejectUnknownKeys(allowed: ["type", "resourceId"], &diagnostics)
+        let kinds = ManagedIdentity.Kind.allCases.map(\.rawValue)
+        guard let type = object.string("type", required: true, &diagnostics) else { return nil }
+        guard let kind = ManagedIdentity.Kind(rawValue: type) else {
+            diagnostics.report(object.path.key("type"), "'\(Spelling.excerpt(type))' is not one of \(kinds.joined(separator: ", "))")
+            return nil
+        }
+        let resourceId = object.string("resourceId", &diagnostics)
+        if let resourceId, !resourceId.lowercased().hasPrefix("/subscriptions/") {
+            diagnostics.report(object.path.key("resourceId"), "'\(Spelling.excerpt(resourceId))' is not an Azure resource id (/subscriptions/…)")
+        }
+        for key in ["passwordCredentials", "keyCredentials", "publicClient", "web", "spa", "api", "isFallbackPublicClient"]
+        where reader.has(key) {
+            diagnostics.report(reader.path.key(key), "a managed identity has no \(key): Azure holds its credential")
+        }
+        return ManagedIdentity(kind: kind, resourceId: resourceId ?? ManagedIdentity.defaultResourceId(kind: kind, name: displayName))
     }
 
     private func redirectUris(_ reader: ObjectReader, _ key: String, _ diagnostics: inout Diagnostics) -> [String] {

@@ -97,7 +97,23 @@ struct DocumentLoader {
             }
         }
         checkTenantsDistinct(tenants, &diagnostics)
+        checkOneSystemAssignedIdentity(tenants, &diagnostics)
         return Directory(tenants: tenants.map(\.tenant))
+    }
+
+    /// The emulated Azure host has one system-assigned managed identity at most (IMDS and App
+    /// Service hand it out when no identity is selected).
+    private func checkOneSystemAssignedIdentity(_ tenants: [(tenant: Tenant, path: JSONPath)], _ diagnostics: inout Diagnostics) {
+        var first: String?
+        for (tenant, path) in tenants {
+            for app in tenant.applications where app.managedIdentity?.kind == .systemAssigned {
+                if let first {
+                    diagnostics.report(path, "'\(Spelling.excerpt(app.displayName))' is a second system-assigned managed identity (also '\(first)'); the host has one")
+                } else {
+                    first = app.displayName
+                }
+            }
+        }
     }
 
     /// `Directory.tenant(matching:)` must be unambiguous: ids and domains are unique across tenants.

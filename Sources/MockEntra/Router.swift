@@ -13,6 +13,7 @@ struct Router: Sendable {
     let authorize: AuthorizeRoutes
     let deviceLogin: DeviceLoginRoutes
     let deviceCodes: DeviceCodeRoutes
+    let managedIdentity: ManagedIdentityRoutes
 
     init(service: TokenService, autoSignInLoginHint: Bool = false) {
         let sessions = BrowserSessionStore()
@@ -23,6 +24,7 @@ struct Router: Sendable {
         tokens = TokenRoutes(service: service)
         control = ControlRoutes(service: service)
         deviceCodes = DeviceCodeRoutes(service: service)
+        managedIdentity = ManagedIdentityRoutes(service: service)
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -38,6 +40,10 @@ struct Router: Sendable {
         }
         let isRead = method == "GET" || method == "HEAD"
         switch s.count {
+        case 4 where s[0] == "metadata" && s[1] == "identity" && s[2] == "oauth2" && s[3] == "token":
+            return managedIdentity.imds(context)
+        case 2 where s[0] == "msi" && s[1] == "token":
+            return managedIdentity.appService(context)
         case 3 where isRead && s[0].lowercased() == "common" && s[1] == "discovery" && s[2] == "instance":
             return instance.instanceDiscovery(context)
         case 3 where isRead && s[0].lowercased() == "common" && s[1] == "userrealm":

@@ -8,13 +8,15 @@ public enum ClientAuthenticationMethod: String, Sendable, Codable {
     case clientSecretPost = "client_secret_post"
     case clientSecretBasic = "client_secret_basic"
     case privateKeyJWT = "private_key_jwt"
+    /// A managed identity at the IMDS or App Service endpoint: Azure holds its credential.
+    case managedIdentity = "managed_identity"
 
     /// `appidacr` / `azpacr`: "0" public client, "1" secret, "2" certificate.
     public var authenticationContextClass: String {
         switch self {
         case .none: return "0"
         case .clientSecretPost, .clientSecretBasic: return "1"
-        case .privateKeyJWT: return "2"
+        case .privateKeyJWT, .managedIdentity: return "2"
         }
     }
 }

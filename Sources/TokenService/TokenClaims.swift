@@ -60,6 +60,8 @@ struct TokenClaims: Sendable {
     var ver: String
     /// Client capabilities (`["CP1"]`) for resources that ask for them (continuous access evaluation).
     var xms_cc: [String]?
+    /// A managed identity's ARM resource id.
+    var xms_mirid: String?
 
     init(aud: String, iss: String, iat: Int, nbf: Int, exp: Int, sub: String, tid: String, uti: String, ver: String) {
         self.aud = aud
@@ -110,6 +112,7 @@ struct TokenClaims: Sendable {
         writer.string("uti", uti)
         writer.string("ver", ver)
         writer.strings("xms_cc", xms_cc)
+        writer.string("xms_mirid", xms_mirid)
         return writer.finish()
     }
 }

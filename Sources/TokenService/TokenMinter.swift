@@ -44,6 +44,7 @@ struct TokenMinter: Sendable {
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
         claims.roles = roles.isEmpty ? nil : roles
         claims.xms_cc = continuousAccess.claim
+        claims.xms_mirid = app.managedIdentity?.resourceId
         switch format {
         case .v1:
             claims.appid = app.appId

@@ -1,0 +1,75 @@
+"""azure-identity (unmodified) ManagedIdentityCredential against MockEntra's managed-identity endpoints:
+App Service (IDENTITY_ENDPOINT + IDENTITY_HEADER) and IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST), with the
+default scenario's system-assigned and user-assigned identities; every token verified against the JWKS."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import CredentialUnavailableError, ManagedIdentityCredential
+
+from conftest import API_ID, API_URI, LEGACY_URI
+import tokencheck
+
+WORKER_ID = "7f3e9a1c-4b2d-4e8f-a6c0-5d1b3e7f9a24"   # system-assigned
+BATCH_ID = "8a4f0b2d-5c3e-4f9a-b7d1-6e2c4f8a0b35"    # user-assigned
+IDENTITY_HEADER = "mockentra-identity-header"
+
+
+@pytest.fixture
+def app_service(server, monkeypatch):
+    monkeypatch.setenv("IDENTITY_ENDPOINT", f"{server.host}/msi/token")
+    monkeypatch.setenv("IDENTITY_HEADER", IDENTITY_HEADER)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)
+    monkeypatch.setenv("SSL_CERT_FILE", server.ca_file)
+    return server
+
+
+@pytest.fixture
+def imds(server, monkeypatch):
+    for name in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", server.host)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", server.ca_file)
+    monkeypatch.setenv("SSL_CERT_FILE", server.ca_file)
+    return server
+
+
+def test_app_service_system_assigned(app_service):
+    token = ManagedIdentityCredential().get_token(f"{API_URI}/.default")
+    claims = tokencheck.verify_access_token(
+        app_service, token.token, version="2.0", audience=API_ID, client_id=WORKER_ID,
+        acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"],
+    )
+    assert claims["xms_mirid"].endswith("/providers/Microsoft.Web/sites/contoso-orders-worker"), claims
+    assert claims["oid"] == claims["sub"]
+    record = app_service.exchanges(clientId=WORKER_ID)[-1]
+    assert record["grantType"] == "managed_identity:app_service" and record["outcome"] == "issued", record
+
+
+def test_app_service_user_assigned_v1_resource(app_service):
+    token = ManagedIdentityCredential(client_id=BATCH_ID).get_token(f"{LEGACY_URI}/.default")
+    claims = tokencheck.verify_access_token(
+        app_service, token.token, version="1.0", audience=LEGACY_URI, client_id=BATCH_ID,
+        acr=tokencheck.CERTIFICATE, roles=["Legacy.Access"],
+    )
+    assert claims["xms_mirid"].endswith("/userAssignedIdentities/contoso-batch-identity"), claims
+
+
+def test_imds_system_and_user_assigned(imds):
+    token = ManagedIdentityCredential().get_token(f"{API_URI}/.default")
+    tokencheck.verify_access_token(
+        imds, token.token, version="2.0", audience=API_ID, client_id=WORKER_ID,
+        acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"],
+    )
+    token = ManagedIdentityCredential(client_id=BATCH_ID).get_token(f"{API_URI}/.default")
+    tokencheck.verify_access_token(
+        imds, token.token, version="2.0", audience=API_ID, client_id=BATCH_ID, acr=tokencheck.CERTIFICATE, roles=[],
+    )
+    assert imds.exchanges(clientId=BATCH_ID)[-1]["grantType"] == "managed_identity:imds"
+
+
+def test_imds_unknown_identity_is_unavailable(imds):
+    with pytest.raises((CredentialUnavailableError, ClientAuthenticationError)) as raised:
+        ManagedIdentityCredential(client_id="00000000-1111-4222-8333-444444444444").get_token(f"{API_URI}/.default")
+    assert "Identity not found" in str(raised.value) or "identity" in str(raised.value).lower()
