@@ -93,6 +93,7 @@ self_signed signing-1 "MockEntra signing key 1" digitalSignature
 self_signed signing-2 "MockEntra signing key 2" digitalSignature
 self_signed test-client "MockEntra test client" digitalSignature
 self_signed test-client-rogue "MockEntra rogue test client" digitalSignature
+self_signed test-federated-issuer "MockEntra federated issuer" digitalSignature
 
 openssl verify -CAfile "$keys/ca.pem" "$work/localhost-leaf.pem" >/dev/null
 echo "Keys regenerated in $keys (public test material)."

@@ -34,6 +34,8 @@ public final class Application: Sendable {
     /// Set when this service principal is a managed identity of the (emulated) Azure host: it gets
     /// tokens from the managed-identity endpoints and has no credentials of its own.
     public let managedIdentity: ManagedIdentity?
+    /// Trust in tokens from another issuer as this app's credential (workload identity federation).
+    public let federatedIdentityCredentials: [FederatedIdentityCredential]
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -42,7 +44,7 @@ public final class Application: Sendable {
         spaRedirectUris: [String], passwordCredentials: [PasswordCredential], keyCredentials: [KeyCredential],
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
         requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none,
-        managedIdentity: ManagedIdentity? = nil
+        managedIdentity: ManagedIdentity? = nil, federatedIdentityCredentials: [FederatedIdentityCredential] = []
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -64,6 +66,7 @@ public final class Application: Sendable {
         self.requiredResourceAccess = requiredResourceAccess
         self.optionalClaims = optionalClaims
         self.managedIdentity = managedIdentity
+        self.federatedIdentityCredentials = federatedIdentityCredentials
     }
 
     /// The same application with the permissions the loader resolved once every application was known.
@@ -75,7 +78,7 @@ public final class Application: Sendable {
                     spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
                     requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
                     appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims,
-                    managedIdentity: managedIdentity)
+                    managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
@@ -108,6 +111,34 @@ public struct ManagedIdentity: Sendable, Equatable {
         let prefix = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mockentra/providers/"
         let slug = String(name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
         return prefix + (kind == .userAssigned ? "Microsoft.ManagedIdentity/userAssignedIdentities/" : "Microsoft.Web/sites/") + slug
+    }
+}
+
+/// A federated identity credential (Graph `federatedIdentityCredential`): a token whose `iss` and
+/// `sub` equal these (case-sensitively) and whose `aud` is one of `audiences` serves as the app's
+/// client assertion. `certificate` holds the issuer's signing key (MockEntra cannot discover
+/// external issuers' keys); nil for an issuer that is one of the scenario's own tenants
+/// (`https://login.microsoftonline.com/{tenant}/v2.0`), whose tokens MockEntra signs itself.
+public struct FederatedIdentityCredential: Sendable {
+    public let name: String
+    public let issuer: String
+    public let subject: String
+    public let audiences: [String]
+    public let certificate: X509Certificate?
+
+    public init(name: String, issuer: String, subject: String, audiences: [String], certificate: X509Certificate?) {
+        self.name = name
+        self.issuer = issuer
+        self.subject = subject
+        self.audiences = audiences
+        self.certificate = certificate
+    }
+
+    /// `https://login.microsoftonline.com/{tenant}/v2.0`: the tenant id when the issuer is Entra's.
+    public var entraTenantId: String? {
+        let prefix = "https://login.microsoftonline.com/", suffix = "/v2.0"
+        guard issuer.hasPrefix(prefix), issuer.hasSuffix(suffix), issuer.count > prefix.count + suffix.count else { return nil }
+        return String(issuer.dropFirst(prefix.count).dropLast(suffix.count)).lowercased()
     }
 }
 

@@ -24,7 +24,7 @@ struct ApplicationParser {
     static let allowedKeys = [
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
-        "optionalClaims", "managedIdentity",
+        "optionalClaims", "managedIdentity", "federatedIdentityCredentials",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -81,7 +81,8 @@ struct ApplicationParser {
             requestedAccessTokenVersion: tokenVersion(api, signInAudience: signInAudience, at: reader.path, &diagnostics),
             oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [],
             optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics),
-            managedIdentity: parseManagedIdentity(reader, displayName: displayName ?? "", &diagnostics))
+            managedIdentity: parseManagedIdentity(reader, displayName: displayName ?? "", &diagnostics),
+            federatedIdentityCredentials: parseFederatedCredentials(reader, &diagnostics))
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
             requiredResourceAccess: parseResourceAccess(reader, &diagnostics))
@@ -108,6 +109,37 @@ struct ApplicationParser {
             diagnostics.report(reader.path.key(key), "a managed identity has no \(key): Azure holds its credential")
         }
         return ManagedIdentity(kind: kind, resourceId: resourceId ?? ManagedIdentity.defaultResourceId(kind: kind, name: displayName))
+    }
+
+    /// `federatedIdentityCredentials: [{ name?, issuer, subject, audiences?, certificate | certificateFile }]`.
+    /// `audiences` defaults to Entra's `api://AzureADTokenExchange`; the certificate (the issuer's
+    /// signing key) is required unless the issuer is Entra's own (`…login.microsoftonline.com/{tenant}/v2.0`).
+    private func parseFederatedCredentials(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [FederatedIdentityCredential] {
+        var credentials: [FederatedIdentityCredential] = []
+        for (position, entry) in reader.objects("federatedIdentityCredentials", &diagnostics).enumerated() {
+            entry.rejectUnknownKeys(allowed: ["name", "description", "issuer", "subject", "audiences", "certificate",
+                                              "certificateFile"], &diagnostics)
+            let issuer = entry.string("issuer", required: true, &diagnostics)
+            let subject = entry.string("subject", required: true, &diagnostics)
+            if let issuer, !issuer.hasPrefix("https://") {
+                diagnostics.report(entry.path.key("issuer"), "'\(Spelling.excerpt(issuer))' is not an https URL")
+            }
+            var audiences = entry.strings("audiences", &diagnostics).map(\.text)
+            if !entry.has("audiences") { audiences = [TokenExchange.audience] }
+            if audiences.isEmpty { diagnostics.report(entry.path.key("audiences"), "must list an audience") }
+            guard let issuer, let subject else { continue }
+            var draft = FederatedIdentityCredential(name: "", issuer: issuer, subject: subject, audiences: audiences, certificate: nil)
+            var certificate: X509Certificate?
+            if entry.has("certificate") || entry.has("certificateFile") {
+                certificate = CertificateSource.load(entry, baseDirectory: baseDirectory, &diagnostics)
+            } else if draft.entraTenantId == nil {
+                diagnostics.report(entry.path, "needs the issuer's signing certificate ('certificate' or 'certificateFile'): only Entra's own issuers are known")
+            }
+            draft = FederatedIdentityCredential(name: entry.string("name", &diagnostics) ?? "credential \(position)",
+                                                issuer: issuer, subject: subject, audiences: audiences, certificate: certificate)
+            credentials.append(draft)
+        }
+        return credentials
     }
 
     private func redirectUris(_ reader: ObjectReader, _ key: String, _ diagnostics: inout Diagnostics) -> [String] {

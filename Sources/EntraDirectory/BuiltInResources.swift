@@ -1,5 +1,5 @@
 // First-party Microsoft resources present in every tenant without being declared, with their real
-// appIds, identifier URIs and permission ids. All of them receive v1 tokens
+// appIds, identifier URIs and permission ids. All but AzureADTokenExchange receive v1 tokens
 // (requestedAccessTokenVersion nil), as Microsoft's own APIs do.
 //
 // Sources (public reference material, found through the project's search tools):
@@ -31,6 +31,14 @@ struct BuiltInResource: Sendable {
     let identifierUris: [String]
     let scopes: [Scope]
     let roles: [Role]
+    /// nil: v1 tokens, as Microsoft's own APIs receive.
+    var accessTokenVersion: Int? = nil
+}
+
+/// The audience of tokens that serve as federated credentials (see the catalogue's entry).
+public enum TokenExchange {
+    public static let appId = "fb60f99c-7a34-4190-8149-302f77469936"
+    public static let audience = "api://AzureADTokenExchange"
 }
 
 enum BuiltInResources {
@@ -136,7 +144,15 @@ enum BuiltInResources {
             displayName: "Azure Health Models Data API", aliases: ["Azure Monitor health models"],
             appId: "f3d5b479-4d7f-4a81-9e00-09e2b452c04e",
             identifierUris: ["https://data.healthmodels.azure.com"], scopes: [], roles: []),
+        // The audience of tokens that serve as federated credentials (a managed identity's token
+        // presented by an app, Agent ID's first step). Observed tokens carry this appId as `aud`
+        // in the v2 shape; that the appId is AzureADTokenExchange's is inferred (entra-wire §7).
+        BuiltInResource(
+            displayName: "AzureADTokenExchange", aliases: [],
+            appId: TokenExchange.appId, identifierUris: [TokenExchange.audience], scopes: [], roles: [],
+            accessTokenVersion: 2),
     ]
+
 
     /// The catalogue as applications of one tenant: object and service-principal ids are per tenant.
     static func applications(tenantId: String) -> [Application] {
@@ -148,7 +164,7 @@ enum BuiltInResources {
                 displayName: resource.displayName, identifierUris: resource.identifierUris, isBuiltIn: true,
                 accountEnabled: true, signInAudience: "AzureADMultipleOrgs", isFallbackPublicClient: false,
                 publicClientRedirectUris: [], webRedirectUris: [], spaRedirectUris: [],
-                passwordCredentials: [], keyCredentials: [], requestedAccessTokenVersion: nil,
+                passwordCredentials: [], keyCredentials: [], requestedAccessTokenVersion: resource.accessTokenVersion,
                 oauth2PermissionScopes: resource.scopes.map {
                     PermissionScope(id: $0.id, value: $0.value, type: $0.type, isEnabled: true)
                 },

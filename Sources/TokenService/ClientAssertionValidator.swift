@@ -11,13 +11,7 @@ struct ClientAssertionValidator: Sendable {
     let allowedAudiences: Set<String>
     let now: Date
 
-    func validate(_ assertion: String) throws(EntraError) {
-        let jwt: JWT
-        do {
-            jwt = try JWT.decode(assertion)
-        } catch {
-            throw .malformedJWT(String(describing: error))
-        }
+    func validate(_ jwt: JWT) throws(EntraError) {
         guard let algorithm = JWSAlgorithm(rawValue: jwt.algorithm) else {
             throw .malformedJWT("The signature algorithm '\(jwt.algorithm)' is not supported; use RS256 or PS256.")
         }
@@ -34,7 +28,7 @@ struct ClientAssertionValidator: Sendable {
                 thumbprint: thumbprintText, appId: application.appId)
         }
 
-        try checkTimes(jwt.payload)
+        try Self.checkTimes(jwt.payload, now: now)
         let clientId = application.appId.lowercased()
         guard jwt.payload["iss"]?.stringValue?.lowercased() == clientId,
               jwt.payload["sub"]?.stringValue?.lowercased() == clientId else {
@@ -61,7 +55,8 @@ struct ClientAssertionValidator: Sendable {
         return (found, text)
     }
 
-    private func checkTimes(_ payload: [String: JSONValue]) throws(EntraError) {
+    /// `exp` required, `nbf` optional, both with Entra's five minutes of skew.
+    static func checkTimes(_ payload: [String: JSONValue], now: Date) throws(EntraError) {
         let expiry = try NumericDate.read(payload["exp"], claim: "exp")
         let notBefore = try NumericDate.read(payload["nbf"], claim: "nbf")
         guard let expiry else {

@@ -10,13 +10,15 @@ public enum ClientAuthenticationMethod: String, Sendable, Codable {
     case privateKeyJWT = "private_key_jwt"
     /// A managed identity at the IMDS or App Service endpoint: Azure holds its credential.
     case managedIdentity = "managed_identity"
+    /// A token from another issuer, trusted through a federated identity credential.
+    case federatedCredential = "federated_credential"
 
     /// `appidacr` / `azpacr`: "0" public client, "1" secret, "2" certificate.
     public var authenticationContextClass: String {
         switch self {
         case .none: return "0"
         case .clientSecretPost, .clientSecretBasic: return "1"
-        case .privateKeyJWT, .managedIdentity: return "2"
+        case .privateKeyJWT, .managedIdentity, .federatedCredential: return "2"
         }
     }
 }
@@ -58,7 +60,7 @@ struct ClientAuthenticator: Sendable {
     /// without a credential is expected even if the app is not marked as a fallback public client,
     /// and one with a credential is refused (700025).
     static func authenticate(_ parameters: RequestParameters, basic: BasicCredentials?, tenant: Tenant,
-                             allowedAudiences: @autoclosure () -> Set<String>, now: Date,
+                             allowedAudiences: @autoclosure () -> Set<String>, federation: FederationTrust, now: Date,
                              requireCredential: Bool, publicFlow: Bool = false) throws(EntraError) -> AuthenticatedClient {
         let clientId = try clientId(parameters, basic: basic)
         let application = try application(clientId, in: tenant)
@@ -84,9 +86,18 @@ struct ClientAuthenticator: Sendable {
                 if type.isEmpty { throw .missingParameter("client_assertion_type") }
                 throw .unsupportedAssertionType(type)
             }
+            let jwt: JWT
+            do { jwt = try JWT.decode(assertion) } catch { throw .malformedJWT(String(describing: error)) }
+            // An assertion the client did not issue itself is a federated credential's token, for an
+            // app that has any (for one without, the certificate rules answer, as before federation).
+            if !application.federatedIdentityCredentials.isEmpty,
+               jwt.payload["iss"]?.stringValue?.lowercased() != application.appId.lowercased() {
+                try FederatedAssertionValidator(application: application, trust: federation, now: now).validate(jwt)
+                return AuthenticatedClient(application: application, method: .federatedCredential)
+            }
             // Built only here: most clients use a secret, and the audience set costs a dozen Strings.
             try ClientAssertionValidator(application: application, allowedAudiences: allowedAudiences(), now: now)
-                .validate(assertion)
+                .validate(jwt)
             return AuthenticatedClient(application: application, method: .privateKeyJWT)
         }
         if requireCredential || !(application.isFallbackPublicClient || publicFlow) {

@@ -69,7 +69,7 @@ final class LookupTests: XCTestCase {
         XCTAssertFalse(tenant.applications[0].isBuiltIn)
         let builtIns = tenant.applications.filter(\.isBuiltIn)
         XCTAssertEqual(builtIns.count, BuiltInResources.catalogue.count)
-        XCTAssertTrue(builtIns.allSatisfy { $0.requestedAccessTokenVersion == nil })
+        XCTAssertTrue(builtIns.allSatisfy { $0.requestedAccessTokenVersion == ($0.appId == TokenExchange.appId ? 2 : nil) })
         let graph = try XCTUnwrap(tenant.application(appId: BuiltInResources.microsoftGraphAppId))
         XCTAssertEqual(graph.scope(named: "User.Read")?.id, "e1fe6dd8-ba31-4d61-89e7-88639da4683d")
         XCTAssertEqual(graph.appRole(matching: "User.Read.All")?.id, "df021288-bdef-4463-88db-98f22de89214")

@@ -73,3 +73,57 @@ def test_imds_unknown_identity_is_unavailable(imds):
     with pytest.raises((CredentialUnavailableError, ClientAuthenticationError)) as raised:
         ManagedIdentityCredential(client_id="00000000-1111-4222-8333-444444444444").get_token(f"{API_URI}/.default")
     assert "Identity not found" in str(raised.value) or "identity" in str(raised.value).lower()
+
+
+# ---- Workload identity federation: tokens of other issuers as the Deployer's credential ----
+
+DEPLOYER_ID = "3c5e7a9b-1d2f-4a6c-8e0b-2f4a6c8e0b1d"
+
+
+def github_token(subject="repo:contoso/app:ref:refs/heads/main") -> str:
+    """What GitHub Actions would hand the workflow, signed with the stand-in issuer's test key."""
+    import time
+    import jwt
+    from conftest import KEYS
+    now = int(time.time())
+    claims = {"iss": "https://token.actions.githubusercontent.com", "sub": subject, "aud": "api://AzureADTokenExchange",
+              "iat": now, "nbf": now, "exp": now + 300, "repository": "contoso/app"}
+    return jwt.encode(claims, (KEYS / "test-federated-issuer.key").read_bytes(), algorithm="RS256", headers={"kid": "github-1"})
+
+
+def test_workload_identity_credential_with_a_token_file(server, tmp_path):
+    from azure.identity import WorkloadIdentityCredential
+    token_file = tmp_path / "token"
+    token_file.write_text(github_token())
+    credential = WorkloadIdentityCredential(tenant_id=server.tenant, client_id=DEPLOYER_ID, token_file_path=str(token_file),
+                                            authority=server.host, connection_verify=server.ca_file,
+                                            disable_instance_discovery=True)
+    token = credential.get_token(f"{API_URI}/.default")
+    tokencheck.verify_access_token(server, token.token, version="2.0", audience=API_ID, client_id=DEPLOYER_ID,
+                                   acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"])
+    assert server.exchanges(clientId=DEPLOYER_ID)[-1]["client"]["authenticationMethod"] == "federated_credential"
+
+
+def test_a_wrong_subject_is_refused(server, tmp_path):
+    from azure.identity import WorkloadIdentityCredential
+    token_file = tmp_path / "token"
+    token_file.write_text(github_token(subject="repo:contoso/app:ref:refs/heads/feature"))
+    credential = WorkloadIdentityCredential(tenant_id=server.tenant, client_id=DEPLOYER_ID, token_file_path=str(token_file),
+                                            authority=server.host, connection_verify=server.ca_file,
+                                            disable_instance_discovery=True)
+    with pytest.raises(ClientAuthenticationError) as raised:
+        credential.get_token(f"{API_URI}/.default")
+    assert "AADSTS700213" in str(raised.value)
+
+
+def test_managed_identity_token_as_the_apps_credential(imds):
+    """An app trusting the host's managed identity: the MI's token for api://AzureADTokenExchange is its assertion."""
+    from azure.identity import ClientAssertionCredential
+    mi = ManagedIdentityCredential()
+    credential = ClientAssertionCredential(imds.tenant, DEPLOYER_ID,
+                                           lambda: mi.get_token("api://AzureADTokenExchange/.default").token,
+                                           authority=imds.host, connection_verify=imds.ca_file,
+                                           disable_instance_discovery=True)
+    token = credential.get_token(f"{API_URI}/.default")
+    tokencheck.verify_access_token(imds, token.token, version="2.0", audience=API_ID, client_id=DEPLOYER_ID,
+                                   acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"])

@@ -19,7 +19,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         let publicRedirect = RedirectURIs.kind(of: redirectURI, registeredOn: application).map { $0 != .web } ?? false
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
             requireCredential: false, publicFlow: publicRedirect)
         record.identify(client)
 

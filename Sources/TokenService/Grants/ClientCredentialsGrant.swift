@@ -13,7 +13,7 @@ struct ClientCredentialsGrant: GrantHandler {
 
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now, requireCredential: true)
         let app = client.application
         record.identify(client)
         try context.checkOrigin(spaRedemption: false)

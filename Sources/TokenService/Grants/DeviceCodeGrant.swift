@@ -26,7 +26,7 @@ struct DeviceCodeGrant: GrantHandler {
         record.requestedScopes = ScopeParser.split(pending.scope)
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
             requireCredential: false)
         record.identify(client)
         try context.checkOrigin(spaRedemption: false)

@@ -26,7 +26,7 @@ struct OnBehalfOfGrant: GrantHandler {
 
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: true)
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now, requireCredential: true)
         record.identify(client)
         try context.checkOrigin(spaRedemption: false)
         let validated = try UserAssertionValidator(keys: context.minter.keys, tenant: tenant, client: client.application,

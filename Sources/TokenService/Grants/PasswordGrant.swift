@@ -14,7 +14,7 @@ struct PasswordGrant: GrantHandler {
 
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now, requireCredential: false)
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now, requireCredential: false)
         record.identify(client)
         try context.checkOrigin(spaRedemption: false)
         let (user, authentication) = try UserAuthenticator.signIn(name: username, password: password, tenant: tenant, now: context.now)

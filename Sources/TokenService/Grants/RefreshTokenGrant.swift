@@ -17,7 +17,7 @@ struct RefreshTokenGrant: GrantHandler {
 
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
-            allowedAudiences: context.assertionAudiences(for: tenant), now: context.now,
+            allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
             requireCredential: false, publicFlow: grant.issuedToPublicClient)
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }

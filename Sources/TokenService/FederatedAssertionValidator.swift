@@ -1,0 +1,94 @@
+import Foundation
+import EntraDirectory
+import JOSE
+
+/// What a federated client assertion is checked against besides the app: the server's own keys
+/// and host, for tokens MockEntra issued itself (a managed identity's token for
+/// `api://AzureADTokenExchange`, presented by an app that trusts it).
+struct FederationTrust: Sendable {
+    let keys: KeyRing
+    /// The host the client called: MockEntra's own v2 issuers are `{baseURL}/{tenant}/v2.0`.
+    let baseURL: String
+}
+
+/// Workload identity federation (workload-identity-federation doc): a client assertion whose `iss`
+/// is not the client itself is a token from another issuer, accepted when a federated identity
+/// credential of the app names its `iss` and `sub` exactly (case-sensitive, as Entra matches since
+/// 2025) and one of its audiences is in `aud`, and its signature checks out with that issuer's key.
+/// Entra's codes: 700211 issuer, 700213 subject, 700212 audience (checked in that order, inferred).
+struct FederatedAssertionValidator: Sendable {
+    let application: Application
+    let trust: FederationTrust
+    let now: Date
+
+    func validate(_ jwt: JWT) throws(EntraError) {
+        guard let algorithm = JWSAlgorithm(rawValue: jwt.algorithm) else {
+            throw .malformedJWT("The signature algorithm '\(jwt.algorithm)' is not supported; use RS256 or PS256.")
+        }
+        try ClientAssertionValidator.checkTimes(jwt.payload, now: now)
+        let issuer = jwt.payload["iss"]?.stringValue ?? ""
+        let subject = jwt.payload["sub"]?.stringValue ?? ""
+        let audiences = Self.audiences(jwt.payload["aud"])
+
+        let byIssuer = application.federatedIdentityCredentials.filter { issuerMatches($0, issuer) }
+        guard !byIssuer.isEmpty else { throw .noFederatedCredential(for: "issuer", issuer) }
+        let bySubject = byIssuer.filter { $0.subject == subject }
+        guard !bySubject.isEmpty else { throw .noFederatedCredential(for: "subject", subject) }
+        guard let credential = bySubject.first(where: { credential in
+            audiences.contains { audience in credential.audiences.contains { Self.sameAudience($0, audience) } }
+        }) else {
+            throw .noFederatedCredential(for: "audience", audiences.first ?? "")
+        }
+        try verifySignature(jwt, algorithm: algorithm, credential: credential)
+    }
+
+    /// The credential's issuer as written, or for Entra's own issuer of a scenario tenant, the
+    /// issuer MockEntra puts in that tenant's v2 tokens on this host.
+    private func issuerMatches(_ credential: FederatedIdentityCredential, _ issuer: String) -> Bool {
+        if credential.issuer == issuer { return true }
+        guard let tenantId = credential.entraTenantId else { return false }
+        return issuer == "\(trust.baseURL)/\(tenantId)/v2.0"
+    }
+
+    private func verifySignature(_ jwt: JWT, algorithm: JWSAlgorithm, credential: FederatedIdentityCredential) throws(EntraError) {
+        let keyId = jwt.header["kid"]?.stringValue ?? ""
+        let publicKey: RSAPublicKey?
+        if let certificate = credential.certificate {
+            publicKey = try? certificate.publicKey
+        } else {
+            publicKey = trust.keys.key(id: keyId)?.privateKey.publicKey
+        }
+        do {
+            guard let publicKey else { throw JWTError.invalidSignature }
+            try jwt.verifySignature(with: publicKey, allowed: [algorithm])
+        } catch {
+            throw .invalidAssertionSignature(
+                reason: "The provided signature value did not match the expected signature value.",
+                thumbprint: keyId, appId: application.appId)
+        }
+    }
+
+    static func audiences(_ value: JSONValue?) -> [String] {
+        switch value {
+        case .string(let text)?: return [text]
+        case .array(let items)?: return items.compactMap(\.stringValue)
+        default: return []
+        }
+    }
+
+    /// `api://AzureADTokenExchange` and the appId MockEntra's own tokens for it carry are one audience.
+    static func sameAudience(_ configured: String, _ presented: String) -> Bool {
+        if configured == presented { return true }
+        return configured.lowercased() == TokenExchange.audience.lowercased() && presented.lowercased() == TokenExchange.appId
+    }
+}
+
+extension EntraError {
+    /// 700211 / 700213 / 700212: no federated identity credential of the app matches the assertion's
+    /// issuer, then subject, then audience (wording from 2025 responses quoted in public issues).
+    static func noFederatedCredential(for claim: String, _ value: String) -> EntraError {
+        let code = claim == "issuer" ? 700211 : claim == "subject" ? 700213 : 700212
+        return EntraError(error: "invalid_client", code: code,
+                          message: "No matching federated identity record found for presented assertion \(claim) '\(value)'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation")
+    }
+}

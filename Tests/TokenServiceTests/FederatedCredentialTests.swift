@@ -1,0 +1,101 @@
+import Foundation
+import XCTest
+@testable import EntraDirectory
+import JOSE
+@testable import TokenService
+
+/// Workload identity federation: tokens of another issuer as an app's client assertion, matched
+/// against its federated identity credentials, signature checked with that issuer's key; and a
+/// managed identity's token for api://AzureADTokenExchange trusted by an app.
+final class FederatedCredentialTests: XCTestCase {
+    static let deployer = "3c5e7a9b-1d2f-4a6c-8e0b-2f4a6c8e0b1d"
+    static let worker = "7f3e9a1c-4b2d-4e8f-a6c0-5d1b3e7f9a24"
+    static let github = "https://token.actions.githubusercontent.com"
+    static let subject = "repo:contoso/app:ref:refs/heads/main"
+    static var scenario: String {
+        """
+        {
+          tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+          applications: [
+            { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
+              api: { requestedAccessTokenVersion: 2 },
+              appRoles: [ { value: "Deploy", allowedMemberTypes: [ "Application" ] } ] },
+            { displayName: "Deployer", appId: "\(deployer)", federatedIdentityCredentials: [
+                { name: "main", issuer: "\(github)", subject: "\(subject)", certificateFile: "test-federated-issuer.pem" },
+                { name: "worker", issuer: "https://login.microsoftonline.com/\(IDs.tenant)/v2.0", subject: "\(workerObjectId)" },
+            ] },
+            { displayName: "Orders Worker", appId: "\(worker)", managedIdentity: { type: "systemAssigned" } },
+          ],
+          appRoleAssignments: [ { principal: "Deployer", resource: "Contoso API", appRole: "Deploy" } ],
+        }
+        """
+    }
+    static let workerObjectId = DerivedIDs.servicePrincipal(tenantId: IDs.tenant, appId: worker)
+
+    var fixture: Fixture!
+
+    override func setUpWithError() throws {
+        fixture = try Fixture(scenario: Self.scenario)
+    }
+
+    /// A token as GitHub Actions would issue it, signed with the key behind the configured certificate.
+    func githubToken(issuer: String = github, subject: String = subject, audience: String = "api://AzureADTokenExchange",
+                     lifetime: TimeInterval = 300, key: RSAPrivateKey? = nil) throws -> String {
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        return try Assertion.make(header: ["alg": "RS256", "typ": "JWT", "kid": "github-1"],
+                                  payload: ["iss": .string(issuer), "sub": .string(subject), "aud": .string(audience),
+                                            "iat": .number(now), "nbf": .number(now), "exp": .number(now + lifetime),
+                                            "repository": "contoso/app"],
+                                  key: key ?? RSAPrivateKey(pem: Repo.keyText("test-federated-issuer.key")))
+    }
+
+    func testAMatchingFederatedTokenIsTheAppsCredential() throws {
+        let tokens = try fixture.issue(Form.assertion(try githubToken(), client: Self.deployer))
+        let claims = try JWT.decode(tokens.accessToken).payload
+        XCTAssertEqual(claims["azp"]?.stringValue, Self.deployer)
+        XCTAssertEqual(claims["azpacr"]?.stringValue, "2")
+        XCTAssertEqual(claims["roles"], .array(["Deploy"]))
+        XCTAssertEqual(fixture.log.records().last?.client?.authenticationMethod, .federatedCredential)
+    }
+
+    func testMismatchesAreRefusedWithEntrasCodes() throws {
+        let client = Self.deployer
+        fixture.reject(Form.assertion(try githubToken(issuer: "https://token.actions.githubusercontent.com/"), client: client),
+                       error: "invalid_client", code: 700211, status: 401,
+                       messageContains: "presented assertion issuer 'https://token.actions.githubusercontent.com/'")
+        // Case-sensitive, as Entra matches since 2025.
+        fixture.reject(Form.assertion(try githubToken(subject: "repo:Contoso/app:ref:refs/heads/main"), client: client),
+                       error: "invalid_client", code: 700213, status: 401)
+        fixture.reject(Form.assertion(try githubToken(audience: "api://contoso-api"), client: client),
+                       error: "invalid_client", code: 700212, status: 401)
+        fixture.reject(Form.assertion(try githubToken(lifetime: -600), client: client), error: "invalid_client", code: 700024)
+        // Everything matches but the issuer's key did not sign it.
+        fixture.reject(Form.assertion(try githubToken(key: Assertion.clientKey()), client: client),
+                       error: "invalid_client", code: 700027)
+        // `none` is never accepted (as for certificate assertions: an unsupported algorithm).
+        let unsigned = try Assertion.make(header: ["alg": "none"], payload: JWT.decode(try githubToken()).payload, signature: [])
+        fixture.reject(Form.assertion(unsigned, client: client), error: "invalid_request", code: 50027)
+    }
+
+    func testAManagedIdentitysExchangeTokenIsTrusted() throws {
+        let request = { (resource: String) in
+            ManagedIdentityRequest(endpoint: .imds, path: "/metadata/identity/oauth2/token", resource: resource, clientId: nil,
+                                   objectId: nil, resourceId: nil, baseURL: IDs.baseURL)
+        }
+        let exchange = try fixture.service.managedIdentityToken(request("api://AzureADTokenExchange")).get()
+        let exchangeClaims = try JWT.decode(exchange.accessToken).payload
+        XCTAssertEqual(exchangeClaims["aud"]?.stringValue, TokenExchange.appId)
+        XCTAssertEqual(exchangeClaims["iss"]?.stringValue, "\(IDs.baseURL)/\(IDs.tenant)/v2.0")
+        XCTAssertNotNil(try fixture.issue(Form.assertion(exchange.accessToken, client: Self.deployer)).accessToken)
+
+        // The worker's token for another audience is no credential.
+        let other = try fixture.service.managedIdentityToken(request("api://contoso-api")).get()
+        fixture.reject(Form.assertion(other.accessToken, client: Self.deployer), error: "invalid_client", code: 700212)
+    }
+
+    func testAnExternalIssuerNeedsItsCertificate() {
+        XCTAssertThrowsError(try Fixture(scenario: Self.scenario.replacingOccurrences(of: #", certificateFile: "test-federated-issuer.pem""#, with: ""))) {
+            XCTAssertTrue(String(describing: $0).contains("needs the issuer's signing certificate"), "\($0)")
+        }
+    }
+}
