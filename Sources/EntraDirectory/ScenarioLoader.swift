@@ -98,19 +98,44 @@ struct DocumentLoader {
         }
         checkTenantsDistinct(tenants, &diagnostics)
         checkOneSystemAssignedIdentity(tenants, &diagnostics)
+        checkFederatedEntraIssuers(tenants, &diagnostics)
         return Directory(tenants: tenants.map(\.tenant))
     }
 
     /// The emulated Azure host has one system-assigned managed identity at most (IMDS and App
-    /// Service hand it out when no identity is selected).
+    /// Service hand it out when no identity is selected), and a resource id names one identity.
     private func checkOneSystemAssignedIdentity(_ tenants: [(tenant: Tenant, path: JSONPath)], _ diagnostics: inout Diagnostics) {
         var first: String?
+        var resourceIds: [String: String] = [:]
         for (tenant, path) in tenants {
-            for app in tenant.applications where app.managedIdentity?.kind == .systemAssigned {
-                if let first {
-                    diagnostics.report(path, "'\(Spelling.excerpt(app.displayName))' is a second system-assigned managed identity (also '\(first)'); the host has one")
+            for app in tenant.applications {
+                guard let identity = app.managedIdentity else { continue }
+                if identity.kind == .systemAssigned {
+                    if let first {
+                        diagnostics.report(path, "'\(Spelling.excerpt(app.displayName))' is a second system-assigned managed identity (also '\(first)'); the host has one")
+                    } else {
+                        first = app.displayName
+                    }
+                }
+                if let other = resourceIds[identity.resourceId.lowercased()] {
+                    diagnostics.report(path, "managed identities '\(other)' and '\(Spelling.excerpt(app.displayName))' have one resource id; give one a resourceId")
                 } else {
-                    first = app.displayName
+                    resourceIds[identity.resourceId.lowercased()] = app.displayName
+                }
+            }
+        }
+    }
+
+    /// A federated credential naming Entra's issuer for a tenant trusts MockEntra's own tokens for
+    /// it: the tenant must be one of the scenario's, by id (tokens carry the id).
+    private func checkFederatedEntraIssuers(_ tenants: [(tenant: Tenant, path: JSONPath)], _ diagnostics: inout Diagnostics) {
+        let ids = Set(tenants.map(\.tenant.id))
+        for (tenant, path) in tenants {
+            for app in tenant.applications {
+                for credential in app.federatedIdentityCredentials {
+                    if let tenantId = credential.entraTenantId, credential.certificate == nil, !ids.contains(tenantId) {
+                        diagnostics.report(path, "'\(Spelling.excerpt(app.displayName))': federated credential issuer '\(Spelling.excerpt(credential.issuer))' names no tenant of this scenario (use its tenant id)")
+                    }
                 }
             }
         }

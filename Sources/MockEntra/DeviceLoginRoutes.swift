@@ -103,7 +103,10 @@ struct DeviceLoginRoutes: Sendable {
     /// The MFA page's post: a right code approves the device with `mfa` in the sign-in's `amr`.
     private func verifySecondFactor(_ context: RequestContext, info: DeviceCodeInfo, form: FormData) -> HTTPResponse {
         let stepId = form.first("mfa_step") ?? ""
-        let method = (form.first("method") ?? "password") + "+mfa"
+        // The hidden field only labels the record; anything but the two page methods reads as password,
+        // as at /authorize.
+        let firstFactor = form.first("method") == "sso" ? "sso" : "password"
+        let method = firstFactor + "+mfa"
         let pending = service.secondFactorStep(stepId)
         let userName = pending.flatMap { info.tenant.user(id: $0.userId)?.userPrincipalName }
         switch service.completeSecondFactor(stepId: stepId, code: form.first("otc_code") ?? "") {
@@ -113,7 +116,7 @@ struct DeviceLoginRoutes: Sendable {
             return finish(context, info: info, authentication: authentication, method: method, headers: headers)
         case .wrongCode:
             guard let pending, let userName else { return .html(accountPage(context, info: info, userName: nil, details: nil)) }
-            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode), ("method", form.first("method") ?? "password")],
+            return .html(SecondFactorPages.codePage(action: Self.path, hidden: [("otc", info.userCode), ("method", firstFactor)],
                                                     userName: userName, prompt: pending, error: SecondFactorPages.wrongCodeMessage))
         case .ended(let stamped):
             service.recordDeviceLogin(info, authentication: nil, userName: userName, error: stamped, method: method)

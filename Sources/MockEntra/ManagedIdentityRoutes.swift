@@ -24,7 +24,7 @@ struct ManagedIdentityRoutes: Sendable {
         // IMDS answers 400 to a request without the header; azure-identity's availability probe
         // sends none on purpose and takes any answer as "IMDS is here".
         guard context.request.headers["Metadata"]?.lowercased() == "true" else {
-            return imdsError(400, "invalid_request", "Required metadata header not specified")
+            return imdsError(400, "bad_request_102", "Required metadata header not specified")
         }
         guard context.request.method == "GET" else { return imdsError(405, "invalid_request", "Only GET is supported") }
         guard context.query.first("api-version") != nil else {
@@ -37,7 +37,7 @@ struct ManagedIdentityRoutes: Sendable {
             baseURL: context.baseURL)
         switch service.managedIdentityToken(request) {
         case .failure(let failure):
-            return imdsError(failure.status, failure.error, failure.description)
+            return imdsError(Self.status(failure), failure.error, failure.description)
         case .success(let token):
             var writer = JSONObjectWriter()
             writer.string("access_token", token.accessToken)
@@ -67,7 +67,7 @@ struct ManagedIdentityRoutes: Sendable {
             resourceId: query.first("mi_res_id"), baseURL: context.baseURL)
         switch service.managedIdentityToken(request) {
         case .failure(let failure):
-            return appServiceError(failure.status, failure.description)
+            return appServiceError(Self.status(failure), failure.description)
         case .success(let token):
             var writer = JSONObjectWriter()
             writer.string("access_token", token.accessToken)
@@ -77,6 +77,10 @@ struct ManagedIdentityRoutes: Sendable {
             writer.string("client_id", token.clientId)
             return .json(bytes: writer.finish())
         }
+    }
+
+    private static func status(_ failure: ManagedIdentityError) -> Int {
+        failure.kind == .badRequest ? 400 : 500
     }
 
     private func imdsError(_ status: Int, _ error: String, _ description: String) -> HTTPResponse {

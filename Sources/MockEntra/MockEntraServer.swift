@@ -9,8 +9,8 @@ public struct MockEntraOptions: Sendable {
     public var host = "127.0.0.1"
     /// Main listeners; 0 picks a free port. TLS unless `plainHTTP`.
     public var ports: [Int] = [0]
-    /// Extra plain-HTTP listeners (curl, tools without the CA), next to the TLS ones. MockEntra
-    /// serves no managed-identity endpoint (IMDS, App Service) yet.
+    /// Extra plain-HTTP listeners (curl, tools without the CA), next to the TLS ones. Every
+    /// listener serves every endpoint, the managed-identity ones included.
     public var httpPorts: [Int] = []
     /// Serve the main listeners without TLS (msal and azure-identity refuse this).
     public var plainHTTP = false

@@ -33,6 +33,8 @@ extension TokenService {
         do throws(EntraError) {
             let parameters = try RequestParameters(form)
             let clientId = try parameters.required("client_id")
+            // v2 names the resource in `scope` (the v1 route has already turned `resource` into one).
+            try ResourceIndicator.check(parameters.optional("resource"), scope: parameters.optional("scope"))
             let scope = try parameters.required("scope")
             let tenant = try TenantSelection.resolveForUser(segment, clientId: clientId, in: directory).get()
             let client = try ClientAuthenticator.application(clientId, in: tenant)

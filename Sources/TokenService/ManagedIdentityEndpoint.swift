@@ -38,11 +38,12 @@ public struct ManagedIdentityToken: Sendable, Equatable {
     public let resource: String
 }
 
-/// What the endpoints answer besides a token: IMDS and App Service use `{error, error_description}`
-/// with HTTP 400 for a request they cannot serve (azure-identity then reports the identity as
-/// unavailable).
+/// What the endpoints answer besides a token (`{error, error_description}` at IMDS). `kind` tells
+/// the HTTP layer which status to send: a request they cannot serve is a 400, which azure-identity
+/// reports as the identity being unavailable.
 public struct ManagedIdentityError: Error, Sendable, Equatable {
-    public let status: Int
+    public enum Kind: Sendable { case badRequest, serverError }
+    public let kind: Kind
     public let error: String
     public let description: String
 }
@@ -68,20 +69,24 @@ extension TokenService {
     private func issueManagedIdentityToken(_ request: ManagedIdentityRequest, now: Date,
                                            record: inout ExchangeRecord) -> Result<ManagedIdentityToken, ManagedIdentityError> {
         guard var resource = request.resource, !resource.isEmpty else {
-            return .failure(.init(status: 400, error: "invalid_request", description: "Required audience parameter not specified"))
+            return .failure(.init(kind: .badRequest, error: "invalid_request", description: "Required audience parameter not specified"))
         }
         // azure-identity strips `/.default` from a scope; a client that does not is served too.
         if resource.hasSuffix("/.default") { resource.removeLast("/.default".count) }
+        if [request.clientId, request.objectId, request.resourceId].compactMap({ $0 }).count > 1 {
+            return .failure(.init(kind: .badRequest, error: "invalid_request",
+                                  description: "Give at most one of client_id, object_id and the identity's resource id"))
+        }
         guard let (tenant, identity) = selectManagedIdentity(request) else {
-            return .failure(.init(status: 400, error: "invalid_request", description: "Identity not found"))
+            return .failure(.init(kind: .badRequest, error: "invalid_request", description: "Identity not found"))
         }
         record.tenantId = tenant.id
         record.client = .init(appId: identity.appId, displayName: identity.displayName, authenticationMethod: .managedIdentity)
         record.subject = .init(kind: "app", id: identity.servicePrincipalId, name: identity.displayName)
         guard let target = tenant.resource(identifier: resource) else {
-            // IMDS passes Entra's error on in its own body.
-            return .failure(.init(status: 400, error: "invalid_resource",
-                                  description: "AADSTS500011: The resource principal named \(resource) was not found in the tenant named \(tenant.displayName). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
+            // IMDS passes Entra's error on in its own body (entra-wire §8.1).
+            return .failure(.init(kind: .badRequest, error: "invalid_resource",
+                                  description: "AADSTS50001: The application named \(resource) was not found in the tenant named \(tenant.id). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
         }
         let format = AccessTokenFormat(requestedVersion: target.requestedAccessTokenVersion)
         record.resource = .init(appId: target.appId, displayName: target.displayName, requestedAs: resource, tokenVersion: format.version)
@@ -96,7 +101,7 @@ extension TokenService {
                                                  expiresOn: Int(token.expiresAt.timeIntervalSince1970),
                                                  notBefore: Int(token.notBefore.timeIntervalSince1970), resource: resource))
         } catch {
-            return .failure(.init(status: 500, error: "server_error", description: error.message))
+            return .failure(.init(kind: .serverError, error: "server_error", description: error.message))
         }
     }
 

@@ -77,7 +77,9 @@ public final class TokenService: Sendable {
         // Client credentials checks `resource` itself, after its own `.default` rules; On-Behalf-Of
         // maps the v1 `resource` itself.
         if request.version == .v2, grantType != Self.clientCredentialsGrantType {
-            try ResourceIndicator.check(parameters.optional("resource"), scope: parameters.optional("scope"))
+            // A refresh reads only its first resource's scopes (RefreshTokenGrant); so does the check.
+            let scope = parameters.optional("scope").map { grantType == "refresh_token" ? ScopeParser.firstResourceOnly($0) : $0 }
+            try ResourceIndicator.check(parameters.optional("resource"), scope: scope)
         } else if request.version == .v1, Self.userGrantTypes.contains(grantType),
                   let resource = parameters.optional("resource") {
             parameters = parameters.replacing("scope", with: ResourceIndicator.v1Scope(resource: resource,

@@ -34,6 +34,20 @@ final class ManagedIdentityScenarioTests: XCTestCase {
                             path: "applications[0].managedIdentity.resourceId", reason: "is not an Azure resource id")
     }
 
+    func testTwoIdentitiesCannotShareAResourceId() {
+        assertSingleProblem(scenario(applications: """
+            { "displayName": "Batch Identity", "managedIdentity": { "type": "userAssigned" } },
+            { "displayName": "batch-identity", "managedIdentity": { "type": "userAssigned" } }
+            """), path: "tenant", reason: "managed identities 'Batch Identity' and 'batch-identity' have one resource id")
+    }
+
+    func testAnEntraFederatedIssuerMustBeAScenarioTenant() {
+        assertSingleProblem(scenario(applications: """
+            { "displayName": "D", "federatedIdentityCredentials": [
+              { "issuer": "https://login.microsoftonline.com/contoso.test/v2.0", "subject": "x" } ] }
+            """), path: "tenant", reason: "names no tenant of this scenario")
+    }
+
     func testTheHostHasOneSystemAssignedIdentity() {
         assertSingleProblem(scenario(applications: """
             { "displayName": "A", "managedIdentity": { "type": "systemAssigned" } },

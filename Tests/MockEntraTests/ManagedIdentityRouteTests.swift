@@ -15,6 +15,7 @@ final class ManagedIdentityRouteTests: ShippedScenarioServerTestCase {
         // azure-identity's probe sends no Metadata header: any answer means "IMDS is here".
         let probe = try client.get(imds)
         XCTAssertEqual(probe.status, 400)
+        XCTAssertEqual(try probe.object()["error"]?.stringValue, "bad_request_102")
         XCTAssertEqual(try probe.object()["error_description"]?.stringValue, "Required metadata header not specified")
 
         let response = try client.get(imds, headers: [("Metadata", "true")])

@@ -90,14 +90,17 @@ final class ManagedIdentityTests: XCTestCase {
             (request(nil), "invalid_request", "Required audience parameter not specified"),
             (request("api://contoso-api", clientId: "00000000-1111-4222-8333-444444444444"), "invalid_request", "Identity not found"),
             (request("api://contoso-api", clientId: IDs.api), "invalid_request", "Identity not found"),
-            (request("api://nobody"), "invalid_resource", "AADSTS500011: The resource principal named api://nobody was not found"),
+            (request("api://nobody"), "invalid_resource", "AADSTS50001: The application named api://nobody was not found"),
+            // Two selectors: none of them wins silently.
+            (request("api://contoso-api", clientId: Self.batch, objectId: "11111111-2222-4333-8444-555555555555"),
+             "invalid_request", "Give at most one of client_id, object_id"),
         ]
         for (request, error, description) in cases {
             guard case .failure(let failure) = service.managedIdentityToken(request) else {
                 XCTFail("expected \(error) for \(request)")
                 continue
             }
-            XCTAssertEqual(failure.status, 400)
+            XCTAssertEqual(failure.kind, .badRequest)
             XCTAssertEqual(failure.error, error)
             XCTAssertTrue(failure.description.hasPrefix(description), failure.description)
             XCTAssertEqual(fixture.log.records().last?.outcome, "error")

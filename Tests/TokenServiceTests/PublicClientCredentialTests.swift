@@ -95,6 +95,16 @@ final class PublicClientCredentialTests: XCTestCase {
         XCTAssertNotNil(try fixture.issue(redeem(code, redirect: Self.spaRedirect), origin: Self.spaOrigin).accessToken)
     }
 
+    /// A SPA's refresh tokens share the first one's fixed 24 hours: refreshing never extends it.
+    func testASPARefreshChainEndsTwentyFourHoursAfterItBegan() throws {
+        let code = try code(redirect: Self.spaRedirect)
+        let first = try XCTUnwrap(try fixture.issue(redeem(code, redirect: Self.spaRedirect), origin: Self.spaOrigin).refreshToken)
+        fixture.clock.advance(by: 20 * 3600)
+        let second = try XCTUnwrap(try fixture.issue(refresh(first), origin: Self.spaOrigin).refreshToken)
+        fixture.clock.advance(by: 5 * 3600)
+        fixture.reject(refresh(second), error: "invalid_grant", code: 700084)
+    }
+
     func testTheSameAppRedeemsAWebRedirectCodeWithItsSecret() throws {
         let code = try code(redirect: Self.webRedirect)
         // Without the secret the web flow is confidential: 7000218, and the code survives.

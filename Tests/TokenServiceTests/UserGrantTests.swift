@@ -292,6 +292,19 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(refresh(refreshToken, scope: UserIDs.apiScope) + [("resource", mcpServer)],
                        error: "invalid_target", code: 9010010)
         fixture.reject(refresh(refreshToken) + [("resource", "api://contoso-api")], error: "invalid_request", code: 901002)
+        // A refresh reads its first resource only, so `resource` is checked against that one.
+        XCTAssertNotNil(try fixture.issue(refresh(refreshToken, scope: "\(UserIDs.apiScope) https://legacy.contoso.test/user_impersonation")
+                                          + [("resource", "api://contoso-api")]).accessToken)
+        // /devicecode too.
+        for (form, code) in [([("resource", "api://contoso-api")], 901002),
+                             ([("scope", UserIDs.apiScope), ("resource", mcpServer)], 9010010)] {
+            guard case .failure(let error) = service.deviceAuthorization(tenant: IDs.tenant, form: [("client_id", IDs.desktop)] + form,
+                                                                         baseURL: IDs.baseURL) else {
+                XCTFail("devicecode accepted \(form)")
+                continue
+            }
+            XCTAssertEqual(error.error.code, code)
+        }
 
         var query = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect),
                      ("scope", "\(UserIDs.apiScope) openid"), ("state", "s")]

@@ -28,6 +28,6 @@ struct RefreshTokenGrant: GrantHandler {
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope").map(ScopeParser.firstResourceOnly) ?? grant.originalScope, nonce: nil,
             issuedToSPA: grant.fixedExpiry != nil, flow: .refreshToken,
-            claims: parameters.optional("claims")), record: &record).0
+            claims: parameters.optional("claims"), inheritedExpiry: grant.fixedExpiry), record: &record).0
     }
 }

@@ -16,6 +16,9 @@ struct UserTokenRequest: Sendable {
     /// The `claims` request (token form, or the /authorize request behind a code): asks for `acrs`,
     /// and declares client capabilities (`xms_cc`) for continuous access evaluation.
     let claims: String?
+    /// A refresh of a `spa` refresh token: the expiry the first one had, which the new one keeps
+    /// (refresh-tokens doc: tokens obtained from it "carry over that expiration time").
+    var inheritedExpiry: Date? = nil
 }
 
 /// The shared second half of the user grants: resolve the delegated scopes, mint the access
@@ -76,7 +79,7 @@ extension GrantContext {
         // A refresh always returns a new refresh token (auth-code flow doc), `offline_access` or not:
         // the grant it redeems had it.
         if openID.contains("offline_access") || request.flow == .refreshToken {
-            let fixedExpiry = request.issuedToSPA ? now.addingTimeInterval(24 * 3600) : nil
+            let fixedExpiry = request.issuedToSPA ? (request.inheritedExpiry ?? now.addingTimeInterval(24 * 3600)) : nil
             refreshToken = stores.refreshTokens.issue(StoredRefreshToken(
                 clientId: app.appId, tenantId: request.tenant.id, authentication: request.authentication,
                 originalScope: request.scope, issuedAt: now, fixedExpiry: fixedExpiry,
