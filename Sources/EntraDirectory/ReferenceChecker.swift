@@ -4,6 +4,7 @@ struct ReferenceChecker {
     let resolver: ReferenceResolver
     let applications: [Application]
     let users: [User]
+    var groups: [Group] = []
 
     func application(_ reference: String, at path: JSONPath, _ diagnostics: inout Diagnostics) -> Application? {
         switch resolver.application(reference) {
@@ -78,25 +79,30 @@ struct ReferenceChecker {
         let roleText = reader.string("appRole", required: true, &diagnostics)
         guard let principalText, let resourceText, let roleText else { return nil }
 
-        // A principal is an app (client credentials) or a user; a UPN cannot also be an app name,
-        // but a display name could name both, which is ambiguous.
+        // A principal is an app (client credentials), a user, or a group (its members hold the role,
+        // as Entra's group assignments give it); a UPN cannot also be an app name, but a display
+        // name could name an app and a group, which is ambiguous.
         let principalPath = reader.path.key("principal")
         let asUser = resolver.user(principalText)
         let asApp = resolver.application(principalText)
+        let asGroup = resolver.group(principalText)
         let principalId: String
         let memberType: String
-        switch (asUser, asApp) {
-        case (.found(let userIndex), .missing):
+        switch (asUser, asApp, asGroup) {
+        case (.found(let userIndex), .missing, .missing):
             principalId = users[userIndex].id
             memberType = "User"
-        case (.missing, .found(let appIndex)):
+        case (.missing, .found(let appIndex), .missing):
             principalId = applications[appIndex].servicePrincipalId
             memberType = "Application"
-        case (.missing, .missing):
-            diagnostics.report(principalPath, "no application or user '\(Spelling.excerpt(principalText))'")
+        case (.missing, .missing, .found(let groupIndex)):
+            principalId = groups[groupIndex].id
+            memberType = "User"
+        case (.missing, .missing, .missing):
+            diagnostics.report(principalPath, "no application, user or group '\(Spelling.excerpt(principalText))'")
             return nil
         default:
-            diagnostics.report(principalPath, "'\(Spelling.excerpt(principalText))' is ambiguous; use an appId or a user id")
+            diagnostics.report(principalPath, "'\(Spelling.excerpt(principalText))' is ambiguous; use an appId, a user id or a group id")
             return nil
         }
         guard let resource = application(resourceText, at: reader.path.key("resource"), &diagnostics) else { return nil }

@@ -43,7 +43,8 @@ struct TenantLoader {
         for (offset, resource) in BuiltInResources.catalogue.enumerated() { aliases[drafts.count + offset] = resource.aliases }
         let resolver = ReferenceResolver(applications: applications, aliases: aliases,
                                          users: draftUsers.map(\.user), groups: draftGroups.map(\.group))
-        let references = ReferenceChecker(resolver: resolver, applications: applications, users: draftUsers.map(\.user))
+        let references = ReferenceChecker(resolver: resolver, applications: applications, users: draftUsers.map(\.user),
+                                          groups: draftGroups.map(\.group))
         for index in drafts.indices {
             let access = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
             drafts[index].application = drafts[index].application.withRequiredResourceAccess(access)

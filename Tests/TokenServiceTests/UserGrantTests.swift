@@ -146,16 +146,17 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.resource?.appId, IDs.api)
     }
 
-    /// An ID token carries the app roles the user holds on the client itself (web apps authorize on
-    /// them); the access token carries those on the resource.
+    /// An ID token carries the app roles the user holds on the client itself, directly or through a
+    /// group (web apps authorize on them); the access token carries those on the resource.
     func testIDTokenCarriesTheUsersRolesOnTheClient() throws {
         let scenario = userScenarioText
             .replacingOccurrences(of: #"{ displayName: "Contoso Tool", appId: "\#(UserIDs.tool)", isFallbackPublicClient: true,"#,
                                   with: #"{ displayName: "Contoso Tool", appId: "\#(UserIDs.tool)", isFallbackPublicClient: true, appRoles: [ { value: "Tool.Admin", allowedMemberTypes: [ "User" ] }, { value: "Tool.User", allowedMemberTypes: [ "User" ] }, { value: "Tool.Unused", allowedMemberTypes: [ "User" ] } ],"#)
             .replacingOccurrences(of: "  oauth2PermissionGrants: [", with: """
+              groups: [ { displayName: "Tool users", members: [ "alice@contoso.test" ] } ],
               appRoleAssignments: [
                 { principal: "alice@contoso.test", resource: "Contoso Tool", appRole: "Tool.Admin" },
-                { principal: "alice@contoso.test", resource: "Contoso Tool", appRole: "Tool.User" },
+                { principal: "Tool users", resource: "Contoso Tool", appRole: "Tool.User" },
               ],
               oauth2PermissionGrants: [
             """)
