@@ -4,7 +4,7 @@ import JOSE
 
 /// Graph's `optionalClaim`: a claim name and how it is sourced. Entra knows a long list of names,
 /// so any name is accepted; only `xms_cc` (client capabilities, for continuous access evaluation)
-/// changes what MockEntra issues today.
+/// and `idtyp` (app-only tokens say so) change what MockEntra issues today.
 public struct OptionalClaim: Sendable, Equatable {
     public let name: String
     /// `user` for a directory extension or user attribute; nil for the token's own claims.

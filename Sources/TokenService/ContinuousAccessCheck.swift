@@ -99,7 +99,7 @@ extension TokenService {
                                            challengeClientId: graph ? BuiltInIDs.microsoftGraph : nil,
                                            clientCapabilities: capabilities)
         }
-        if claims["idtyp"]?.stringValue == "app" { return .success(verdict(nil)) }
+        if IssuedTokenCheck.isAppToken(claims) { return .success(verdict(nil)) }
         guard let userId = claims["oid"]?.stringValue else {
             return .failure(ContinuousAccessTokenError(reason: "The token names no user (oid)."))
         }
@@ -117,7 +117,7 @@ extension TokenService {
 
     /// The payload and tenant of an access token this server issued (`IssuedTokenCheck`: RS256 by a
     /// published key, an issuer of the tenant it names), not expired (five minutes of skew), with
-    /// `scp` or `idtyp: app` (so an ID token is refused).
+    /// `scp` or app-only (so an ID token is refused).
     private func verifiedAccessToken(_ compact: String, now: Date) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
         func failure(_ reason: String) -> Result<([String: JSONValue], Tenant), ContinuousAccessTokenError> {
             .failure(ContinuousAccessTokenError(reason: reason))
@@ -138,7 +138,7 @@ extension TokenService {
         guard let expiry = claims["exp"]?.doubleValue, Date(timeIntervalSince1970: expiry + IssuedTokenCheck.allowedSkew) > now else {
             return failure("The token has expired: a resource rejects it (invalid_token) before any CAE check.")
         }
-        guard claims["scp"]?.stringValue != nil || claims["idtyp"]?.stringValue == "app" else {
+        guard claims["scp"]?.stringValue != nil || IssuedTokenCheck.isAppToken(claims) else {
             return failure("The token is not an access token (no scp, not an app token).")
         }
         return .success((claims, tenant))

@@ -39,7 +39,9 @@ struct TokenMinter: Sendable {
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
             sub: subject, tid: tenant.id, uti: uti, ver: format.version)
         claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43)
-        claims.idtyp = "app"
+        // An optional claim (optional-claims doc): Microsoft's own APIs ask for it, a scenario API
+        // only when its `optionalClaims.accessToken` lists `idtyp`.
+        claims.idtyp = resource.isBuiltIn || resource.optionalClaims.accessTokenRequests("idtyp") ? "app" : nil
         claims.oid = subject
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
         claims.roles = roles.isEmpty ? nil : roles

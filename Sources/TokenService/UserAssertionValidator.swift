@@ -45,8 +45,8 @@ struct UserAssertionValidator: Sendable {
         }
         try checkTimes(claims)
         try checkAudience(claims["aud"]?.stringValue ?? "")
-        // A user token carries delegated scopes; an app token carries roles (and idtyp=app).
-        guard claims["idtyp"]?.stringValue != "app", claims["scp"]?.stringValue != nil,
+        // A user token carries delegated scopes; an app token carries roles.
+        guard !IssuedTokenCheck.isAppToken(claims), claims["scp"]?.stringValue != nil,
               let userId = claims["oid"]?.stringValue else {
             throw .appOnlyAssertion()
         }

@@ -465,7 +465,7 @@ final class OnBehalfOfTests: XCTestCase {
                                          ("client_secret", OBO.agentSecret), ("scope", "api://fabrikam-web-api/.default")],
                                         tenant: OBO.tenant).accessToken
         let p = try payload(appOnly)
-        XCTAssertEqual(p["idtyp"]?.stringValue, "app")
+        XCTAssertNil(p["idtyp"], "recognised without the optional claim: no scp, oid = sub")
         XCTAssertEqual(p["aud"]?.stringValue, OBO.webAPI)
         rejectOBO(obo(appOnly), code: 50013, messageContains: "application token")
     }

@@ -30,7 +30,7 @@ final class TokenShapeTests: XCTestCase {
         XCTAssertEqual(p["tid"]?.stringValue, IDs.tenant)
         XCTAssertEqual(p["azp"]?.stringValue, IDs.daemon)
         XCTAssertEqual(p["azpacr"]?.stringValue, "1")
-        XCTAssertEqual(p["idtyp"]?.stringValue, "app")
+        XCTAssertNil(p["idtyp"], "an optional claim this API does not ask for")
         XCTAssertEqual(p["oid"]?.stringValue, daemon.servicePrincipalId)
         XCTAssertEqual(p["sub"]?.stringValue, daemon.servicePrincipalId)
         XCTAssertNotEqual(daemon.servicePrincipalId, daemon.appId)
@@ -62,6 +62,15 @@ final class TokenShapeTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.resource?.requestedAs, IDs.api)
     }
 
+    /// `idtyp` is an optional claim: app-only tokens carry `idtyp: app` for an API that lists it.
+    func testIdtypWhenTheAPIAsksForIt() throws {
+        let scenario = testScenarioText.replacingOccurrences(
+            of: #"displayName: "Contoso API","#, with: #"displayName: "Contoso API", optionalClaims: { accessToken: [ { name: "idtyp" } ] },"#)
+        XCTAssertNotEqual(scenario, testScenarioText)
+        fixture = try Fixture(scenario: scenario)
+        XCTAssertEqual(try JWT.decode(try fixture.issue(Form.secret()).accessToken).payload["idtyp"]?.stringValue, "app")
+    }
+
     func testV1ResourceTokenThroughV2Endpoint() throws {
         let tokens = try fixture.issue(Form.secret(scope: "https://legacy.contoso.test/.default"))
         XCTAssertEqual(tokens.endpoint, .v2)
@@ -88,6 +97,7 @@ final class TokenShapeTests: XCTestCase {
         XCTAssertEqual(p["aud"]?.stringValue, "https://database.windows.net")
         XCTAssertEqual(p["ver"]?.stringValue, "1.0")
         XCTAssertNil(p["roles"], "no role assigned on Azure SQL")
+        XCTAssertEqual(p["idtyp"]?.stringValue, "app", "Microsoft's own APIs get idtyp")
         XCTAssertEqual(fixture.log.records().last?.resource?.appId, IDs.sqlAppId)
     }
 
