@@ -164,4 +164,16 @@ final class FuzzSeedTests: XCTestCase {
                              "\(seed) no longer verifies: regenerate the JWT seeds and FuzzKey in Fuzz/JWT/FuzzJWT.swift")
         }
     }
+
+    /// The key built into the fuzz target (its `n`, written in FuzzJWT.swift) is Keys/signing-1's:
+    /// seeds and key drift apart silently otherwise (the fuzz target is not part of the test build).
+    func testTheFuzzTargetsKeyIsTheCommittedSigningKey() throws {
+        let source = TestKeys.directory.deletingLastPathComponent().appendingPathComponent("Fuzz/JWT/FuzzJWT.swift")
+        let text = try String(contentsOf: source, encoding: .utf8)
+        let marker = "let n = \""
+        let start = try XCTUnwrap(text.range(of: marker)).upperBound
+        let end = try XCTUnwrap(text[start...].firstIndex(of: "\""))
+        XCTAssertEqual(String(text[start..<end]), Base64URL.encode(try TestKeys.signing1().publicKey.modulus),
+                       "regenerate FuzzKey in Fuzz/JWT/FuzzJWT.swift from Keys/signing-1")
+    }
 }
