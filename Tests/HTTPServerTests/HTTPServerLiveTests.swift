@@ -63,6 +63,37 @@ final class HTTPServerLiveTests: XCTestCase {
         }
     }
 
+    /// The fairness limit itself: one worker, a long pipeline of slow requests on one connection,
+    /// and a request on another that arrives once the pipeline has begun. Served after at most a
+    /// few turns of `responsesPerTurn`, not after the whole pipeline (which it would be without it).
+    func testAnotherConnectionIsServedBeforeALongPipelineEnds() throws {
+        final class Order: @unchecked Sendable {   // paths in the order the handler saw them, under `lock`
+            let lock = NSLock()
+            var paths: [String] = []
+            func add(_ path: String) { lock.withLock { paths.append(path) } }
+            var snapshot: [String] { lock.withLock { paths } }
+        }
+        let order = Order()
+        var limits = ServerLimits()
+        limits.workerThreads = 1
+        let (_, port) = try startServer(self, limits: limits) { request in
+            order.add(request.path)
+            if request.path.hasPrefix("/p/") { usleep(1_000) }
+            return .text(200, "hello \(request.path)")
+        }
+        let count = 128   // eight turns' worth
+        XCTAssertLessThanOrEqual(ServerConnection.responsesPerTurn * 4, count / 2)
+        let pipelined = try RawSocket(port: port)
+        pipelined.send((0..<count).map { "GET /p/\($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined())
+        let deadline = Date().addingTimeInterval(5)
+        while order.snapshot.isEmpty, Date() < deadline { usleep(200) }
+        let client = try HTTPClient(host: "127.0.0.1", port: port, caFile: nil)
+        XCTAssertEqual(try client.send(method: "GET", path: "/other").text, "hello /other")
+        _ = pipelined.read(until: "hello /p/\(count - 1)")
+        let position = try XCTUnwrap(order.snapshot.firstIndex(of: "/other"))
+        XCTAssertLessThan(position, count / 2, "served after \(position) pipelined requests of \(count)")
+    }
+
     func testExpectContinueGetsInterimResponseBeforeBody() throws {
         let (_, port) = try startServer(self)
         let socket = try RawSocket(port: port)
