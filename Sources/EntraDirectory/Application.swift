@@ -36,6 +36,9 @@ public final class Application: Sendable {
     public let managedIdentity: ManagedIdentity?
     /// Trust in tokens from another issuer as this app's credential (workload identity federation).
     public let federatedIdentityCredentials: [FederatedIdentityCredential]
+    /// Set for an Agent ID agent identity: a service principal without credentials of its own,
+    /// whose blueprint application obtains tokens for it (entra-wire §7).
+    public let agentIdentity: AgentIdentity?
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -44,7 +47,8 @@ public final class Application: Sendable {
         spaRedirectUris: [String], passwordCredentials: [PasswordCredential], keyCredentials: [KeyCredential],
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
         requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none,
-        managedIdentity: ManagedIdentity? = nil, federatedIdentityCredentials: [FederatedIdentityCredential] = []
+        managedIdentity: ManagedIdentity? = nil, federatedIdentityCredentials: [FederatedIdentityCredential] = [],
+        agentIdentity: AgentIdentity? = nil
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -67,6 +71,7 @@ public final class Application: Sendable {
         self.optionalClaims = optionalClaims
         self.managedIdentity = managedIdentity
         self.federatedIdentityCredentials = federatedIdentityCredentials
+        self.agentIdentity = agentIdentity
     }
 
     /// The same application with the permissions the loader resolved once every application was known.
@@ -78,7 +83,26 @@ public final class Application: Sendable {
                     spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
                     requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
                     appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims,
-                    managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials)
+                    managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials,
+                    agentIdentity: agentIdentity)
+    }
+
+    /// The same agent identity with its blueprint resolved: it trusts the blueprint's exchange token
+    /// (T1) as a federated credential whose subject names both (entra-wire §7.2).
+    func withAgentBlueprint(_ blueprint: Application, tenantId: String) -> Application {
+        let trust = FederatedIdentityCredential(
+            name: "agent identity blueprint", issuer: "https://login.microsoftonline.com/\(tenantId)/v2.0",
+            subject: AgentIdentity.exchangeSubject(tenantId: tenantId, blueprintAppId: blueprint.appId, agentAppId: appId),
+            audiences: [TokenExchange.audience], certificate: nil)
+        return Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
+                           identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
+                           signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
+                           publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
+                           spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
+                           requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
+                           appRoles: appRoles, requiredResourceAccess: requiredResourceAccess, optionalClaims: optionalClaims,
+                           managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials + [trust],
+                           agentIdentity: AgentIdentity(blueprintAppId: blueprint.appId))
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
@@ -139,6 +163,25 @@ public struct FederatedIdentityCredential: Sendable {
         let prefix = "https://login.microsoftonline.com/", suffix = "/v2.0"
         guard issuer.hasPrefix(prefix), issuer.hasSuffix(suffix), issuer.count > prefix.count + suffix.count else { return nil }
         return String(issuer.dropFirst(prefix.count).dropLast(suffix.count)).lowercased()
+    }
+}
+
+/// Agent ID (preview): an agent identity belongs to one blueprint application, which alone can get
+/// tokens for it.
+public struct AgentIdentity: Sendable, Equatable {
+    /// Empty until the loader has resolved the scenario's `blueprint` reference.
+    public let blueprintAppId: String
+
+    public init(blueprintAppId: String) {
+        self.blueprintAppId = blueprintAppId
+    }
+
+    /// The `sub` of a blueprint's exchange token for one of its agent identities:
+    /// `/eid1/c/pub/t/{tenant}/a/{blueprint}/{agent appId}`, the two ids as base64url of their .NET
+    /// GUID bytes (entra-wire §7.2, corroborated by published FIC subjects).
+    public static func exchangeSubject(tenantId: String, blueprintAppId: String, agentAppId: String) -> String {
+        func encoded(_ guid: String) -> String { GUID.dotNetBytes(guid).map(Base64URL.encode) ?? guid }
+        return "/eid1/c/pub/t/\(encoded(tenantId))/a/\(encoded(blueprintAppId))/\(agentAppId)"
     }
 }
 

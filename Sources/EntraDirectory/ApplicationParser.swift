@@ -18,13 +18,15 @@ struct DraftApplication {
     let appIdWasGiven: Bool
     let identifierUriPaths: [JSONPath]
     let requiredResourceAccess: [ResourceAccessDraft]
+    /// `agentIdentity.blueprint`, resolved once every application of the tenant is known.
+    var agentBlueprint: (text: String, path: JSONPath)? = nil
 }
 
 struct ApplicationParser {
     static let allowedKeys = [
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
-        "optionalClaims", "managedIdentity", "federatedIdentityCredentials",
+        "optionalClaims", "managedIdentity", "federatedIdentityCredentials", "agentIdentity",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -64,10 +66,12 @@ struct ApplicationParser {
         let roles = parseRoles(reader, appId: appId, &diagnostics)
         checkUniquePermissionIds(scopes: scopes, roles: roles, at: reader.path, &diagnostics)
 
+        let agentBlueprint = parseAgentIdentity(reader, &diagnostics)
         let application = Application(
             appId: appId,
             objectId: DerivedIDs.applicationObject(tenantId: tenantId, appId: appId),
-            servicePrincipalId: DerivedIDs.servicePrincipal(tenantId: tenantId, appId: appId),
+            // An agent identity's object id equals its appId in observed tenants (entra-wire §7.1).
+            servicePrincipalId: agentBlueprint != nil ? appId : DerivedIDs.servicePrincipal(tenantId: tenantId, appId: appId),
             displayName: displayName ?? "",
             identifierUris: uris, isBuiltIn: false,
             accountEnabled: reader.bool("accountEnabled", &diagnostics) ?? true,
@@ -85,7 +89,20 @@ struct ApplicationParser {
             federatedIdentityCredentials: parseFederatedCredentials(reader, &diagnostics))
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
-            requiredResourceAccess: parseResourceAccess(reader, &diagnostics))
+            requiredResourceAccess: parseResourceAccess(reader, &diagnostics), agentBlueprint: agentBlueprint)
+    }
+
+    /// `agentIdentity: { blueprint }`: the blueprint application's reference, resolved later. An
+    /// agent identity has no credentials or redirect URIs of its own: its blueprint gets its tokens.
+    private func parseAgentIdentity(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> (text: String, path: JSONPath)? {
+        guard let object = reader.object("agentIdentity", &diagnostics) else { return nil }
+        object.rejectUnknownKeys(allowed: ["blueprint"], &diagnostics)
+        guard let blueprint = object.string("blueprint", required: true, &diagnostics) else { return nil }
+        for key in ["passwordCredentials", "keyCredentials", "federatedIdentityCredentials", "publicClient", "web", "spa",
+                    "isFallbackPublicClient", "managedIdentity"] where reader.has(key) {
+            diagnostics.report(reader.path.key(key), "an agent identity has no \(key): its blueprint obtains its tokens")
+        }
+        return (blueprint, object.path.key("blueprint"))
     }
 
     /// `managedIdentity: { type: "systemAssigned" | "userAssigned", resourceId? }`. A managed identity

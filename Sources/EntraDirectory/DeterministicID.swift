@@ -31,6 +31,19 @@ public enum GUID {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The 16 bytes of a GUID in .NET's order (the first three groups little-endian), as Entra
+    /// encodes tenant and app ids inside Agent ID subjects; nil if `text` is not a GUID.
+    public static func dotNetBytes(_ text: String) -> [UInt8]? {
+        guard let normal = normalized(text) else { return nil }
+        let hex = Array(normal.utf8).filter { $0 != UInt8(ascii: "-") }
+        func value(_ digit: UInt8) -> UInt8 { digit <= UInt8(ascii: "9") ? digit - UInt8(ascii: "0") : digit - UInt8(ascii: "a") + 10 }
+        var bytes = stride(from: 0, to: 32, by: 2).map { value(hex[$0]) << 4 | value(hex[$0 + 1]) }
+        bytes[0..<4].reverse()
+        bytes[4..<6].reverse()
+        bytes[6..<8].reverse()
+        return bytes
+    }
+
     /// The lower-case form of `text` if it is a GUID in 8-4-4-4-12 form, otherwise nil.
     public static func normalized(_ text: String) -> String? {
         let utf8 = Array(text.utf8)

@@ -49,6 +49,16 @@ struct TenantLoader {
             let access = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
             drafts[index].application = drafts[index].application.withRequiredResourceAccess(access)
         }
+        for index in drafts.indices {
+            guard let reference = drafts[index].agentBlueprint,
+                  let blueprint = references.application(reference.text, at: reference.path, &diagnostics) else { continue }
+            guard !blueprint.isBuiltIn, drafts.first(where: { $0.application.appId == blueprint.appId })?.agentBlueprint == nil,
+                  blueprint.managedIdentity == nil else {
+                diagnostics.report(reference.path, "'\(blueprint.displayName)' cannot be an agent identity blueprint (an application with credentials)")
+                continue
+            }
+            drafts[index].application = drafts[index].application.withAgentBlueprint(blueprint, tenantId: tenantId)
+        }
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {
             references.appRoleAssignment($0, &diagnostics)

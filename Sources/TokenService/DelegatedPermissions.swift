@@ -54,10 +54,13 @@ enum DelegatedPermissions {
     }
 
     /// Lowercased scope names consented for this client, resource and user.
+    /// An agent identity also holds what its blueprint was consented (entra-wire §7.4: permissions
+    /// are inherited from the blueprint).
     static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant) -> Set<String> {
         var scopes: Set<String> = []
+        let clients = [client.appId] + (client.agentIdentity.map { [$0.blueprintAppId] } ?? [])
         for grant in tenant.oauth2PermissionGrants
-        where grant.clientAppId == client.appId && grant.resourceAppId == resource.appId
+        where clients.contains(grant.clientAppId) && grant.resourceAppId == resource.appId
             && (grant.consentType == "AllPrincipals" || grant.principalId == user.id) {
             for scope in grant.scopes { scopes.insert(scope.lowercased()) }
         }

@@ -62,6 +62,12 @@ struct TokenClaims: Sendable {
     var xms_cc: [String]?
     /// A managed identity's ARM resource id.
     var xms_mirid: String?
+    /// Agent ID (entra-wire §7.6): actor and subject facets ("11" = agent identity), the identity
+    /// relation ("7" = service principal) and the blueprint's appId.
+    var xms_act_fct: String?
+    var xms_sub_fct: String?
+    var xms_idrel: String?
+    var xms_par_app_azp: String?
 
     init(aud: String, iss: String, iat: Int, nbf: Int, exp: Int, sub: String, tid: String, uti: String, ver: String) {
         self.aud = aud
@@ -113,6 +119,10 @@ struct TokenClaims: Sendable {
         writer.string("ver", ver)
         writer.strings("xms_cc", xms_cc)
         writer.string("xms_mirid", xms_mirid)
+        writer.string("xms_act_fct", xms_act_fct)
+        writer.string("xms_sub_fct", xms_sub_fct)
+        writer.string("xms_idrel", xms_idrel)
+        writer.string("xms_par_app_azp", xms_par_app_azp)
         return writer.finish()
     }
 }

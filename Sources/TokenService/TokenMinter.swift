@@ -24,25 +24,33 @@ struct TokenMinter: Sendable {
 
     /// An app-only token (client credentials): the client's service principal is the subject.
     /// `continuousAccess` lengthens it and adds `xms_cc` for a CAE-capable client and resource.
+    /// `subject` replaces the service principal as `sub` (a blueprint's exchange token for an agent).
     func appToken(client: AuthenticatedClient, resource: Application, audience: String, roles: [String],
-                  tenant: Tenant, baseURL: String, now: Date,
+                  tenant: Tenant, baseURL: String, now: Date, subject: String? = nil,
                   continuousAccess: ContinuousAccess = .none) throws(EntraError) -> MintedToken {
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         let app = client.application
         let lifetime = continuousAccess.appTokenLifetime
         let times = Lifetime(now: now, seconds: lifetime)
         let uti = Identifiers.tokenId()
-        let subject = app.servicePrincipalId
         var claims = TokenClaims(
             aud: format == .v2 ? resource.appId : audience,
             iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
-            sub: subject, tid: tenant.id, uti: uti, ver: format.version)
+            sub: subject ?? app.servicePrincipalId, tid: tenant.id, uti: uti, ver: format.version)
         claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43)
         // An optional claim (optional-claims doc): Microsoft's own APIs ask for it, a scenario API
         // only when its `optionalClaims.accessToken` lists `idtyp`.
         claims.idtyp = resource.isBuiltIn || resource.optionalClaims.accessTokenRequests("idtyp") ? "app" : nil
-        claims.oid = subject
+        if let agent = app.agentIdentity {
+            // An agent identity acting on its own (entra-wire §7.6, "autonomous").
+            claims.idtyp = "app"
+            claims.xms_act_fct = AgentClaims.agentIdentityFacet
+            claims.xms_sub_fct = AgentClaims.agentIdentityFacet
+            claims.xms_idrel = AgentClaims.servicePrincipalRelation
+            claims.xms_par_app_azp = agent.blueprintAppId
+        }
+        claims.oid = app.servicePrincipalId
         claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
         claims.roles = roles.isEmpty ? nil : roles
         claims.xms_cc = continuousAccess.claim
@@ -70,6 +78,12 @@ struct TokenMinter: Sendable {
             throw .signingFailed(String(describing: error))
         }
     }
+}
+
+/// Agent ID claim values (entra-wire §7.6).
+enum AgentClaims {
+    static let agentIdentityFacet = "11"
+    static let servicePrincipalRelation = "7"
 }
 
 /// `iat`/`nbf` backdated, `exp` from now, as whole seconds.

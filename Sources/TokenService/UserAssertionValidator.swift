@@ -71,8 +71,11 @@ struct UserAssertionValidator: Sendable {
     }
 
     /// The audience must name the calling client: its appId, or one of its identifier URIs.
+    /// The middle tier's own appId or identifier URI; for an agent identity, its blueprint's appId
+    /// (the user token was issued to the blueprint: entra-wire §7.4).
     private func checkAudience(_ audience: String) throws(EntraError) {
         if audience.lowercased() == client.appId.lowercased() || client.identifierUris.contains(audience) { return }
+        if let blueprint = client.agentIdentity?.blueprintAppId, audience.lowercased() == blueprint { return }
         throw .assertionAudienceNotClient(audience: audience, client: client)
     }
 }

@@ -51,6 +51,12 @@ extension TokenMinter {
         let roles = tenant.appRoles(grantedTo: user.id, on: resource.appId).filter(\.isEnabled).map(\.value)
         claims.roles = roles.isEmpty ? nil : roles
         claims.xms_cc = continuousAccess.claim
+        if let agent = app.agentIdentity {
+            // An agent identity acting for the user (entra-wire §7.6, "OBO").
+            claims.idtyp = "user"
+            claims.xms_act_fct = AgentClaims.agentIdentityFacet
+            claims.xms_par_app_azp = agent.blueprintAppId
+        }
         switch format {
         case .v1:
             claims.acr = "1"

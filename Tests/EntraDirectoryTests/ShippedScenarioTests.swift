@@ -62,9 +62,15 @@ final class ShippedScenarioTests: XCTestCase {
         XCTAssertEqual(alice.groupIds, [engineers.id])
         XCTAssertEqual(bob.groupIds, [])
 
-        XCTAssertEqual(tenant.oauth2PermissionGrants.count, 3)
-        XCTAssertEqual(tenant.oauth2PermissionGrants.map(\.scopes), [["access_as_user"], ["User.Read"], ["User.Read"]])
-        XCTAssertEqual(tenant.oauth2PermissionGrants.last?.clientAppId, api.appId, "the middle tier's Graph consent (OBO)")
+        XCTAssertEqual(tenant.oauth2PermissionGrants.count, 5)
+        XCTAssertEqual(tenant.oauth2PermissionGrants.map(\.scopes),
+                       [["access_as_user"], ["User.Read"], ["User.Read"], ["access_as_user"], ["access_as_user"]])
+        XCTAssertEqual(tenant.oauth2PermissionGrants[2].clientAppId, api.appId, "the middle tier's Graph consent (OBO)")
+        // Agent ID: the blueprint and its agent identity, which trusts the blueprint's exchange token.
+        let agent = try XCTUnwrap(tenant.application(appId: "6e8a0c2d-4f6b-4d8f-8b2c-4d6f8a0c2e3f"))
+        XCTAssertEqual(agent.agentIdentity?.blueprintAppId, "5d7f9b1c-3e5a-4c7e-9a1b-3c5e7f9b1d2e")
+        XCTAssertEqual(agent.servicePrincipalId, agent.appId)
+        XCTAssertEqual(agent.federatedIdentityCredentials.map(\.audiences), [[TokenExchange.audience]])
         XCTAssertEqual(Set(tenant.oauth2PermissionGrants.map(\.consentType)), ["AllPrincipals"])
     }
 }

@@ -89,7 +89,8 @@ def verify_access_token(
     return claims
 
 
-def verify_user_token(server, token: str, *, audience: str, client_id: str, scp: str, version: str = "2.0") -> dict:
+def verify_user_token(server, token: str, *, audience: str, client_id: str, scp: str, version: str = "2.0",
+                      idtyp: str | None = None) -> dict:
     """Verify a delegated (user) access token: signature against the JWKS, issuer, audience, lifetime,
     then the user claims (`oid`, `scp`, `tid`, `sub`) and the client (`azp` in v2, `appid` in v1)."""
     client = jwks_client(server, v2=(version == "2.0"))
@@ -107,7 +108,7 @@ def verify_user_token(server, token: str, *, audience: str, client_id: str, scp:
     assert claims.get("oid") and claims.get("sub"), claims
     assert claims["sub"] != claims["oid"], "sub is pairwise, not the object id"
     assert claims["scp"] == scp, claims
-    assert "idtyp" not in claims, claims
+    assert claims.get("idtyp") == idtyp, claims  # only Agent ID tokens say "user"
     if version == "2.0":
         assert claims["azp"] == client_id, claims
     else:

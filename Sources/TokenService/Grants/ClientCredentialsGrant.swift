@@ -27,7 +27,11 @@ struct ClientCredentialsGrant: GrantHandler {
                                 requestedAs: requested, tokenVersion: format.version)
         record.subject = .init(kind: "app", id: app.servicePrincipalId, name: app.displayName)
 
-        let roles = tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
+        // Agent ID step 1: a blueprint's exchange token (T1) for one of its agent identities.
+        let agentSubject = try parameters.optional("fmi_path").map { path throws(EntraError) in
+            try Self.agentExchangeSubject(fmiPath: path, blueprint: app, resource: resource, tenant: tenant)
+        }
+        let roles = agentSubject != nil ? [] : tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
             .filter(\.isEnabled).map(\.value)
         record.grantedRoles = roles
 
@@ -36,13 +40,28 @@ struct ClientCredentialsGrant: GrantHandler {
         record.clientCapabilities = continuousAccess.clientCapabilities.isEmpty ? nil : continuousAccess.clientCapabilities
         let token = try context.minter.appToken(client: client, resource: resource, audience: requested,
                                                 roles: roles, tenant: tenant, baseURL: context.request.baseURL,
-                                                now: context.now, continuousAccess: continuousAccess)
+                                                now: context.now, subject: agentSubject, continuousAccess: continuousAccess)
         record.issuedTokens = [.init(type: "access_token", uti: token.tokenId, expiresAt: token.expiresAt)]
         return IssuedTokens(endpoint: context.request.version, accessToken: token.compact,
                             expiresIn: token.lifetime, extExpiresIn: token.lifetime,
                             expiresOn: Int(token.expiresAt.timeIntervalSince1970),
                             notBefore: Int(token.notBefore.timeIntervalSince1970),
                             scope: nil, resource: context.request.version == .v1 ? requested : nil)
+    }
+
+    /// `fmi_path` names one of the client's own agent identities, and the token is for
+    /// `api://AzureADTokenExchange` (entra-wire §7.2). What Entra answers otherwise is not
+    /// documented: an agent that is not the client's is 700016 (as an unknown application), another
+    /// resource 70011 (an invalid scope for this request).
+    static func agentExchangeSubject(fmiPath: String, blueprint: Application, resource: Application,
+                                     tenant: Tenant) throws(EntraError) -> String {
+        guard resource.appId == TokenExchange.appId else {
+            throw .invalidScope("\(resource.identifierUris.first ?? resource.appId)/.default (fmi_path asks for \(TokenExchange.audience)/.default)")
+        }
+        guard let agent = tenant.application(appId: fmiPath), agent.agentIdentity?.blueprintAppId == blueprint.appId else {
+            throw .applicationNotFound(fmiPath, tenantName: tenant.displayName)
+        }
+        return AgentIdentity.exchangeSubject(tenantId: tenant.id, blueprintAppId: blueprint.appId, agentAppId: agent.appId)
     }
 
     /// The one resource asked for: v1 reads `resource`; v2 reads `scope`, which must be a single

@@ -1,0 +1,59 @@
+"""Agent ID (preview) with unmodified msal: a blueprint's exchange token for its agent identity
+(`fmi_path`), the agent's own token with that as its client assertion, and the agent acting for a
+user On-Behalf-Of. The default scenario's Contoso Agent Blueprint and Contoso Orders Agent."""
+
+from __future__ import annotations
+
+import jwt
+import msal
+
+from conftest import API_ID, API_URI
+import tokencheck
+
+BLUEPRINT_ID = "5d7f9b1c-3e5a-4c7e-9a1b-3c5e7f9b1d2e"
+BLUEPRINT_SECRET = "contoso-blueprint-secret"
+AGENT_ID = "6e8a0c2d-4f6b-4d8f-8b2c-4d6f8a0c2e3f"
+DESKTOP_ID = "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
+EXCHANGE_APP_ID = "fb60f99c-7a34-4190-8149-302f77469936"
+
+
+def confidential(server, client_id, credential):
+    return msal.ConfidentialClientApplication(client_id, client_credential=credential, authority=server.url,
+                                              instance_discovery=False, http_client=server.session(),
+                                              token_cache=msal.TokenCache())
+
+
+def exchange_token(server) -> str:
+    blueprint = confidential(server, BLUEPRINT_ID, BLUEPRINT_SECRET)
+    result = blueprint.acquire_token_for_client(["api://AzureADTokenExchange/.default"], fmi_path=AGENT_ID)
+    assert "access_token" in result, result
+    return result["access_token"]
+
+
+def test_exchange_token_names_the_agent(server):
+    claims = jwt.decode(exchange_token(server), options={"verify_signature": False})
+    assert claims["aud"] == EXCHANGE_APP_ID and claims["azp"] == BLUEPRINT_ID, claims
+    assert claims["sub"].startswith("/eid1/c/pub/t/") and claims["sub"].endswith("/" + AGENT_ID), claims
+
+
+def test_agent_acts_on_its_own(server):
+    agent = confidential(server, AGENT_ID, {"client_assertion": exchange_token(server)})
+    result = agent.acquire_token_for_client([f"{API_URI}/.default"])
+    assert "access_token" in result, result
+    claims = tokencheck.verify_access_token(server, result["access_token"], version="2.0", audience=API_ID,
+                                            client_id=AGENT_ID, acr=tokencheck.CERTIFICATE, roles=["Orders.Read.All"])
+    assert claims["xms_par_app_azp"] == BLUEPRINT_ID and claims["xms_act_fct"] == "11", claims
+
+
+def test_agent_acts_for_a_user(server):
+    # Alice's token for the blueprint's API (a plain ROPC request: msal's ROPC also wants port 443).
+    user = server.session().post(f"{server.url}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": DESKTOP_ID, "username": "alice@contoso.test",
+        "password": "alice-password", "scope": "api://contoso-agent/access_as_user"}, timeout=10).json()
+    assert "access_token" in user, user
+    agent = confidential(server, AGENT_ID, {"client_assertion": exchange_token(server)})
+    result = agent.acquire_token_on_behalf_of(user["access_token"], [f"{API_URI}/access_as_user"])
+    assert "access_token" in result, result
+    claims = tokencheck.verify_user_token(server, result["access_token"], audience=API_ID, client_id=AGENT_ID,
+                                          scp="access_as_user", idtyp="user")
+    assert claims["xms_par_app_azp"] == BLUEPRINT_ID and claims["xms_act_fct"] == "11", claims

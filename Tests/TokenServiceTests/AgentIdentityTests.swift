@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+@testable import EntraDirectory
+import JOSE
+@testable import TokenService
+
+/// Agent ID (entra-wire §7): a blueprint's exchange token for one of its agent identities (T1,
+/// `fmi_path`), the agent's own tokens with T1 as its credential, and the agent acting for a user.
+final class AgentIdentityTests: XCTestCase {
+    static let blueprint = "5d7f9b1c-3e5a-4c7e-9a1b-3c5e7f9b1d2e"
+    static let agent = "6e8a0c2d-4f6b-4d8f-8b2c-4d6f8a0c2e3f"
+    static let otherBlueprint = "7f9b1d3e-5a7c-4e9a-8c1d-5e7a9c1e3f4a"
+    static let otherAgent = "8a0c2e4f-6b8d-4f0b-9d2e-6f8b0d2f4a5b"
+    static let scenario = """
+    {
+      tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+      applications: [
+        { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
+          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] },
+          appRoles: [ { value: "Orders.Read.All", allowedMemberTypes: [ "Application" ] } ] },
+        { displayName: "Desktop", appId: "\(IDs.desktop)", isFallbackPublicClient: true },
+        { displayName: "Blueprint", appId: "\(blueprint)", identifierUris: [ "api://contoso-agent" ],
+          passwordCredentials: [ { secretText: "blueprint-secret" } ],
+          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] } },
+        { displayName: "Orders Agent", appId: "\(agent)", agentIdentity: { blueprint: "Blueprint" } },
+        { displayName: "Other Blueprint", appId: "\(otherBlueprint)", passwordCredentials: [ { secretText: "other-secret" } ] },
+        { displayName: "Other Agent", appId: "\(otherAgent)", agentIdentity: { blueprint: "Other Blueprint" } },
+      ],
+      users: [ { userPrincipalName: "alice@contoso.test", displayName: "Alice", password: "alice-password" } ],
+      appRoleAssignments: [ { principal: "Orders Agent", resource: "Contoso API", appRole: "Orders.Read.All" } ],
+      oauth2PermissionGrants: [
+        { client: "Desktop", resource: "Blueprint", scope: "access_as_user", consentType: "AllPrincipals" },
+        { client: "Desktop", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+        { client: "Blueprint", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+      ],
+    }
+    """
+
+    var fixture: Fixture!
+
+    override func setUpWithError() throws {
+        fixture = try Fixture(scenario: Self.scenario)
+    }
+
+    func exchangeForm(client: String = blueprint, secret: String = "blueprint-secret", agent: String = agent,
+                      scope: String = "api://AzureADTokenExchange/.default") -> [(String, String)] {
+        Form.secret(client: client, secret: secret, scope: scope) + [("fmi_path", agent)]
+    }
+
+    func t1(agent: String = agent) throws -> String { try fixture.issue(exchangeForm(agent: agent)).accessToken }
+
+    func testTheSubjectEncodesTenantAndBlueprintAsDotNetGUIDBytes() {
+        // Microsoft's own tenant, as it appears in published FIC subjects.
+        XCTAssertTrue(AgentIdentity.exchangeSubject(tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", blueprintAppId: Self.blueprint,
+                                                    agentAppId: Self.agent).hasPrefix("/eid1/c/pub/t/v4j5cvGGr0GRqy180BHbRw/a/"))
+    }
+
+    func testStep1TheBlueprintsExchangeToken() throws {
+        let claims = try JWT.decode(try t1()).payload
+        XCTAssertEqual(claims["aud"]?.stringValue, TokenExchange.appId)
+        XCTAssertEqual(claims["azp"]?.stringValue, Self.blueprint)
+        XCTAssertEqual(claims["sub"]?.stringValue,
+                       AgentIdentity.exchangeSubject(tenantId: IDs.tenant, blueprintAppId: Self.blueprint, agentAppId: Self.agent))
+        XCTAssertEqual(claims["idtyp"]?.stringValue, "app")
+        XCTAssertNil(claims["roles"])
+        // Another blueprint's agent, an unknown one, and another resource are refused.
+        fixture.reject(exchangeForm(agent: Self.otherAgent), error: "unauthorized_client", code: 700016)
+        fixture.reject(exchangeForm(agent: "00000000-1111-4222-8333-444444444444"), error: "unauthorized_client", code: 700016)
+        fixture.reject(exchangeForm(scope: "api://contoso-api/.default"), error: "invalid_scope", code: 70011)
+    }
+
+    func testStep2TheAgentsOwnToken() throws {
+        let form = Form.assertion(try t1(), client: Self.agent)
+        let claims = try JWT.decode(try fixture.issue(form).accessToken).payload
+        XCTAssertEqual(claims["azp"]?.stringValue, Self.agent)
+        XCTAssertEqual(claims["oid"]?.stringValue, Self.agent, "an agent identity's object id is its appId")
+        XCTAssertEqual(claims["roles"], .array(["Orders.Read.All"]))
+        XCTAssertEqual(claims["idtyp"]?.stringValue, "app")
+        XCTAssertEqual(claims["xms_act_fct"]?.stringValue, "11")
+        XCTAssertEqual(claims["xms_sub_fct"]?.stringValue, "11")
+        XCTAssertEqual(claims["xms_idrel"]?.stringValue, "7")
+        XCTAssertEqual(claims["xms_par_app_azp"]?.stringValue, Self.blueprint)
+        XCTAssertEqual(fixture.log.records().last?.client?.authenticationMethod, .federatedCredential)
+
+        // T1 for another agent is no credential for this one; nor is the blueprint's ordinary token.
+        let otherT1 = try fixture.issue(exchangeForm(client: Self.otherBlueprint, secret: "other-secret", agent: Self.otherAgent)).accessToken
+        fixture.reject(Form.assertion(otherT1, client: Self.agent), error: "invalid_client", code: 700213)
+        let ordinary = try fixture.issue(Form.secret(client: Self.blueprint, secret: "blueprint-secret")).accessToken
+        fixture.reject(Form.assertion(ordinary, client: Self.agent), error: "invalid_client", code: 700213)
+        // An agent identity has no secret to present.
+        fixture.reject(Form.secret(client: Self.agent, secret: "blueprint-secret"), error: "invalid_client", code: 7000215)
+    }
+
+    func testStep2bTheAgentActsForAUser() throws {
+        let userToken = try fixture.issue([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
+                                           ("password", "alice-password"), ("scope", "api://contoso-agent/access_as_user")]).accessToken
+        XCTAssertEqual(try JWT.decode(userToken).payload["aud"]?.stringValue, Self.blueprint)
+        let obo = [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("requested_token_use", "on_behalf_of"),
+                   ("client_id", Self.agent), ("client_assertion_type", IDs.jwtBearer), ("client_assertion", try t1()),
+                   ("assertion", userToken), ("scope", "api://contoso-api/access_as_user")]
+        let claims = try JWT.decode(try fixture.issue(obo).accessToken).payload
+        XCTAssertEqual(claims["azp"]?.stringValue, Self.agent)
+        XCTAssertEqual(claims["scp"]?.stringValue, "access_as_user", "consent inherited from the blueprint")
+        XCTAssertEqual(claims["idtyp"]?.stringValue, "user")
+        XCTAssertEqual(claims["xms_act_fct"]?.stringValue, "11")
+        XCTAssertEqual(claims["xms_par_app_azp"]?.stringValue, Self.blueprint)
+        XCTAssertEqual(claims["oid"], try JWT.decode(userToken).payload["oid"])
+
+        // A user token for another audience than the blueprint (or the agent) is refused, as any OBO
+        // assertion for someone else is (500131; [SKILL] in the reference reports 50013 here).
+        let elsewhere = try fixture.issue([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
+                                           ("password", "alice-password"), ("scope", "api://contoso-api/access_as_user")]).accessToken
+        fixture.reject(obo.map { $0.0 == "assertion" ? ("assertion", elsewhere) : $0 }, error: "invalid_grant", code: 500131)
+    }
+
+    func testALoadedAgentIdentityHasNoCredentialAndANamedBlueprint() {
+        XCTAssertThrowsError(try Fixture(scenario: Self.scenario.replacingOccurrences(
+            of: #"agentIdentity: { blueprint: "Blueprint" } }"#,
+            with: #"agentIdentity: { blueprint: "Blueprint" }, passwordCredentials: [ { secretText: "s" } ] }"#))) {
+            XCTAssertTrue(String(describing: $0).contains("an agent identity has no passwordCredentials"), "\($0)")
+        }
+        XCTAssertThrowsError(try Fixture(scenario: Self.scenario.replacingOccurrences(
+            of: #"agentIdentity: { blueprint: "Blueprint" } }"#, with: #"agentIdentity: { blueprint: "Nobody" } }"#))) {
+            XCTAssertTrue(String(describing: $0).contains("Nobody"), "\($0)")
+        }
+    }
+}
