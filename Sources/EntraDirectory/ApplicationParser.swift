@@ -99,7 +99,7 @@ struct ApplicationParser {
         object.rejectUnknownKeys(allowed: ["blueprint"], &diagnostics)
         guard let blueprint = object.string("blueprint", required: true, &diagnostics) else { return nil }
         for key in ["passwordCredentials", "keyCredentials", "federatedIdentityCredentials", "publicClient", "web", "spa",
-                    "isFallbackPublicClient", "managedIdentity"] where reader.has(key) {
+                    "isFallbackPublicClient", "managedIdentity", "identifierUris", "api", "signInAudience"] where reader.has(key) {
             diagnostics.report(reader.path.key(key), "an agent identity has no \(key): its blueprint obtains its tokens")
         }
         return (blueprint, object.path.key("blueprint"))

@@ -52,9 +52,14 @@ struct TenantLoader {
         for index in drafts.indices {
             guard let reference = drafts[index].agentBlueprint,
                   let blueprint = references.application(reference.text, at: reference.path, &diagnostics) else { continue }
-            guard !blueprint.isBuiltIn, drafts.first(where: { $0.application.appId == blueprint.appId })?.agentBlueprint == nil,
-                  blueprint.managedIdentity == nil else {
-                diagnostics.report(reference.path, "'\(blueprint.displayName)' cannot be an agent identity blueprint (an application with credentials)")
+            let problem: String? =
+                blueprint.isBuiltIn ? "is a built-in resource"
+                : drafts.first(where: { $0.application.appId == blueprint.appId })?.agentBlueprint != nil ? "is an agent identity itself"
+                : blueprint.managedIdentity != nil ? "is a managed identity"
+                : blueprint.passwordCredentials.isEmpty && blueprint.keyCredentials.isEmpty && blueprint.federatedIdentityCredentials.isEmpty
+                    ? "has no credential (a secret, certificate or federated credential) to obtain its agents' tokens with" : nil
+            if let problem {
+                diagnostics.report(reference.path, "'\(blueprint.displayName)' cannot be an agent identity blueprint: it \(problem)")
                 continue
             }
             drafts[index].application = drafts[index].application.withAgentBlueprint(blueprint, tenantId: tenantId)

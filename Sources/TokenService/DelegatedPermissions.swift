@@ -27,13 +27,17 @@ enum BuiltInIDs {
 /// exposed by the resource and consented: by an admin for all users (`AllPrincipals`) or by this
 /// user (`Principal`). `/.default` means every consented scope. Missing consent is AADSTS65001.
 enum DelegatedPermissions {
-    static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant) throws(EntraError) -> DelegatedGrant {
+    /// `inheritFromBlueprint`: an agent identity acting On-Behalf-Of a user (or refreshing what that
+    /// gave it) holds its blueprint's consent too.
+    static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant,
+                        inheritFromBlueprint: Bool = false) throws(EntraError) -> DelegatedGrant {
         // Only OpenID scopes: Entra still returns an access token, for Microsoft Graph.
         let requested = parsed.resource ?? ResourceScopes(identifier: ScopeParser.graphIdentifier, names: [".default"])
         guard let resource = tenant.resource(identifier: requested.identifier) else {
             throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
         }
-        let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant)
+        let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant,
+                                        inheritFromBlueprint: inheritFromBlueprint)
         if requested.isDefault {
             // A disabled scope is granted to no one, consented or not, as a named request shows (650053).
             let granted = resource.oauth2PermissionScopes.filter(\.isEnabled).map(\.value).filter { consented.contains($0.lowercased()) }
@@ -54,11 +58,13 @@ enum DelegatedPermissions {
     }
 
     /// Lowercased scope names consented for this client, resource and user.
-    /// An agent identity also holds what its blueprint was consented (entra-wire §7.4: permissions
-    /// are inherited from the blueprint).
-    static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant) -> Set<String> {
+    /// With `inheritFromBlueprint`, an agent identity also holds what its blueprint was consented
+    /// (entra-wire §7.4: permissions are inherited from the blueprint).
+    static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant,
+                                inheritFromBlueprint: Bool = false) -> Set<String> {
         var scopes: Set<String> = []
-        let clients = [client.appId] + (client.agentIdentity.map { [$0.blueprintAppId] } ?? [])
+        let blueprint = inheritFromBlueprint ? client.agentIdentity?.blueprintAppId : nil
+        let clients = [client.appId] + (blueprint.map { [$0] } ?? [])
         for grant in tenant.oauth2PermissionGrants
         where clients.contains(grant.clientAppId) && grant.resourceAppId == resource.appId
             && (grant.consentType == "AllPrincipals" || grant.principalId == user.id) {

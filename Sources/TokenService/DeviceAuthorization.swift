@@ -38,6 +38,7 @@ extension TokenService {
             let scope = try parameters.required("scope")
             let tenant = try TenantSelection.resolveForUser(segment, clientId: clientId, in: directory).get()
             let client = try ClientAuthenticator.application(clientId, in: tenant)
+            if client.agentIdentity != nil { throw .agentIdentityFlowNotAllowed(grantType: "device_code") }
             _ = try ScopeParser.parse(scope)
             let code = stores.deviceCodes.issue(clientId: client.appId, tenantId: tenant.id, scope: scope,
                                                   claims: parameters.optional("claims"), now: now)

@@ -74,8 +74,12 @@ struct UserAssertionValidator: Sendable {
     /// The middle tier's own appId or identifier URI; for an agent identity, its blueprint's appId
     /// (the user token was issued to the blueprint: entra-wire §7.4).
     private func checkAudience(_ audience: String) throws(EntraError) {
+        if let blueprint = client.agentIdentity?.blueprintAppId {
+            // An agent acts for users who signed in to its blueprint, and only those (50013: [SKILL]).
+            guard audience.lowercased() == blueprint else { throw .assertionNotForBlueprint(audience: audience, blueprint: blueprint) }
+            return
+        }
         if audience.lowercased() == client.appId.lowercased() || client.identifierUris.contains(audience) { return }
-        if let blueprint = client.agentIdentity?.blueprintAppId, audience.lowercased() == blueprint { return }
         throw .assertionAudienceNotClient(audience: audience, client: client)
     }
 }
@@ -108,6 +112,20 @@ extension EntraError {
     static func assertionAudienceNotClient(audience: String, client: Application) -> EntraError {
         EntraError(error: "invalid_grant", code: 500131,
                    message: "Assertion audience does not match the Client app presenting the assertion. The audience in the assertion was '\(audience)' and the expected audience is '\(client.appId)' or one of the Application Uris of this application with App ID '\(client.appId)'(\(client.displayName)). The downstream client must request a token for the expected audience (the application that made the OBO request) and this application should use that token as the assertion.")
+    }
+
+    /// 50013 (our wording): an agent identity's user assertion was issued to someone other than
+    /// its blueprint (entra-wire §7.4).
+    static func assertionNotForBlueprint(audience: String, blueprint: String) -> EntraError {
+        EntraError(error: "invalid_grant", code: 50013,
+                   message: "Assertion failed validation. [Reason - The assertion's audience '\(audience)' is not the agent identity's blueprint '\(blueprint)'.]")
+    }
+
+    /// 82001 (our choice of code and wording): an agent identity gets tokens only through client
+    /// credentials and On-Behalf-Of, with its blueprint's exchange token (entra-wire §7).
+    static func agentIdentityFlowNotAllowed(grantType: String) -> EntraError {
+        EntraError(error: "unauthorized_client", code: 82001,
+                   message: "Agent identities cannot use the '\(grantType)' grant: use client credentials or On-Behalf-Of with the blueprint's exchange token as client_assertion.")
     }
 
     /// 50013 (inferred wording): an app-only token presented as a user assertion.

@@ -106,11 +106,25 @@ final class AgentIdentityTests: XCTestCase {
         XCTAssertEqual(claims["xms_par_app_azp"]?.stringValue, Self.blueprint)
         XCTAssertEqual(claims["oid"], try JWT.decode(userToken).payload["oid"])
 
-        // A user token for another audience than the blueprint (or the agent) is refused, as any OBO
-        // assertion for someone else is (500131; [SKILL] in the reference reports 50013 here).
+        // A user token for another audience than the blueprint is refused with 50013 (entra-wire §7.4).
         let elsewhere = try fixture.issue([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
                                            ("password", "alice-password"), ("scope", "api://contoso-api/access_as_user")]).accessToken
-        fixture.reject(obo.map { $0.0 == "assertion" ? ("assertion", elsewhere) : $0 }, error: "invalid_grant", code: 500131)
+        fixture.reject(obo.map { $0.0 == "assertion" ? ("assertion", elsewhere) : $0 }, error: "invalid_grant", code: 50013,
+                       messageContains: "is not the agent identity's blueprint")
+    }
+
+    /// Client credentials and On-Behalf-Of only: an agent identity is no client for ROPC or the
+    /// device flow (82001, our choice of code), even with its exchange token.
+    func testOtherUserFlowsAreNotForAgents() throws {
+        let credential = [("client_assertion_type", IDs.jwtBearer), ("client_assertion", try t1())]
+        fixture.reject([("grant_type", "password"), ("client_id", Self.agent), ("username", "alice@contoso.test"),
+                        ("password", "alice-password"), ("scope", "api://contoso-api/access_as_user")] + credential,
+                       error: "unauthorized_client", code: 82001)
+        guard case .failure(let error) = fixture.service.deviceAuthorization(
+            tenant: IDs.tenant, form: [("client_id", Self.agent), ("scope", "api://contoso-api/access_as_user")], baseURL: IDs.baseURL) else {
+            return XCTFail("a device code for an agent identity")
+        }
+        XCTAssertEqual(error.error.code, 82001)
     }
 
     func testALoadedAgentIdentityHasNoCredentialAndANamedBlueprint() {
@@ -122,6 +136,10 @@ final class AgentIdentityTests: XCTestCase {
         XCTAssertThrowsError(try Fixture(scenario: Self.scenario.replacingOccurrences(
             of: #"agentIdentity: { blueprint: "Blueprint" } }"#, with: #"agentIdentity: { blueprint: "Nobody" } }"#))) {
             XCTAssertTrue(String(describing: $0).contains("Nobody"), "\($0)")
+        }
+        XCTAssertThrowsError(try Fixture(scenario: Self.scenario.replacingOccurrences(
+            of: #"agentIdentity: { blueprint: "Blueprint" } }"#, with: #"agentIdentity: { blueprint: "Desktop" } }"#))) {
+            XCTAssertTrue(String(describing: $0).contains("has no credential"), "\($0)")
         }
     }
 }

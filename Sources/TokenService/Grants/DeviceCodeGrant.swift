@@ -29,6 +29,7 @@ struct DeviceCodeGrant: GrantHandler {
             allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
             requireCredential: false)
         record.identify(client)
+        if client.application.agentIdentity != nil { throw .agentIdentityFlowNotAllowed(grantType: DeviceCodeGrant.grantType) }
         try context.checkOrigin(spaRedemption: false)
         let (code, authentication) = try stores.deviceCodes.poll(deviceCode: deviceCode, clientId: clientId.lowercased(), now: context.now)
         let user = try stores.activeUser(of: authentication, in: tenant)

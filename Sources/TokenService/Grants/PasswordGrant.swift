@@ -16,6 +16,7 @@ struct PasswordGrant: GrantHandler {
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now, requireCredential: false)
         record.identify(client)
+        if client.application.agentIdentity != nil { throw .agentIdentityFlowNotAllowed(grantType: "password") }
         try context.checkOrigin(spaRedemption: false)
         let (user, authentication) = try UserAuthenticator.signIn(name: username, password: password, tenant: tenant, now: context.now)
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)

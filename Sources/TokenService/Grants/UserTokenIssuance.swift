@@ -31,7 +31,8 @@ extension GrantContext {
         let user = request.user
         let app = request.client.application
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
-        let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant)
+        let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant,
+                                                     inheritFromBlueprint: request.flow == .onBehalfOf || request.flow == .refreshToken)
         let format = AccessTokenFormat(requestedVersion: grant.resource.requestedAccessTokenVersion)
         record.resource = .init(appId: grant.resource.appId, displayName: grant.resource.displayName,
                                 requestedAs: grant.requestedAs, tokenVersion: format.version)
