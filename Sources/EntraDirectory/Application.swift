@@ -76,15 +76,7 @@ public final class Application: Sendable {
 
     /// The same application with the permissions the loader resolved once every application was known.
     func withRequiredResourceAccess(_ access: [RequiredResourceAccess]) -> Application {
-        Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
-                    identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
-                    signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
-                    publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
-                    spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
-                    requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
-                    appRoles: appRoles, requiredResourceAccess: access, optionalClaims: optionalClaims,
-                    managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials,
-                    agentIdentity: agentIdentity)
+        copy(requiredResourceAccess: access)
     }
 
     /// The same agent identity with its blueprint resolved: it trusts the blueprint's exchange token
@@ -94,15 +86,23 @@ public final class Application: Sendable {
             name: "agent identity blueprint", issuer: "https://login.microsoftonline.com/\(tenantId)/v2.0",
             subject: AgentIdentity.exchangeSubject(tenantId: tenantId, blueprintAppId: blueprint.appId, agentAppId: appId),
             audiences: [TokenExchange.audience], certificate: nil)
-        return Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
-                           identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
-                           signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
-                           publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
-                           spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
-                           requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
-                           appRoles: appRoles, requiredResourceAccess: requiredResourceAccess, optionalClaims: optionalClaims,
-                           managedIdentity: managedIdentity, federatedIdentityCredentials: federatedIdentityCredentials + [trust],
-                           agentIdentity: AgentIdentity(blueprintAppId: blueprint.appId))
+        return copy(federatedIdentityCredentials: federatedIdentityCredentials + [trust],
+                    agentIdentity: AgentIdentity(blueprintAppId: blueprint.appId))
+    }
+
+    /// A copy with what the loader fills in after parsing replaced (applications are immutable).
+    private func copy(requiredResourceAccess access: [RequiredResourceAccess]? = nil,
+                      federatedIdentityCredentials credentials: [FederatedIdentityCredential]? = nil,
+                      agentIdentity agent: AgentIdentity? = nil) -> Application {
+        Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
+                    identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
+                    signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
+                    publicClientRedirectUris: publicClientRedirectUris, webRedirectUris: webRedirectUris,
+                    spaRedirectUris: spaRedirectUris, passwordCredentials: passwordCredentials, keyCredentials: keyCredentials,
+                    requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
+                    appRoles: appRoles, requiredResourceAccess: access ?? requiredResourceAccess, optionalClaims: optionalClaims,
+                    managedIdentity: managedIdentity, federatedIdentityCredentials: credentials ?? federatedIdentityCredentials,
+                    agentIdentity: agent ?? agentIdentity)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
