@@ -65,6 +65,9 @@ public final class MockEntraServer: Sendable {
         self.caFile = options.keysDirectory + "/ca.pem"
     }
 
+    /// What `IDENTITY_HEADER` must hold for the App Service managed-identity endpoint (`/msi/token`).
+    public static let identityHeader = ManagedIdentityRoutes.identityHeader
+
     /// The first listener: the one printed and used by default.
     public var primary: BoundListener { listeners[0] }
     public var port: Int { primary.port }

@@ -24,8 +24,23 @@ enum Guide {
                 if !app.keyCredentials.isEmpty { facts.append("certificate") }
                 if let uri = app.identifierUris.first { facts.append(uri) }
                 if app.isFallbackPublicClient { facts.append("public client") }
+                if let identity = app.managedIdentity {
+                    facts.append(identity.kind == .systemAssigned ? "managed identity (system-assigned)" : "managed identity (user-assigned)")
+                }
+                if let agent = app.agentIdentity {
+                    let blueprint = tenant.application(appId: agent.blueprintAppId)?.displayName ?? agent.blueprintAppId
+                    facts.append("agent identity of \(blueprint)")
+                } else if !app.federatedIdentityCredentials.isEmpty {
+                    facts.append("federated credentials")
+                }
                 lines.append("  \(app.displayName): \(facts.joined(separator: ", "))")
             }
+        }
+        if declared.contains(where: { $0.managedIdentity != nil }) {
+            lines.append("")
+            lines.append("Managed identity (azure-identity ManagedIdentityCredential):")
+            lines.append("  App Service: IDENTITY_ENDPOINT=\(server.baseURL)/msi/token IDENTITY_HEADER=\(MockEntraServer.identityHeader)")
+            lines.append("  IMDS:        AZURE_POD_IDENTITY_AUTHORITY_HOST=\(server.baseURL)")
         }
         let users = tenant.users.filter { $0.password != nil }
         if !users.isEmpty {

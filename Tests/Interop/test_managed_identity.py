@@ -127,3 +127,16 @@ def test_managed_identity_token_as_the_apps_credential(imds):
     token = credential.get_token(f"{API_URI}/.default")
     tokencheck.verify_access_token(imds, token.token, version="2.0", audience=API_ID, client_id=DEPLOYER_ID,
                                    acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"])
+
+
+def test_the_startup_guide_says_how_to_point_azure_identity_here(server):
+    """The human part of the startup output names the identities and the two environment settings."""
+    import time
+    deadline = time.time() + 5
+    while time.time() < deadline and not any("AZURE_POD_IDENTITY_AUTHORITY_HOST" in line for line in server.output):
+        time.sleep(0.05)
+    text = "\n".join(server.output)
+    assert f"IDENTITY_ENDPOINT={server.host}/msi/token IDENTITY_HEADER={IDENTITY_HEADER}" in text, text
+    assert f"AZURE_POD_IDENTITY_AUTHORITY_HOST={server.host}" in text, text
+    assert "Contoso Orders Worker: 7f3e9a1c-4b2d-4e8f-a6c0-5d1b3e7f9a24, managed identity (system-assigned)" in text, text
+    assert "Contoso Orders Agent: 6e8a0c2d-4f6b-4d8f-8b2c-4d6f8a0c2e3f, agent identity of Contoso Agent Blueprint" in text, text
