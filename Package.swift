@@ -16,9 +16,11 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // epoll and eventfd, which Swift's Glibc module does not export (the server is Linux-only).
+        .systemLibrary(name: "CLinuxEvents"),
         // Layer 2: no knowledge of Entra.
         .target(name: "JOSE", dependencies: ["COpenSSL"]),
-        .target(name: "HTTPServer", dependencies: ["COpenSSL"]),
+        .target(name: "HTTPServer", dependencies: ["COpenSSL", "CLinuxEvents"]),
         // Layer 3: the scenario model.
         .target(name: "EntraDirectory", dependencies: ["JOSE"]),
         // Layer 4: the security token service, values in and values out.

@@ -17,12 +17,6 @@
 #include <openssl/x509v3.h>
 #include <stdio.h>
 
-// The HTTP server's event loop: Swift's Glibc module does not export epoll or eventfd.
-#if defined(__linux__)
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#endif
-
 static inline long mockentra_BIO_get_mem_data(BIO *bio, char **pp) { return BIO_get_mem_data(bio, pp); }
 static inline int mockentra_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_min_proto_version(ctx, version);

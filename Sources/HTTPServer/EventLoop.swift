@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinuxEvents
 import COpenSSL
 
 /// One worker thread: its own epoll instance watching its connections (level-triggered) and its

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import CLinuxEvents
 import COpenSSL
 
 /// An HTTP/1.1 server (plain and TLS listeners): one accept thread per listener hands connections

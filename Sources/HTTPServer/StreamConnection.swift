@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLinuxEvents
 import COpenSSL
 
 /// A connected non-blocking socket, optionally wrapped in TLS. The single-step calls (`handshakeStep`,

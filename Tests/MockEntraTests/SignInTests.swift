@@ -53,7 +53,7 @@ final class SignInTests: ShippedScenarioServerTestCase {
                                            [("grant_type", "authorization_code"), ("client_id", Self.desktop), ("code", code),
                                             ("redirect_uri", Self.redirect), ("resource", "api://contoso-api")])
         XCTAssertEqual(redeemed.status, 200, redeemed.text)
-        let body = try redeemed.object()
+        let body = redeemed.object()
         XCTAssertEqual(body["resource"]?.stringValue, "api://contoso-api")
         XCTAssertNotNil(body["refresh_token"]?.stringValue)
         let accessToken = try XCTUnwrap(body["access_token"]?.stringValue)
@@ -62,8 +62,8 @@ final class SignInTests: ShippedScenarioServerTestCase {
         let device = try client.postForm("/\(Default.tenant)/oauth2/devicecode",
                                          [("client_id", Self.desktop), ("resource", "api://contoso-api")])
         XCTAssertEqual(device.status, 200, device.text)
-        XCTAssertNotNil(try device.object()["verification_url"]?.stringValue)
-        XCTAssertNil(try device.object()["verification_uri"])
+        XCTAssertNotNil(device.object()["verification_url"]?.stringValue)
+        XCTAssertNil(device.object()["verification_uri"])
 
         let logout = try client.get("/\(Default.tenant)/oauth2/logout")
         XCTAssertEqual(logout.status, 200)

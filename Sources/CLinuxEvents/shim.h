@@ -1,0 +1,6 @@
+// The HTTP server's event loop: Swift's Glibc module does not export epoll or eventfd. Its own
+// module, so that the OpenSSL shim declares only OpenSSL.
+#if defined(__linux__)
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#endif
