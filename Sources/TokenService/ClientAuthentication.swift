@@ -108,29 +108,19 @@ struct ClientAuthenticator: Sendable {
 
     /// Secrets compare in constant time; a match on an expired secret is 7000222, no match 7000215.
     static func verifySecret(_ secret: String, of application: Application, now: Date) throws(EntraError) {
-        let presented = Array(secret.utf8)
-        guard let match = application.passwordCredentials.first(where: { constantTimeEqual($0.secretText, presented) }) else {
+        guard let match = application.passwordCredentials.first(where: { constantTimeEqual($0.secretText.utf8, secret.utf8) }) else {
             throw .invalidClientSecret(appId: application.appId)
         }
         if let end = match.endDateTime, end <= now { throw .expiredClientSecret(appId: application.appId) }
         if let start = match.startDateTime, start > now { throw .invalidClientSecret(appId: application.appId) }
     }
 
-    /// `constantTimeEqual` against a stored secret without copying it into an array first.
-    static func constantTimeEqual(_ stored: String, _ presented: [UInt8]) -> Bool {
-        var stored = stored
-        return stored.withUTF8 { bytes in
-            guard bytes.count == presented.count else { return false }
-            var difference: UInt8 = 0
-            for index in 0..<bytes.count { difference |= bytes[index] ^ presented[index] }
-            return difference == 0
-        }
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    /// Equal bytes, compared in a time that depends on the length only (secrets, passwords, codes,
+    /// PKCE verifiers); pass `.utf8` views, so nothing is copied.
+    static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
+        for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
 }

@@ -59,7 +59,7 @@ final class SecondFactorStore: @unchecked Sendable {
             return .ended
         }
         let digits = typed.filter { !$0.isWhitespace }
-        if ClientAuthenticator.constantTimeEqual(Array(step.code.utf8), Array(digits.utf8)) {
+        if ClientAuthenticator.constantTimeEqual(step.code.utf8, digits.utf8) {
             end(stepId, step)
             return .verified(step.authentication)
         }

@@ -33,7 +33,7 @@ enum UserAuthenticator {
     /// whether an account is disabled.
     static func verify(password: String, of user: User) throws(EntraError) {
         guard let expected = user.password,
-              ClientAuthenticator.constantTimeEqual(Array(expected.utf8), Array(password.utf8)) else {
+              ClientAuthenticator.constantTimeEqual(expected.utf8, password.utf8) else {
             throw .invalidUserCredentials()
         }
         guard user.accountEnabled else { throw .userDisabled() }

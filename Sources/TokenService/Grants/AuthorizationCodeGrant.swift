@@ -56,6 +56,6 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard let challenge else { return }
         guard let verifier else { throw .pkceMismatch() }
         let computed = (method ?? "plain") == "S256" ? Base64URL.encode(Digest.sha256(Array(verifier.utf8))) : verifier
-        guard ClientAuthenticator.constantTimeEqual(Array(computed.utf8), Array(challenge.utf8)) else { throw .pkceMismatch() }
+        guard ClientAuthenticator.constantTimeEqual(computed.utf8, challenge.utf8) else { throw .pkceMismatch() }
     }
 }
