@@ -153,8 +153,11 @@ struct SignInFlow {
     /// challenge the application passed on) wants more of this sign-in first: a one-time code, or
     /// the password again when a remembered sign-in outlived the sign-in frequency. A remembered
     /// sign-in without MFA never satisfies an MFA demand. A fresh sign-in is remembered in the session.
-    func issue(_ authentication: Authentication, method: String, remember: Bool = false) -> HTTPResponse {
-        let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
+    /// `decided`: the step already decided for this sign-in (silent SSO decides it first), so
+    /// Conditional Access is evaluated once per request.
+    func issue(_ authentication: Authentication, method: String, remember: Bool = false,
+               decided: SignInDecision? = nil) -> HTTPResponse {
+        let decision = decided ?? service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
         let userName = request.tenant.user(id: authentication.userId)?.userPrincipalName ?? ""
         var unmet: StampedError
         switch decision.step {
@@ -188,7 +191,7 @@ struct SignInFlow {
     /// frequency ran out) instead of a page.
     func issueSilently(_ authentication: Authentication) -> HTTPResponse {
         let decision = service.nextStep(after: authentication, for: request, remoteAddress: context.request.remoteAddress)
-        guard let error = decision.step.error else { return issue(authentication, method: "sso") }
+        guard let error = decision.step.error else { return issue(authentication, method: "sso", decided: decision) }
         return redirectError(error, method: "sso", authentication: authentication, conditionalAccess: decision.evaluations)
     }
 
