@@ -159,7 +159,9 @@ public struct FederatedIdentityCredential: Sendable {
     }
 
     /// `https://login.microsoftonline.com/{tenant}/v2.0`: the tenant id when the issuer is Entra's.
-    public var entraTenantId: String? {
+    public var entraTenantId: String? { Self.entraTenantId(ofIssuer: issuer) }
+
+    static func entraTenantId(ofIssuer issuer: String) -> String? {
         let prefix = "https://login.microsoftonline.com/", suffix = "/v2.0"
         guard issuer.hasPrefix(prefix), issuer.hasSuffix(suffix), issuer.count > prefix.count + suffix.count else { return nil }
         return String(issuer.dropFirst(prefix.count).dropLast(suffix.count)).lowercased()
@@ -169,7 +171,6 @@ public struct FederatedIdentityCredential: Sendable {
 /// Agent ID (preview): an agent identity belongs to one blueprint application, which alone can get
 /// tokens for it.
 public struct AgentIdentity: Sendable, Equatable {
-    /// Empty until the loader has resolved the scenario's `blueprint` reference.
     public let blueprintAppId: String
 
     public init(blueprintAppId: String) {

@@ -145,16 +145,15 @@ struct ApplicationParser {
             if !entry.has("audiences") { audiences = [TokenExchange.audience] }
             if audiences.isEmpty { diagnostics.report(entry.path.key("audiences"), "must list an audience") }
             guard let issuer, let subject else { continue }
-            var draft = FederatedIdentityCredential(name: "", issuer: issuer, subject: subject, audiences: audiences, certificate: nil)
             var certificate: X509Certificate?
             if entry.has("certificate") || entry.has("certificateFile") {
                 certificate = CertificateSource.load(entry, baseDirectory: baseDirectory, &diagnostics)
-            } else if draft.entraTenantId == nil {
+            } else if FederatedIdentityCredential.entraTenantId(ofIssuer: issuer) == nil {
                 diagnostics.report(entry.path, "needs the issuer's signing certificate ('certificate' or 'certificateFile'): only Entra's own issuers are known")
             }
-            draft = FederatedIdentityCredential(name: entry.string("name", &diagnostics) ?? "credential \(position)",
-                                                issuer: issuer, subject: subject, audiences: audiences, certificate: certificate)
-            credentials.append(draft)
+            credentials.append(FederatedIdentityCredential(name: entry.string("name", &diagnostics) ?? "credential \(position)",
+                                                           issuer: issuer, subject: subject, audiences: audiences,
+                                                           certificate: certificate))
         }
         return credentials
     }

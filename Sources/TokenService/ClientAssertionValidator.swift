@@ -71,13 +71,15 @@ struct ClientAssertionValidator: Sendable {
 
     /// `aud` may be a string or an array holding one of the accepted token endpoint URLs.
     private func audienceMatches(_ audience: JSONValue?) -> Bool {
-        switch audience {
-        case .string(let value):
-            return allowedAudiences.contains(value.lowercased())
-        case .array(let values):
-            return values.contains { $0.stringValue.map { allowedAudiences.contains($0.lowercased()) } ?? false }
-        default:
-            return false
+        Self.audiences(audience).contains { allowedAudiences.contains($0.lowercased()) }
+    }
+
+    /// The values of an `aud` claim, a string or an array of strings (JWT allows both).
+    static func audiences(_ value: JSONValue?) -> [String] {
+        switch value {
+        case .string(let text)?: return [text]
+        case .array(let items)?: return items.compactMap(\.stringValue)
+        default: return []
         }
     }
 }

@@ -28,14 +28,14 @@ struct FederatedAssertionValidator: Sendable {
         try ClientAssertionValidator.checkTimes(jwt.payload, now: now)
         let issuer = jwt.payload["iss"]?.stringValue ?? ""
         let subject = jwt.payload["sub"]?.stringValue ?? ""
-        let audiences = Self.audiences(jwt.payload["aud"])
+        let audiences = ClientAssertionValidator.audiences(jwt.payload["aud"])
 
         let byIssuer = application.federatedIdentityCredentials.filter { issuerMatches($0, issuer) }
         guard !byIssuer.isEmpty else { throw .noFederatedCredential(for: "issuer", issuer) }
         let bySubject = byIssuer.filter { $0.subject == subject }
         guard !bySubject.isEmpty else { throw .noFederatedCredential(for: "subject", subject) }
         guard let credential = bySubject.first(where: { credential in
-            audiences.contains { audience in credential.audiences.contains { Self.sameAudience($0, audience) } }
+            audiences.contains { audience in credential.audiences.contains { Self.sameAudience($0, audience, of: credential) } }
         }) else {
             throw .noFederatedCredential(for: "audience", audiences.first ?? "")
         }
@@ -50,36 +50,29 @@ struct FederatedAssertionValidator: Sendable {
         return issuer == "\(trust.baseURL)/\(tenantId)/v2.0"
     }
 
+    /// With the issuer's certificate for an external issuer; for Entra's own issuer, as any token
+    /// this server issued is checked (`IssuedTokenCheck`: RS256 by a key it publishes).
     private func verifySignature(_ jwt: JWT, algorithm: JWSAlgorithm, credential: FederatedIdentityCredential) throws(EntraError) {
         let keyId = jwt.header["kid"]?.stringValue ?? ""
-        let publicKey: RSAPublicKey?
+        let verified: Bool
         if let certificate = credential.certificate {
-            publicKey = try? certificate.publicKey
+            verified = (try? jwt.verifySignature(with: certificate.publicKey, allowed: [algorithm])) != nil
         } else {
-            publicKey = trust.keys.key(id: keyId)?.privateKey.publicKey
+            verified = (try? IssuedTokenCheck.verifySignature(jwt, keys: trust.keys)) != nil
         }
-        do {
-            guard let publicKey else { throw JWTError.invalidSignature }
-            try jwt.verifySignature(with: publicKey, allowed: [algorithm])
-        } catch {
+        guard verified else {
             throw .invalidAssertionSignature(
                 reason: "The provided signature value did not match the expected signature value.",
                 thumbprint: keyId, appId: application.appId)
         }
     }
 
-    static func audiences(_ value: JSONValue?) -> [String] {
-        switch value {
-        case .string(let text)?: return [text]
-        case .array(let items)?: return items.compactMap(\.stringValue)
-        default: return []
-        }
-    }
-
-    /// `api://AzureADTokenExchange` and the appId MockEntra's own tokens for it carry are one audience.
-    static func sameAudience(_ configured: String, _ presented: String) -> Bool {
+    /// Audiences compare exactly, as Entra matches them. The one exception is for MockEntra's own
+    /// tokens: `api://AzureADTokenExchange` is what a credential names, its appId what the token carries.
+    static func sameAudience(_ configured: String, _ presented: String, of credential: FederatedIdentityCredential) -> Bool {
         if configured == presented { return true }
-        return configured.lowercased() == TokenExchange.audience.lowercased() && presented.lowercased() == TokenExchange.appId
+        return credential.certificate == nil && credential.entraTenantId != nil
+            && configured == TokenExchange.audience && presented.lowercased() == TokenExchange.appId
     }
 }
 

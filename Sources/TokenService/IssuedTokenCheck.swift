@@ -26,8 +26,6 @@ enum IssuedTokenCheck {
         }
     }
 
-    /// v1 `https://sts.windows.net/{tid}/`, or v2 `…/{tid}/v2.0` on any host we were called on,
-    /// plain-HTTP listeners included: the signature, not the host, proves the token ours.
     /// An app-only token: `idtyp: app` when the resource asked for it, else what always holds for
     /// one (no `scp`, and the subject is the service principal itself: `oid` = `sub`, where user
     /// and ID tokens carry a pairwise `sub`).
@@ -37,6 +35,8 @@ enum IssuedTokenCheck {
         return claims["sub"]?.stringValue == oid
     }
 
+    /// v1 `https://sts.windows.net/{tid}/`, or v2 `…/{tid}/v2.0` on any host we were called on,
+    /// plain-HTTP listeners included: the signature, not the host, proves the token ours.
     static func isIssuer(_ issuer: String, ofTenant tenantId: String) -> Bool {
         issuer == AccessTokenFormat.v1.issuer(tenantId: tenantId, baseURL: "")
             || ((issuer.hasPrefix("https://") || issuer.hasPrefix("http://")) && issuer.hasSuffix("/\(tenantId)/v2.0"))

@@ -68,6 +68,9 @@ final class FederatedCredentialTests: XCTestCase {
                        error: "invalid_client", code: 700213, status: 401)
         fixture.reject(Form.assertion(try githubToken(audience: "api://contoso-api"), client: client),
                        error: "invalid_client", code: 700212, status: 401)
+        // The exchange app's id stands for api://AzureADTokenExchange only in MockEntra's own tokens.
+        fixture.reject(Form.assertion(try githubToken(audience: TokenExchange.appId), client: client),
+                       error: "invalid_client", code: 700212, status: 401)
         fixture.reject(Form.assertion(try githubToken(lifetime: -600), client: client), error: "invalid_client", code: 700024)
         // Everything matches but the issuer's key did not sign it.
         fixture.reject(Form.assertion(try githubToken(key: Assertion.clientKey()), client: client),
