@@ -4,10 +4,13 @@
 public struct Scenario: Sendable {
     public let directory: Directory
     public let sourceFile: String?
+    /// Scripted token requests and their expected outcomes, for `mockentra check`.
+    public let steps: [ScenarioStep]
 
-    public init(directory: Directory, sourceFile: String?) {
+    public init(directory: Directory, sourceFile: String?, steps: [ScenarioStep] = []) {
         self.directory = directory
         self.sourceFile = sourceFile
+        self.steps = steps
     }
 }
 

@@ -21,7 +21,7 @@ public enum ScenarioLoader {
             throw ScenarioLoadError(problems: [ScenarioProblem(file: path, path: "$", reason: "cannot read the file (\(error.localizedDescription))")])
         }
         let scenario = try load(bytes: Array(data), fileName: path, baseDirectory: url.deletingLastPathComponent().path)
-        return Scenario(directory: scenario.directory, sourceFile: path)
+        return Scenario(directory: scenario.directory, sourceFile: path, steps: scenario.steps)
     }
 
     /// Loads a scenario held in memory. `fileName` appears in problems; relative `certificateFile`
@@ -47,11 +47,15 @@ public enum ScenarioLoader {
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
         let directory = DocumentLoader(baseDirectory: baseDirectory).load(document, &diagnostics)
+        var steps: [ScenarioStep] = []
+        if let directory, let root = ObjectReader(document, at: .root, &diagnostics) {
+            steps = StepLoader(directory: directory).load(root, &diagnostics)
+        }
         guard diagnostics.problems.isEmpty, let directory else {
             if diagnostics.problems.isEmpty { diagnostics.report(.root, "scenario could not be loaded") }
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
-        return Scenario(directory: directory, sourceFile: nil)
+        return Scenario(directory: directory, sourceFile: nil, steps: steps)
     }
 }
 
@@ -62,7 +66,7 @@ struct DocumentLoader {
 
     func load(_ document: JSONValue, _ diagnostics: inout Diagnostics) -> Directory? {
         guard let root = ObjectReader(document, at: .root, &diagnostics) else { return nil }
-        root.rejectUnknownKeys(allowed: ["$schema", "description", "tenant", "tenants"] + TenantLoader.collectionKeys, &diagnostics)
+        root.rejectUnknownKeys(allowed: ["$schema", "description", "tenant", "tenants", "steps"] + TenantLoader.collectionKeys, &diagnostics)
         _ = root.string("$schema", &diagnostics)
         _ = root.string("description", &diagnostics)
         let tenantLoader = TenantLoader(baseDirectory: baseDirectory)

@@ -10,9 +10,11 @@ final class SchemaConsistencyTests: XCTestCase {
         let schema = try JSONValue.parse(Array(data))
         func properties(_ value: JSONValue?) -> Set<String> { Set(value?["properties"]?.objectValue?.keys ?? [:].keys) }
         XCTAssertEqual(properties(schema),
-                       Set(["$schema", "description", "tenant", "tenants"] + TenantLoader.collectionKeys))
+                       Set(["$schema", "description", "tenant", "tenants", "steps"] + TenantLoader.collectionKeys))
         XCTAssertEqual(properties(schema["$defs"]?["application"]), Set(ApplicationParser.allowedKeys))
         XCTAssertEqual(properties(schema["$defs"]?["tenantEntry"]), Set(["tenant"] + TenantLoader.collectionKeys))
+        XCTAssertEqual(properties(schema["$defs"]?["step"]), Set(StepLoader.stepKeys))
+        XCTAssertEqual(properties(schema["$defs"]?["stepExpectation"]), Set(StepLoader.expectKeys))
         XCTAssertEqual(schema["additionalProperties"], .bool(false))
     }
 }
