@@ -6,6 +6,7 @@ import MockEntra
 enum Command: Sendable {
     case serve(ServeOptions)
     case validate([String])
+    case check([String])
     case help
 }
 
@@ -30,6 +31,10 @@ enum CommandLineParser {
             let files = Array(arguments.dropFirst())
             if files.isEmpty { throw UsageError(description: "validate needs at least one scenario file") }
             return .validate(files)
+        case "check":
+            let files = Array(arguments.dropFirst())
+            if files.isEmpty { throw UsageError(description: "check needs at least one scenario file") }
+            return .check(files)
         case "serve":
             return .serve(try parseServe(Array(arguments.dropFirst())))
         default:
@@ -93,6 +98,7 @@ enum CommandLineParser {
       mockentra                          serve the built-in default scenario on https://localhost:8443
       mockentra serve [options]          serve a scenario
       mockentra validate FILE...         check scenario files and report every problem
+      mockentra check FILE...            run the scenario files' steps; stop at the first unmet expectation
       mockentra --help                   this text
 
     Serve options:
@@ -105,6 +111,7 @@ enum CommandLineParser {
       --keys DIR            development keys folder (default: the repository's Keys/)
 
     The first line printed is one JSON object: url, tenant, caFile, port, ports, issuer, tokenEndpoint.
-    Exit codes: 0 stopped cleanly, 64 usage error, 65 invalid scenario, 69 could not start (listen, keys, record file).
+    Exit codes: 0 stopped cleanly (check: every step passed), 1 a step of check failed, 64 usage error,
+    65 invalid scenario, 69 could not start (listen, keys, record file).
     """
 }

@@ -6,6 +6,7 @@ import MockEntra
 
 /// Exit codes from sysexits.h, so scripts can tell a typo from a broken scenario from a busy port.
 enum ExitCode {
+    static let stepFailed: Int32 = 1
     static let usage: Int32 = 64
     static let invalidScenario: Int32 = 65
     static let unavailable: Int32 = 69
@@ -31,6 +32,8 @@ case .help:
     print(CommandLineParser.usage)
 case .validate(let files):
     exit(Validate.run(files))
+case .check(let files):
+    exit(Check.run(files))
 case .serve(let options):
     Serve.run(options)
 }

@@ -133,7 +133,17 @@ def _mutations():
     def named_location_too_broad(d):
         d["namedLocations"] = [{"displayName": "Everywhere", "ipRanges": [{"cidrAddress": "0.0.0.0/8"}]}]
 
-    return [personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,
+    def step_with_form_and_clock(d):
+        d["steps"] = [{"form": {"grant_type": "password"}, "advanceClock": 60}]
+
+    def step_expectation_typo(d):
+        d["steps"] = [{"form": {"grant_type": "password"}, "expect": {"claim": {"scp": "x"}}}]
+
+    def step_form_value_not_a_string(d):
+        d["steps"] = [{"form": {"grant_type": 7}}]
+
+    return [step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
+            personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,
             optional_claim_unknown_source, named_location_too_broad, typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
             secret_without_text, tenant_missing, optional_claim_name_not_a_string, optional_claims_unknown_token_type,
             optional_claim_unknown_property, optional_claim_without_name]

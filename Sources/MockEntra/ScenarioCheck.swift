@@ -1,0 +1,178 @@
+import Foundation
+import EntraDirectory
+import HTTPServer
+import JOSE
+import TokenService
+
+/// Runs a scenario's `steps` (`mockentra check`): each token request goes through the same
+/// routes and token service as a served request, in process, without sockets, on a fresh
+/// emulator with its own clock. Requests arrive as if at `https://localhost`, so issuers read
+/// `https://localhost/{tenant}/v2.0`.
+public enum ScenarioCheck {
+    public struct StepResult: Sendable {
+        public let step: ScenarioStep
+        /// One line on what came back ("200: access token for …", "400 invalid_grant AADSTS65001").
+        public let summary: String
+        /// Each unmet expectation; empty when the step passed.
+        public let failures: [String]
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    /// Runs the steps in order and stops after the first that fails. `report` sees each result
+    /// as it happens. True when every step passed.
+    @discardableResult
+    public static func run(_ scenario: Scenario, keysDirectory: String = BundledFiles.keysDirectory,
+                           report: (StepResult) -> Void = { _ in }) throws -> Bool {
+        let clock = Clock()
+        let service = TokenService(directory: scenario.directory, keys: try KeyRing.load(directory: keysDirectory),
+                                   clock: clock, log: try ExchangeLog())
+        let router = Router(service: service)
+        var responses: [String: [String: JSONValue]] = [:]
+        for step in scenario.steps {
+            let result: StepResult
+            switch step.action {
+            case .advanceClock(let seconds):
+                clock.advance(by: seconds)
+                result = StepResult(step: step, summary: "clock advanced by \(Int(seconds)) s", failures: [])
+            case .token(let request):
+                let outcome = runToken(request, router: router, responses: responses)
+                if let id = step.id, let body = outcome.body { responses[id] = body }
+                result = StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
+            }
+            report(result)
+            if !result.passed { return false }
+        }
+        return true
+    }
+
+    private struct TokenOutcome {
+        var summary: String
+        var failures: [String]
+        var body: [String: JSONValue]?
+    }
+
+    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+        var unresolved: [String] = []
+        func substitute(_ text: String) -> String {
+            guard case .success(let parts) = StepReference.parse(text) else { return text }
+            return parts.map { part -> String in
+                switch part {
+                case .literal(let literal):
+                    return literal
+                case .reference(let reference):
+                    if case .string(let value)? = responses[reference.stepId]?[reference.field] { return value }
+                    unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned no '\(reference.field)'")
+                    return ""
+                }
+            }.joined()
+        }
+        let form = FormData(pairs: step.form.map { ($0.name, substitute($0.value)) })
+        var headers = HTTPHeaders([("Host", "localhost"), ("Content-Type", "application/x-www-form-urlencoded")])
+        for header in step.headers { headers.set(header.name, substitute(header.value)) }
+        if !unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: unresolved, body: nil) }
+
+        let path = step.version == .v2 ? "/\(step.tenant)/oauth2/v2.0/token" : "/\(step.tenant)/oauth2/token"
+        let request = HTTPRequest(method: "POST", target: path, headers: headers, body: Array(form.encoded.utf8),
+                                  remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
+        let response = router.handle(request)
+        guard case .object(let body)? = try? JSONValue.parseStrict(response.body) else {
+            return TokenOutcome(summary: "\(response.status), not a JSON object",
+                                failures: ["the response body is not a JSON object"], body: nil)
+        }
+        let outcome = StepOutcomeReader(status: response.status, body: body)
+        return TokenOutcome(summary: outcome.summary, failures: outcome.unmet(step.expect), body: body)
+    }
+}
+
+/// A token endpoint response, read for comparison with a step's expectation.
+struct StepOutcomeReader {
+    let status: Int
+    let body: [String: JSONValue]
+
+    var error: String? { body["error"]?.stringValue }
+    var code: Int? { body["error_codes"]?.arrayValue?.first?.doubleValue.map { Int($0) } }
+
+    var summary: String {
+        if let error {
+            let code = self.code.map { " AADSTS\($0)" } ?? ""
+            let suberror = body["suberror"]?.stringValue.map { " (\($0))" } ?? ""
+            return "\(status) \(error)\(code)\(suberror)"
+        }
+        let audience = claims("access_token")?["aud"]?.stringValue.map { " for \($0)" } ?? ""
+        let scope = body["scope"]?.stringValue.map { ", scope '\($0)'" } ?? ""
+        return "\(status): access token\(audience)\(scope)"
+    }
+
+    /// The payload of a JWT member of the body (signature not checked: the emulator made it).
+    func claims(_ member: String) -> [String: JSONValue]? {
+        guard let token = body[member]?.stringValue else { return nil }
+        return try? JWT.decode(token).payload
+    }
+
+    func unmet(_ expect: StepExpectation) -> [String] {
+        var failures: [String] = []
+        func check<T: Equatable>(_ what: String, _ expected: T?, _ actual: T?) {
+            guard let expected, expected != actual else { return }
+            failures.append("\(what): expected \(expected), got \(actual.map { "\($0)" } ?? "none")")
+        }
+        check("HTTP status", expect.status ?? (expect.expectsSuccess ? 200 : nil), status)
+        check("error", expect.error, error)
+        check("AADSTS code", expect.code, code)
+        check("suberror", expect.suberror, body["suberror"]?.stringValue)
+        compare(expect.response, with: body, what: "response", &failures)
+        let needsAccessToken = !expect.claims.isEmpty || !expect.absentClaims.isEmpty
+        if needsAccessToken, let accessClaims = claims("access_token") {
+            compare(expect.claims, with: accessClaims, what: "access token claim", &failures)
+            for name in expect.absentClaims where accessClaims[name] != nil {
+                failures.append("access token claim '\(name)': expected absent, got \(Self.show(accessClaims[name]!))")
+            }
+        } else if needsAccessToken {
+            failures.append("access token: expected one, got none")
+        }
+        if !expect.idTokenClaims.isEmpty {
+            if let idClaims = claims("id_token") {
+                compare(expect.idTokenClaims, with: idClaims, what: "ID token claim", &failures)
+            } else {
+                failures.append("ID token: expected one, got none")
+            }
+        }
+        return failures
+    }
+
+    private func compare(_ expected: [String: JSONValue], with actual: [String: JSONValue], what: String, _ failures: inout [String]) {
+        for name in expected.keys.sorted() {
+            let want = expected[name]!
+            guard let have = actual[name] else {
+                failures.append("\(what) '\(name)': expected \(Self.show(want)), got none")
+                continue
+            }
+            if !Self.matches(want, have, name: name) {
+                failures.append("\(what) '\(name)': expected \(Self.show(want)), got \(Self.show(have))")
+            }
+        }
+    }
+
+    /// Arrays compare as sets (Entra promises no order for `roles`, `groups`, `amr`), and so do
+    /// the space-separated scope lists `scp` and `scope`; everything else compares exactly.
+    static func matches(_ expected: JSONValue, _ actual: JSONValue, name: String) -> Bool {
+        switch (expected, actual) {
+        case (.array(let want), .array(let have)):
+            return want.count == have.count && want.allSatisfy { have.contains($0) } && have.allSatisfy { want.contains($0) }
+        case (.string(let want), .string(let have)) where name == "scp" || name == "scope":
+            return Set(want.split(separator: " ")) == Set(have.split(separator: " "))
+        default:
+            return expected == actual
+        }
+    }
+
+    static func show(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return String(flag)
+        case .number(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+        case .string(let text): return "'\(text)'"
+        case .array(let elements): return "[" + elements.map(show).joined(separator: ", ") + "]"
+        case .object(let members): return "{" + members.keys.sorted().map { "\($0): \(show(members[$0]!))" }.joined(separator: ", ") + "}"
+        }
+    }
+}

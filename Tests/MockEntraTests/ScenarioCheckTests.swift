@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+import EntraDirectory
+import JOSE
+@testable import MockEntra
+
+/// `mockentra check`: scenario steps run through the real routes, and the report says which
+/// expectation failed and what came back.
+final class ScenarioCheckTests: XCTestCase {
+    private func load(steps: String) throws -> Scenario {
+        let text = try String(contentsOfFile: Repo.scenario("default.json"), encoding: .utf8)
+        // The default scenario with these steps spliced in before its closing brace (the file
+        // ends its last member with a trailing comma, JSON5 style).
+        let end = try XCTUnwrap(text.range(of: "}", options: .backwards))
+        let head = text[..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        return try ScenarioLoader.load(bytes: Array((head + (head.hasSuffix(",") ? "" : ",") + " \"steps\": [\(steps)] }").utf8),
+                                       fileName: "steps.json", baseDirectory: Repo.scenario(""))
+    }
+
+    private func run(_ scenario: Scenario) throws -> (passed: Bool, results: [ScenarioCheck.StepResult]) {
+        var results: [ScenarioCheck.StepResult] = []
+        let passed = try ScenarioCheck.run(scenario, keysDirectory: Repo.keys) { results.append($0) }
+        return (passed, results)
+    }
+
+    private let daemonToken = """
+        "form": { "grant_type": "client_credentials", "client_id": "\(Default.daemon)",
+                  "client_secret": "\(Default.daemonSecret)", "scope": "api://contoso-api/.default" }
+        """
+
+    func testEveryShippedScenarioPassesItsSteps() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repo.scenario(""))
+            .filter { $0.hasSuffix(".json") && !$0.contains("schema") }.sorted()
+        var stepsRun = 0
+        for file in files {
+            let scenario = try ScenarioLoader.load(file: Repo.scenario(file))
+            let (passed, results) = try run(scenario)
+            XCTAssertTrue(passed, "\(file): \(results.filter { !$0.passed }.map { "\($0.step.name): \($0.failures)" })")
+            XCTAssertEqual(results.count, scenario.steps.count, file)
+            stepsRun += results.count
+        }
+        XCTAssertGreaterThanOrEqual(stepsRun, 16, "the OBO and Conditional Access scenarios ship their rules as steps")
+    }
+
+    func testAPassingStepChecksStatusClaimsAndResponse() throws {
+        let (passed, results) = try run(try load(steps: """
+            { "name": "daemon", \(daemonToken),
+              "expect": { "status": 200, "response": { "token_type": "Bearer", "expires_in": 3599 },
+                          "claims": { "aud": "\(Default.api)", "azp": "\(Default.daemon)", "idtyp": "app" },
+                          "absentClaims": ["scp"] } }
+            """))
+        XCTAssertTrue(passed, "\(results.map(\.failures))")
+        XCTAssertEqual(results.first?.summary, "200: access token for \(Default.api)")
+    }
+
+    func testAnUnmetExpectationSaysWhatWasExpectedAndWhatCameBackAndStopsTheRun() throws {
+        let (passed, results) = try run(try load(steps: """
+            { "name": "wrong claims", \(daemonToken),
+              "expect": { "claims": { "aud": "someone-else", "roles": ["Nope"] }, "absentClaims": ["azp"] } },
+            { "name": "never runs", "advanceClock": 5 }
+            """))
+        XCTAssertFalse(passed)
+        XCTAssertEqual(results.count, 1, "the run stops at the first failed step")
+        let failures = try XCTUnwrap(results.first?.failures)
+        XCTAssertTrue(failures.contains("access token claim 'aud': expected 'someone-else', got '\(Default.api)'"), "\(failures)")
+        XCTAssertTrue(failures.contains { $0.hasPrefix("access token claim 'roles': expected ['Nope'], got ") }, "\(failures)")
+        XCTAssertTrue(failures.contains("access token claim 'azp': expected absent, got '\(Default.daemon)'"), "\(failures)")
+    }
+
+    func testAnErrorIsComparedByCodeErrorAndStatus() throws {
+        let wrongSecret = daemonToken.replacingOccurrences(of: Default.daemonSecret, with: "wrong")
+        var (passed, results) = try run(try load(steps: """
+            { \(wrongSecret), "expect": { "status": 401, "error": "invalid_client", "code": 7000215 } }
+            """))
+        XCTAssertTrue(passed, "\(results.map(\.failures))")
+        XCTAssertEqual(results.first?.summary, "401 invalid_client AADSTS7000215")
+
+        // A step with no expectation must succeed: an error response fails it.
+        (passed, results) = try run(try load(steps: "{ \(wrongSecret) }"))
+        XCTAssertFalse(passed)
+        XCTAssertEqual(results.first?.failures, ["HTTP status: expected 200, got 401"])
+
+        (passed, results) = try run(try load(steps: "{ \(wrongSecret), \"expect\": { \"code\": 7000222 } }"))
+        XCTAssertEqual(results.first?.failures, ["AADSTS code: expected 7000222, got 7000215"])
+    }
+
+    func testReferencesCarryTokensBetweenStepsAndTheClockExpiresThem() throws {
+        let (passed, results) = try run(try load(steps: """
+            { "id": "alice", "form": { "grant_type": "password", "client_id": "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f",
+              "username": "alice@contoso.test", "password": "alice-password", "scope": "api://contoso-api/access_as_user" } },
+            { "name": "OBO with it", "form": { "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+              "requested_token_use": "on_behalf_of", "client_id": "\(Default.api)", "client_secret": "contoso-api-secret",
+              "assertion": "{{alice.access_token}}", "scope": "https://graph.microsoft.com/User.Read" },
+              "expect": { "claims": { "scp": "User.Read", "aud": "https://graph.microsoft.com" } } },
+            { "advanceClock": 7200 },
+            { "name": "expired now", "form": { "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+              "requested_token_use": "on_behalf_of", "client_id": "\(Default.api)", "client_secret": "contoso-api-secret",
+              "assertion": "{{alice.access_token}}", "scope": "https://graph.microsoft.com/User.Read" },
+              "expect": { "code": 500133 } }
+            """))
+        XCTAssertTrue(passed, "\(results.map { "\($0.step.name): \($0.summary) \($0.failures)" })")
+        XCTAssertEqual(results.count, 4)
+    }
+
+    func testAReferenceToAMemberTheResponseLackedFailsTheStepWithoutSendingIt() throws {
+        let (passed, results) = try run(try load(steps: """
+            { "id": "daemon", \(daemonToken) },
+            { "name": "refresh", "form": { "grant_type": "refresh_token", "refresh_token": "{{daemon.refresh_token}}" } }
+            """))
+        XCTAssertFalse(passed)
+        XCTAssertEqual(results.last?.summary, "not sent")
+        XCTAssertEqual(results.last?.failures, ["{{daemon.refresh_token}}: step 'daemon' returned no 'refresh_token'"])
+    }
+
+    func testArraysAndScopeListsCompareAsSets() {
+        XCTAssertTrue(StepOutcomeReader.matches(.array([.string("a"), .string("b")]), .array([.string("b"), .string("a")]), name: "roles"))
+        XCTAssertFalse(StepOutcomeReader.matches(.array([.string("a")]), .array([.string("a"), .string("b")]), name: "roles"))
+        XCTAssertTrue(StepOutcomeReader.matches(.string("b a"), .string("a b"), name: "scp"))
+        XCTAssertFalse(StepOutcomeReader.matches(.string("b a"), .string("a b"), name: "name"))
+        XCTAssertFalse(StepOutcomeReader.matches(.string("a"), .string("a b"), name: "scope"))
+        XCTAssertTrue(StepOutcomeReader.matches(.number(2), .number(2), name: "ver"))
+    }
+}
