@@ -40,7 +40,7 @@ public struct TokenStep: Sendable, Equatable {
 }
 
 /// What a step's response must show. Every part given must hold; an absent part is not checked.
-/// With no `error` and no `status`, the request must succeed (HTTP 200).
+/// With none of `status`, `error`, `code` and `suberror`, the request must succeed (HTTP 200).
 public struct StepExpectation: Sendable, Equatable {
     public let status: Int?
     /// The OAuth `error` (`invalid_grant`, `interaction_required`, …).

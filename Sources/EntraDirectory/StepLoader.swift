@@ -79,14 +79,18 @@ struct StepLoader {
     }
 
     /// An object of string members, in name order (a JSON object keeps none); every
-    /// `{{id.field}}` must name an earlier token step.
+    /// `{{id.field}}` must name an earlier token step. A null member is an error here, not
+    /// "absent": a request silently sent without its `client_secret` would test something else.
     private func stringPairs(_ step: ObjectReader, _ key: String, earlierIds: Set<String>,
                              _ diagnostics: inout Diagnostics) -> [(name: String, value: String)] {
         guard let object = step.object(key, &diagnostics) else { return [] }
         var pairs: [(name: String, value: String)] = []
         for name in object.fields.keys.sorted() {
-            guard let value = object.string(name, &diagnostics) else { continue }
             let path = object.path.key(name)
+            guard case .string(let value)? = object.fields[name] else {
+                diagnostics.report(path, "expected a string, found \(object.fields[name]?.kindDescription ?? "nothing")")
+                continue
+            }
             switch StepReference.parse(value) {
             case .failure(let error):
                 diagnostics.report(path, error.reason)
@@ -110,6 +114,10 @@ struct StepLoader {
         let code = integer(object, "code", in: 1...9_999_999, &diagnostics)
         let members = { (key: String, diagnostics: inout Diagnostics) -> [String: JSONValue] in
             object.object(key, &diagnostics)?.fields ?? [:]
+        }
+        let failureNamed = ["error", "code", "suberror"].filter { object.has($0) }
+        if let status, (200...299).contains(status), let first = failureNamed.first {
+            diagnostics.report(object.path.key("status"), "a \(status) response has no '\(first)': expect an error status or leave 'status' out")
         }
         return StepExpectation(status: status, error: object.string("error", &diagnostics), code: code,
                                suberror: object.string("suberror", &diagnostics),

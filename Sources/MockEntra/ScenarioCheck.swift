@@ -60,8 +60,16 @@ public enum ScenarioCheck {
                 case .literal(let literal):
                     return literal
                 case .reference(let reference):
-                    if case .string(let value)? = responses[reference.stepId]?[reference.field] { return value }
-                    unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned no '\(reference.field)'")
+                    switch responses[reference.stepId]?[reference.field] {
+                    case .string(let value)?:
+                        return value
+                    case let value? where value.doubleValue != nil || value.boolValue != nil:
+                        return StepOutcomeReader.show(value)  // `expires_in` and the like, as text
+                    case let value?:
+                        unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned \(StepOutcomeReader.show(value)), not text")
+                    case nil:
+                        unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned no '\(reference.field)'")
+                    }
                     return ""
                 }
             }.joined()
@@ -152,12 +160,15 @@ struct StepOutcomeReader {
         }
     }
 
-    /// Arrays compare as sets (Entra promises no order for `roles`, `groups`, `amr`), and so do
-    /// the space-separated scope lists `scp` and `scope`; everything else compares exactly.
+    /// A claim's or member's array compares without regard to order (Entra promises none for
+    /// `roles`, `groups`, `amr`), each element as often as it occurs; so do the space-separated
+    /// scope lists `scp` and `scope`. Everything else, nested arrays included, compares exactly.
     static func matches(_ expected: JSONValue, _ actual: JSONValue, name: String) -> Bool {
         switch (expected, actual) {
         case (.array(let want), .array(let have)):
-            return want.count == have.count && want.allSatisfy { have.contains($0) } && have.allSatisfy { want.contains($0) }
+            return want.count == have.count && want.allSatisfy { element in
+                want.filter { $0 == element }.count == have.filter { $0 == element }.count
+            }
         case (.string(let want), .string(let have)) where name == "scp" || name == "scope":
             return Set(want.split(separator: " ")) == Set(have.split(separator: " "))
         default:

@@ -82,6 +82,17 @@ final class StepLoaderTests: XCTestCase {
         assertSingleProblem(steps(#"{ "form": {}, "version": "v3" }"#), path: "steps[0].version", reason: "v2")
     }
 
+    func testANullFormValueIsAnErrorNotAnOmission() {
+        assertSingleProblem(steps(#"{ "form": { "client_secret": null } }"#), path: "steps[0].form.client_secret", reason: "found null")
+        assertSingleProblem(steps(#"{ "form": {}, "headers": { "x": null } }"#), path: "steps[0].headers.x", reason: "found null")
+    }
+
+    func testASuccessStatusCannotComeWithAnError() {
+        assertSingleProblem(steps(#"{ "form": {}, "expect": { "status": 200, "code": 65001 } }"#),
+                            path: "steps[0].expect.status", reason: "a 200 response has no 'code'")
+        XCTAssertNoThrow(try loadScenario(steps(#"{ "form": {}, "expect": { "status": 401, "error": "invalid_client" } }"#)))
+    }
+
     func testTheTenantMustBeOneOfTheScenarioOrAKeyword() throws {
         assertSingleProblem(steps(#"{ "tenant": "contoso.test", "form": {} }"#), path: "steps[0].tenant", reason: "no tenant of this scenario")
         XCTAssertEqual(try loadScenario(steps(#"{ "tenant": "organizations", "form": {} }"#)).steps.count, 1)

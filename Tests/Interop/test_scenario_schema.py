@@ -142,7 +142,17 @@ def _mutations():
     def step_form_value_not_a_string(d):
         d["steps"] = [{"form": {"grant_type": 7}}]
 
+    def clock_step_with_an_expectation(d):
+        d["steps"] = [{"advanceClock": 60, "expect": {"status": 200}}]
+
+    def step_code_too_large(d):
+        d["steps"] = [{"form": {"grant_type": "password"}, "expect": {"code": 10000000}}]
+
+    def step_form_value_null(d):
+        d["steps"] = [{"form": {"grant_type": "client_credentials", "client_secret": None}}]
+
     return [step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
+            clock_step_with_an_expectation, step_code_too_large, step_form_value_null,
             personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,
             optional_claim_unknown_source, named_location_too_broad, typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,
             secret_without_text, tenant_missing, optional_claim_name_not_a_string, optional_claims_unknown_token_type,

@@ -112,6 +112,38 @@ final class ScenarioCheckTests: XCTestCase {
         XCTAssertEqual(results.last?.failures, ["{{daemon.refresh_token}}: step 'daemon' returned no 'refresh_token'"])
     }
 
+    func testHeadersIDTokensSuberrorsAndNumbersAreCheckedToo() throws {
+        let alice = """
+            "form": { "grant_type": "password", "client_id": "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f",
+              "username": "alice@contoso.test", "password": "alice-password", "scope": "openid profile api://contoso-api/access_as_user" }
+            """
+        var (passed, results) = try run(try load(steps: """
+            { "id": "alice", \(alice), "headers": { "client-request-id": "5f0c7c1e-2b7a-4c7e-9d51-2f8a6b3c4d5e" },
+              "expect": { "idTokenClaims": { "preferred_username": "alice@contoso.test" },
+                          "response": { "token_type": "Bearer" } } },
+            { "name": "numbers become text", "headers": { "client-request-id": "{{alice.expires_in}}" }, \(alice) }
+            """))
+        XCTAssertTrue(passed, "\(results.map(\.failures))")
+
+        (passed, results) = try run(try load(steps: """
+            { \(alice), "expect": { "idTokenClaims": { "preferred_username": "bob@contoso.test" }, "suberror": "basic_action",
+                                     "response": { "token_type": "pop" } } }
+            """))
+        XCTAssertFalse(passed)
+        XCTAssertEqual(Set(results.first?.failures ?? []), [
+            "suberror: expected basic_action, got none",
+            "response 'token_type': expected 'pop', got 'Bearer'",
+            "ID token claim 'preferred_username': expected 'bob@contoso.test', got 'alice@contoso.test'",
+        ])
+
+        // Claims expected of an error response: there is no token to read them from.
+        (passed, results) = try run(try load(steps: """
+            { \(daemonToken.replacingOccurrences(of: Default.daemonSecret, with: "wrong")),
+              "expect": { "code": 7000215, "absentClaims": ["scp"], "idTokenClaims": { "sub": "x" } } }
+            """))
+        XCTAssertEqual(results.first?.failures, ["access token: expected one, got none", "ID token: expected one, got none"])
+    }
+
     func testArraysAndScopeListsCompareAsSets() {
         XCTAssertTrue(StepOutcomeReader.matches(.array([.string("a"), .string("b")]), .array([.string("b"), .string("a")]), name: "roles"))
         XCTAssertFalse(StepOutcomeReader.matches(.array([.string("a")]), .array([.string("a"), .string("b")]), name: "roles"))
@@ -119,5 +151,8 @@ final class ScenarioCheckTests: XCTestCase {
         XCTAssertFalse(StepOutcomeReader.matches(.string("b a"), .string("a b"), name: "name"))
         XCTAssertFalse(StepOutcomeReader.matches(.string("a"), .string("a b"), name: "scope"))
         XCTAssertTrue(StepOutcomeReader.matches(.number(2), .number(2), name: "ver"))
+        XCTAssertFalse(StepOutcomeReader.matches(.array(["a", "a", "b"]), .array(["a", "b", "b"]), name: "amr"), "each as often")
+        XCTAssertFalse(StepOutcomeReader.matches(.object(["x": .array(["a", "b"])]), .object(["x": .array(["b", "a"])]), name: "cnf"),
+                       "nested arrays compare exactly")
     }
 }
