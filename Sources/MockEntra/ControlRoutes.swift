@@ -4,7 +4,8 @@ import JOSE
 import TokenService
 
 /// The test-control API under `/_mockentra/`: exchange records, the clock, headless sign-in
-/// (ControlSignInRoutes.swift) and the CAE check (ControlCAERoutes.swift). It shares the
+/// (ControlSignInRoutes.swift), the CAE check (ControlCAERoutes.swift) and injected faults
+/// (ControlFaultRoutes.swift). It shares the
 /// listener with the Entra endpoints so a test needs only one URL.
 struct ControlRoutes: Sendable {
     static let prefix = "_mockentra"
@@ -61,6 +62,13 @@ struct ControlRoutes: Sendable {
             return clockState()
         case ("POST", ["clock"]):
             return changeClock(context.request.body)
+        case ("GET", ["faults"]):
+            return .json(FaultList(faults: service.faults.pending))
+        case ("POST", ["faults"]):
+            return addFault(context.request.body)
+        case ("DELETE", ["faults"]):
+            service.faults.clear()
+            return .noContent
         case ("POST", ["signin"]):
             return headlessSignIn(context.request.body, baseURL: context.baseURL, remoteAddress: context.request.remoteAddress)
         case ("GET", let p) where p.count == 3 && p[0] == "users" && p[2] == "mfa-code":

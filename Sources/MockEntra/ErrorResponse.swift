@@ -24,8 +24,10 @@ enum EntraErrorBody {
 extension HTTPResponse {
     /// An Entra error with the headers Entra sends on token-endpoint responses.
     static func entraError(_ stamped: StampedError, baseURL: String) -> HTTPResponse {
-        .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: stamped.error.httpStatus,
-              headers: TokenEndpointHeaders.headers(traceId: stamped.traceId))
+        var headers = TokenEndpointHeaders.headers(traceId: stamped.traceId)
+        // Only injected faults carry one; msal reads it as whole seconds (its throttling cache).
+        if let seconds = stamped.error.retryAfter { headers.append(("Retry-After", String(seconds))) }
+        return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: stamped.error.httpStatus, headers: headers)
     }
 
     /// An Entra error raised outside the token service (discovery, wrong method), stamped now.

@@ -13,6 +13,10 @@ public struct EntraError: Error, Sendable, Equatable {
     public var suberror: String?
     /// A JSON *string* (not base64), as Entra sends it in token-endpoint errors.
     public var claims: String?
+    /// An injected fault (FaultInjector): its HTTP status and `Retry-After` seconds. Entra's own
+    /// errors leave both nil.
+    public var faultStatus: Int?
+    public var retryAfter: Int?
 
     public init(error: String, code: Int, message: String, suberror: String? = nil, claims: String? = nil) {
         self.error = error
@@ -23,7 +27,7 @@ public struct EntraError: Error, Sendable, Equatable {
     }
 
     /// Entra answers `invalid_client` with 401 and every other token-endpoint error with 400.
-    public var httpStatus: Int { error == "invalid_client" ? 401 : 400 }
+    public var httpStatus: Int { faultStatus ?? (error == "invalid_client" ? 401 : 400) }
 }
 
 /// An error together with the ids Entra prints under it.

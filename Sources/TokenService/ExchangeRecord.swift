@@ -34,6 +34,8 @@ public struct ExchangeRecord: Codable, Sendable, Equatable {
         public var description: String
         public var suberror: String?
         public var claims: String?
+        /// True when a test asked for this failure (`/_mockentra/faults`): the request was not handled.
+        public var injected: Bool?
     }
 
     public struct IssuedToken: Codable, Sendable, Equatable {

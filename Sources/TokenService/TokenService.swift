@@ -13,6 +13,8 @@ public final class TokenService: Sendable {
     public let keys: KeyRing
     public let clock: Clock
     public let log: ExchangeLog
+    /// Failures a test asked for, answered instead of handling the next matching requests.
+    public let faults = FaultInjector()
     private let grants: [String: any GrantHandler]
     let stores = GrantStores()
 
@@ -46,7 +48,8 @@ public final class TokenService: Sendable {
             let stamped = StampedError(error: error, traceId: traceId, correlationId: correlationId, timestamp: now)
             record.outcome = "error"
             record.failure = .init(error: error.error, code: error.code, description: stamped.description,
-                                   suberror: error.suberror, claims: error.claims)
+                                   suberror: error.suberror, claims: error.claims,
+                                   injected: error.faultStatus == nil ? nil : true)
             result = .failure(stamped)
         }
         let sequence = log.append(record)
@@ -64,6 +67,11 @@ public final class TokenService: Sendable {
             record.requestedScopes = ScopeParser.split(scope)
         } else if let resource = parameters.optional("resource") {
             record.requestedScopes = [resource]
+        }
+        record.grantType = parameters.optional("grant_type")
+        // An injected outage answers before anything is looked at, as a failing front end would.
+        if let fault = faults.take(clientId: record.client?.appId, grantType: record.grantType) {
+            throw fault.error
         }
         let selection = try TenantSelection.resolve(request.tenant, in: directory)
         if case .tenant(let tenant) = selection {

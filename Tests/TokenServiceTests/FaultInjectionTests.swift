@@ -1,0 +1,55 @@
+import XCTest
+@testable import TokenService
+
+/// Injected faults: the next matching token requests fail as an outage would, and are recorded
+/// as such; the rest are handled normally.
+final class FaultInjectionTests: XCTestCase {
+    func testAFaultAnswersTheNextRequestsThenStops() throws {
+        let fixture = try Fixture()
+        fixture.service.faults.add(FaultRule(retryAfter: 7, times: 2))
+        for _ in 0..<2 {
+            let stamped = fixture.reject(Form.secret(), error: "temporarily_unavailable", code: 90006, status: 503)
+            XCTAssertEqual(stamped?.error.retryAfter, 7)
+            XCTAssertEqual(stamped?.error.message, "The service is temporarily unavailable.")
+        }
+        XCTAssertEqual(fixture.service.faults.pending, [], "used up")
+        _ = try fixture.issue(Form.secret())
+
+        let records = fixture.log.records()
+        XCTAssertEqual(records.map { $0.failure?.injected }, [true, true, nil])
+        XCTAssertEqual(records[0].client?.appId, IDs.daemon, "who asked is recorded on a faulted request too")
+        XCTAssertEqual(records[0].grantType, "client_credentials")
+    }
+
+    func testAFaultMatchesItsClientAndGrantOnly() throws {
+        let fixture = try Fixture()
+        fixture.service.faults.add(FaultRule(clientId: IDs.daemon.uppercased(), grantType: "password", status: 429,
+                                             error: "throttled", code: 50196, message: "Too many.", times: 1))
+        _ = try fixture.issue(Form.secret(), file: #filePath, line: #line)  // other grant: handled
+        XCTAssertEqual(fixture.service.faults.pending.count, 1)
+        fixture.reject([("grant_type", "password"), ("client_id", IDs.daemon), ("username", "x"), ("password", "y")],
+                       error: "throttled", code: 50196, status: 429, messageContains: "Too many.")
+        XCTAssertEqual(fixture.service.faults.pending.count, 0)
+    }
+
+    func testRulesApplyInTheOrderTheyWereAddedAndCanBeCleared() throws {
+        let fixture = try Fixture()
+        let first = fixture.service.faults.add(FaultRule(status: 500))
+        let second = fixture.service.faults.add(FaultRule(status: 502))
+        XCTAssertEqual(second.id, first.id + 1)
+        fixture.reject(Form.secret(), error: "temporarily_unavailable", code: 90006, status: 500)
+        XCTAssertEqual(fixture.service.faults.pending.map(\.id), [second.id])
+        fixture.service.faults.clear()
+        _ = try fixture.issue(Form.secret())
+    }
+
+    func testRulesAreChecked() {
+        XCTAssertNil(FaultRule().problem)
+        XCTAssertEqual(FaultRule(status: 302).problem, "status must be from 400 to 599")
+        XCTAssertEqual(FaultRule(times: 0).problem, "times must be from 1 to 1000")
+        XCTAssertEqual(FaultRule(retryAfter: -1).problem, "retryAfter must be from 0 to 3600 seconds")
+        XCTAssertEqual(FaultRule(code: 0).problem, "code must be an AADSTS number from 1 to 9999999")
+        XCTAssertEqual(FaultRule(error: "two words").problem, "error must be a printable ASCII word")
+        XCTAssertEqual(FaultRule(error: "quo\"te").problem, "error must be a printable ASCII word")
+    }
+}
