@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import JOSE
 import TokenService
 
 /// `/_mockentra/faults`: make the next matching token requests fail the way an Entra outage or
@@ -27,13 +28,30 @@ extension ControlRoutes {
         }
     }
 
+    static let faultKeys: Set<String> = ["clientId", "grantType", "status", "error", "code", "message", "retryAfter", "times"]
+
     func addFault(_ body: [UInt8]) -> HTTPResponse {
+        let expected = "Expected a JSON object with any of \(Self.faultKeys.sorted().joined(separator: ", "))."
+        // A misspelt filter (`client_id`) must not quietly become a rule that fails every request.
+        guard case .object(let members)? = try? JSONValue.parseStrict(body) else {
+            return .json(ControlError(error: expected), status: 400)
+        }
+        if let unknown = members.keys.sorted().first(where: { !Self.faultKeys.contains($0) }) {
+            return .json(ControlError(error: "Unknown member '\(unknown)'. \(expected)"), status: 400)
+        }
         guard let request = ControlJSON.decode(FaultRequest.self, from: body) else {
-            return .json(ControlError(error: "Expected a JSON object with any of clientId, grantType, status, error, code, message, retryAfter, times."),
-                         status: 400)
+            return .json(ControlError(error: expected), status: 400)
         }
         let rule = request.rule
         if let problem = rule.problem { return .json(ControlError(error: problem), status: 400) }
-        return .json(service.faults.add(rule), status: 201)
+        if let grantType = rule.grantType, !service.grantTypes.contains(grantType) {
+            return .json(ControlError(error: "grantType must be a grant_type value the token endpoint handles: \(service.grantTypes.sorted().joined(separator: ", "))."),
+                         status: 400)
+        }
+        guard let entry = service.faults.add(rule) else {
+            return .json(ControlError(error: "At most \(FaultInjector.capacity) fault rules can be in force; DELETE /_mockentra/faults first."),
+                         status: 409)
+        }
+        return .json(entry, status: 201)
     }
 }

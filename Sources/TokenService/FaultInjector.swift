@@ -1,7 +1,7 @@
 import Foundation
 
-/// A failure a test asks for (`POST /_mockentra/faults`, or a scenario step): the next matching
-/// token requests get this status and Entra error instead of being handled, so that clients'
+/// A failure a test asks for (`POST /_mockentra/faults`): the next matching token requests get
+/// this status and Entra error instead of being handled, so that clients'
 /// retry and throttling paths (msal's Retry-After cache, azure-core's retry policy) can be
 /// tested. Emulator-only; Entra has no such switch.
 public struct FaultRule: Sendable, Equatable, Codable {
@@ -49,13 +49,20 @@ public struct FaultRule: Sendable, Equatable, Codable {
     }
 
     /// Why a rule cannot be used, or nil. Statuses are the failures clients react to (4xx, 5xx).
+    /// Text is bounded: every faulted request copies it into an exchange record.
     public var problem: String? {
         if !(400...599).contains(status) { return "status must be from 400 to 599" }
+        if (clientId?.utf8.count ?? 0) > 256 || (grantType?.utf8.count ?? 0) > 256 {
+            return "clientId and grantType must be at most 256 bytes"
+        }
+        if message.isEmpty || message.utf8.count > 1024 || message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "message must be 1 to 1024 bytes without control characters"
+        }
         if !(1...1000).contains(remaining) { return "times must be from 1 to 1000" }
         if let retryAfter, !(0...3600).contains(retryAfter) { return "retryAfter must be from 0 to 3600 seconds" }
         if !(1...9_999_999).contains(code) { return "code must be an AADSTS number from 1 to 9999999" }
-        if error.isEmpty || !error.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
-            return "error must be a printable ASCII word"
+        if error.isEmpty || error.utf8.count > 64 || !error.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            return "error must be a printable ASCII word of at most 64 bytes"
         }
         return nil
     }
@@ -64,6 +71,9 @@ public struct FaultRule: Sendable, Equatable, Codable {
 /// The rules in force, first added first used. Every token request asks once; with no rules that
 /// is one lock and an empty check.
 public final class FaultInjector: @unchecked Sendable {
+    /// Rules in force at once, at most: a test needs a handful, and memory stays bounded.
+    public static let capacity = 100
+
     public struct Entry: Sendable, Equatable, Codable {
         public let id: Int
         public let rule: FaultRule
@@ -75,11 +85,13 @@ public final class FaultInjector: @unchecked Sendable {
 
     public init() {}
 
-    /// Adds a rule (the caller has checked `problem`); returns its entry.
+    /// Adds a rule (the caller has checked `problem`); returns its entry, or nil when `capacity`
+    /// rules are already in force. Ids are never reused, not even after `clear`.
     @discardableResult
-    public func add(_ rule: FaultRule) -> Entry {
+    public func add(_ rule: FaultRule) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
+        guard entries.count < Self.capacity else { return nil }
         let entry = Entry(id: nextId, rule: rule)
         nextId += 1
         entries.append(entry)

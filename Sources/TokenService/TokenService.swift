@@ -99,6 +99,9 @@ public final class TokenService: Sendable {
         return try grant.handle(context, record: &record)
     }
 
+    /// The `grant_type` values the token endpoint handles.
+    public var grantTypes: Set<String> { Set(grants.keys) }
+
     /// Entra echoes a client's `client-request-id` as the correlation id when it is a GUID.
     static func correlationId(from clientRequestId: String?) -> String {
         if let id = clientRequestId, Identifiers.isGUID(id) { return id.lowercased() }

@@ -44,11 +44,14 @@ final class FaultRouteTests: ShippedScenarioServerTestCase {
     }
 
     func testABadRuleIsRefused() throws {
-        for body in [#"{"status": 200}"#, #"{"times": 0}"#, #"{"retryAfter": 99999}"#, #"{"status": "503"}"#, "[]", #"{"error": "a b"}"#] {
+        for body in [#"{"status": 200}"#, #"{"times": 0}"#, #"{"retryAfter": 99999}"#, #"{"status": "503"}"#, "[]", #"{"error": "a b"}"#,
+                     #"{"client_id": "x"}"#, #"{"grantType": "device_code"}"#] {
             let response = try client.postJSON("/_mockentra/faults", body)
             XCTAssertEqual(response.status, 400, body)
             XCTAssertNotNil(response.object()["error"]?.stringValue, body)
         }
         XCTAssertEqual(try client.get("/_mockentra/faults").object()["faults"], .array([]))
+        let misspelt = try client.postJSON("/_mockentra/faults", #"{"client_id": "x"}"#)
+        XCTAssertTrue(misspelt.object()["error"]?.stringValue?.hasPrefix("Unknown member 'client_id'.") ?? false, misspelt.text)
     }
 }
