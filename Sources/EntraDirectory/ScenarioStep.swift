@@ -9,6 +9,9 @@ public struct ScenarioStep: Sendable, Equatable {
         case token(TokenStep)
         /// Moves the emulator's clock forward (tokens expire, codes lapse).
         case advanceClock(seconds: Double)
+        /// A call to the test-control API: a headless sign-in, a device-code decision, a fault,
+        /// a session revocation, ….
+        case control(ControlStep)
     }
 
     /// What the report prints: the step's `name`, else "step N".
@@ -39,8 +42,21 @@ public struct TokenStep: Sendable, Equatable {
     }
 }
 
+/// A test-control API call (`POST /_mockentra/signin` and the rest) and what must come back.
+public struct ControlStep: Sendable, Equatable {
+    public enum Method: String, Sendable, CaseIterable { case GET, POST, DELETE }
+
+    public let method: Method
+    /// The path, starting `/_mockentra/`.
+    public let path: String
+    /// The JSON body of a POST; its strings may hold `{{id.field}}` references.
+    public let body: JSONValue?
+    public let expect: StepExpectation
+}
+
 /// What a step's response must show. Every part given must hold; an absent part is not checked.
-/// With none of `status`, `error`, `code` and `suberror`, the request must succeed (HTTP 200).
+/// With none of `status`, `error`, `code` and `suberror`, the request must succeed (HTTP 2xx; the
+/// token endpoint's success is always 200).
 public struct StepExpectation: Sendable, Equatable {
     public let status: Int?
     /// The OAuth `error` (`invalid_grant`, `interaction_required`, …).

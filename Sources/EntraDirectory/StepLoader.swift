@@ -5,14 +5,14 @@ import JOSE
 struct StepLoader {
     let directory: Directory
 
-    static let stepKeys = ["name", "id", "tenant", "version", "form", "headers", "expect", "advanceClock"]
+    static let stepKeys = ["name", "id", "tenant", "version", "form", "headers", "expect", "advanceClock", "control", "body"]
     static let expectKeys = ["status", "error", "code", "suberror", "response", "claims", "absentClaims", "idTokenClaims"]
     /// A year: enough to expire anything Entra issues, short of overflowing a date.
     static let longestClockStep = 366.0 * 24 * 3600
 
     func load(_ root: ObjectReader, _ diagnostics: inout Diagnostics) -> [ScenarioStep] {
         var steps: [ScenarioStep] = []
-        var tokenStepIds: Set<String> = []
+        var responseStepIds: Set<String> = []
         var allIds: Set<String> = []
         for (position, step) in root.objects("steps", &diagnostics).enumerated() {
             step.rejectUnknownKeys(allowed: Self.stepKeys, &diagnostics)
@@ -28,27 +28,88 @@ struct StepLoader {
                 }
             }
             let action: ScenarioStep.Action?
-            switch (step.has("form"), step.has("advanceClock")) {
-            case (true, true):
-                diagnostics.report(step.path, "give either 'form' (a token request) or 'advanceClock', not both")
+            let kinds = ["form", "advanceClock", "control"].filter { step.has($0) }
+            switch kinds.count == 1 ? kinds[0] : nil {
+            case nil:
+                diagnostics.report(step.path, kinds.isEmpty
+                    ? "required property 'form' (a token request), 'control' (a test-control call) or 'advanceClock' is missing"
+                    : "give one of 'form', 'control' and 'advanceClock', not \(kinds.map { "'\($0)'" }.joined(separator: " and "))")
                 action = nil
-            case (false, false):
-                diagnostics.report(step.path, "required property 'form' (a token request) or 'advanceClock' is missing")
-                action = nil
-            case (false, true):
-                for key in ["tenant", "version", "headers", "expect"] where step.has(key) {
-                    diagnostics.report(step.path.key(key), "only a token request ('form') takes '\(key)'")
-                }
+            case "advanceClock":
+                rejectKeys(["tenant", "version", "headers", "expect", "body"], in: step, only: "a token request or a control call", &diagnostics)
                 action = clockStep(step, &diagnostics)
-            case (true, false):
-                action = tokenStep(step, earlierIds: tokenStepIds, &diagnostics).map { .token($0) }
+            case "control":
+                rejectKeys(["tenant", "version", "headers"], in: step, only: "a token request ('form')", &diagnostics)
+                action = controlStep(step, earlierIds: responseStepIds, &diagnostics).map { .control($0) }
+            default:
+                rejectKeys(["body"], in: step, only: "a control call ('control')", &diagnostics)
+                action = tokenStep(step, earlierIds: responseStepIds, &diagnostics).map { .token($0) }
             }
             if let action {
                 steps.append(ScenarioStep(name: name, id: id, action: action, path: step.path.text))
-                if case .token = action, let id { tokenStepIds.insert(id) }
+                if case .advanceClock = action {} else if let id { responseStepIds.insert(id) }
             }
         }
         return steps
+    }
+
+    private func rejectKeys(_ keys: [String], in step: ObjectReader, only: String, _ diagnostics: inout Diagnostics) {
+        for key in keys where step.has(key) {
+            diagnostics.report(step.path.key(key), "only \(only) takes '\(key)'")
+        }
+    }
+
+    /// `"control": "POST /_mockentra/signin"` with an optional JSON `body`.
+    private func controlStep(_ step: ObjectReader, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) -> ControlStep? {
+        let path = step.path.key("control")
+        guard let text = step.string("control", &diagnostics) else { return nil }
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, let method = ControlStep.Method(rawValue: String(parts[0])),
+              parts[1].hasPrefix("/_mockentra/"), parts[1].count > "/_mockentra/".count,
+              !parts[1].contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }) else {
+            diagnostics.report(path, "expected \"METHOD /_mockentra/…\" with GET, POST or DELETE, e.g. \"POST /_mockentra/signin\"")
+            return nil
+        }
+        var body: JSONValue?
+        if let value = step.present("body") {
+            if method != .POST { diagnostics.report(step.path.key("body"), "only a POST takes a body") }
+            guard case .object = value else {
+                diagnostics.report(step.path.key("body"), "expected an object, found \(value.kindDescription)")
+                return nil
+            }
+            checkReferences(in: value, at: step.path.key("body"), earlierIds: earlierIds, &diagnostics)
+            body = value
+        }
+        guard let expect = expectation(step.object("expect", &diagnostics), &diagnostics) else { return nil }
+        return ControlStep(method: method, path: String(parts[1]), body: body, expect: expect)
+    }
+
+    private func checkReferences(in value: JSONValue, at path: JSONPath, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) {
+        switch value {
+        case .string(let text):
+            checkReferences(in: text, at: path, earlierIds: earlierIds, &diagnostics)
+        case .array(let elements):
+            for (index, element) in elements.enumerated() {
+                checkReferences(in: element, at: path.index(index), earlierIds: earlierIds, &diagnostics)
+            }
+        case .object(let members):
+            for key in members.keys.sorted() {
+                checkReferences(in: members[key]!, at: path.key(key), earlierIds: earlierIds, &diagnostics)
+            }
+        case .null, .bool, .number:
+            break
+        }
+    }
+
+    private func checkReferences(in text: String, at path: JSONPath, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) {
+        switch StepReference.parse(text) {
+        case .failure(let error):
+            diagnostics.report(path, error.reason)
+        case .success(let parts):
+            for case .reference(let reference) in parts where !earlierIds.contains(reference.stepId) {
+                diagnostics.report(path, "'{{\(reference.stepId).\(reference.field)}}' names no earlier request step with id '\(reference.stepId)'")
+            }
+        }
     }
 
     private func clockStep(_ step: ObjectReader, _ diagnostics: inout Diagnostics) -> ScenarioStep.Action? {
@@ -79,7 +140,7 @@ struct StepLoader {
     }
 
     /// An object of string members, in name order (a JSON object keeps none); every
-    /// `{{id.field}}` must name an earlier token step. A null member is an error here, not
+    /// `{{id.field}}` must name an earlier token or control step. A null member is an error here, not
     /// "absent": a request silently sent without its `client_secret` would test something else.
     private func stringPairs(_ step: ObjectReader, _ key: String, earlierIds: Set<String>,
                              _ diagnostics: inout Diagnostics) -> [(name: String, value: String)] {
@@ -91,14 +152,7 @@ struct StepLoader {
                 diagnostics.report(path, "expected a string, found \(object.fields[name]?.kindDescription ?? "nothing")")
                 continue
             }
-            switch StepReference.parse(value) {
-            case .failure(let error):
-                diagnostics.report(path, error.reason)
-            case .success(let parts):
-                for case .reference(let reference) in parts where !earlierIds.contains(reference.stepId) {
-                    diagnostics.report(path, "'{{\(reference.stepId).\(reference.field)}}' names no earlier token step with id '\(reference.stepId)'")
-                }
-            }
+            checkReferences(in: value, at: path, earlierIds: earlierIds, &diagnostics)
             pairs.append((name: name, value: value))
         }
         return pairs

@@ -4,8 +4,8 @@ import HTTPServer
 import JOSE
 import TokenService
 
-/// Runs a scenario's `steps` (`mockentra check`): each token request goes through the same
-/// routes and token service as a served request, in process, without sockets, on a fresh
+/// Runs a scenario's `steps` (`mockentra check`): each token request or test-control call goes
+/// through the same routes and token service as a served request, in process, without sockets, on a fresh
 /// emulator with its own clock. Requests arrive as if at `https://localhost`, so issuers read
 /// `https://localhost/{tenant}/v2.0`.
 public enum ScenarioCheck {
@@ -38,6 +38,10 @@ public enum ScenarioCheck {
                 let outcome = runToken(request, router: router, responses: responses)
                 if let id = step.id, let body = outcome.body { responses[id] = body }
                 result = StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
+            case .control(let call):
+                let outcome = runControl(call, router: router, responses: responses)
+                if let id = step.id, let body = outcome.body { responses[id] = body }
+                result = StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
             }
             report(result)
             if !result.passed { return false }
@@ -51,44 +55,82 @@ public enum ScenarioCheck {
         var body: [String: JSONValue]?
     }
 
-    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+    /// Replaces `{{id.field}}` references with the members of earlier responses; what cannot be
+    /// resolved is listed in `unresolved`.
+    private struct Substitution {
+        let responses: [String: [String: JSONValue]]
         var unresolved: [String] = []
-        func substitute(_ text: String) -> String {
+
+        mutating func apply(_ text: String) -> String {
             guard case .success(let parts) = StepReference.parse(text) else { return text }
             return parts.map { part -> String in
                 switch part {
                 case .literal(let literal):
                     return literal
                 case .reference(let reference):
+                    let name = "{{\(reference.stepId).\(reference.field)}}"
                     switch responses[reference.stepId]?[reference.field] {
                     case .string(let value)?:
                         return value
                     case let value? where value.doubleValue != nil || value.boolValue != nil:
                         return StepOutcomeReader.show(value)  // `expires_in` and the like, as text
                     case let value?:
-                        unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned \(StepOutcomeReader.show(value)), not text")
+                        unresolved.append("\(name): step '\(reference.stepId)' returned \(StepOutcomeReader.show(value)), not text")
                     case nil:
-                        unresolved.append("{{\(reference.stepId).\(reference.field)}}: step '\(reference.stepId)' returned no '\(reference.field)'")
+                        unresolved.append("\(name): step '\(reference.stepId)' returned no '\(reference.field)'")
                     }
                     return ""
                 }
             }.joined()
         }
-        let form = FormData(pairs: step.form.map { ($0.name, substitute($0.value)) })
+
+        mutating func apply(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .string(let text): return .string(apply(text))
+            case .array(let elements): return .array(elements.map { apply($0) })
+            case .object(let members): return .object(members.mapValues { apply($0) })
+            case .null, .bool, .number: return value
+            }
+        }
+    }
+
+    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+        var substitution = Substitution(responses: responses)
+        let form = FormData(pairs: step.form.map { ($0.name, substitution.apply($0.value)) })
         var headers = HTTPHeaders([("Host", "localhost"), ("Content-Type", "application/x-www-form-urlencoded")])
-        for header in step.headers { headers.set(header.name, substitute(header.value)) }
-        if !unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: unresolved, body: nil) }
+        for header in step.headers { headers.set(header.name, substitution.apply(header.value)) }
+        if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
 
         let path = step.version == .v2 ? "/\(step.tenant)/oauth2/v2.0/token" : "/\(step.tenant)/oauth2/token"
         let request = HTTPRequest(method: "POST", target: path, headers: headers, body: Array(form.encoded.utf8),
                                   remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
-        let response = router.handle(request)
-        guard case .object(let body)? = try? JSONValue.parseStrict(response.body) else {
+        return outcome(of: router.handle(request), expect: step.expect)
+    }
+
+    private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+        var substitution = Substitution(responses: responses)
+        let body = step.body.map { substitution.apply($0) }
+        if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
+        var headers = HTTPHeaders([("Host", "localhost")])
+        var bytes: [UInt8] = []
+        if let body {
+            headers.set("Content-Type", "application/json")
+            bytes = Array((try? JSONEncoder().encode(body)) ?? Data("{}".utf8))
+        }
+        let request = HTTPRequest(method: step.method.rawValue, target: step.path, headers: headers, body: bytes,
+                                  remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
+        return outcome(of: router.handle(request), expect: step.expect)
+    }
+
+    /// The JSON response read against the expectation; an empty body (204) reads as `{}`.
+    private static func outcome(of response: HTTPResponse, expect: StepExpectation) -> TokenOutcome {
+        let parsed: JSONValue? = response.body.isEmpty ? .object([:]) : try? JSONValue.parseStrict(response.body)
+        guard case .object(let body)? = parsed else {
             return TokenOutcome(summary: "\(response.status), not a JSON object",
                                 failures: ["the response body is not a JSON object"], body: nil)
         }
-        let outcome = StepOutcomeReader(status: response.status, body: body)
-        return TokenOutcome(summary: outcome.summary, failures: outcome.unmet(step.expect), body: body)
+        let reader = StepOutcomeReader(status: response.status, body: body)
+        return TokenOutcome(summary: reader.summary, failures: reader.unmet(expect), body: body)
     }
 }
 
@@ -105,6 +147,9 @@ struct StepOutcomeReader {
             let code = self.code.map { " AADSTS\($0)" } ?? ""
             let suberror = body["suberror"]?.stringValue.map { " (\($0))" } ?? ""
             return "\(status) \(error)\(code)\(suberror)"
+        }
+        guard body["access_token"] != nil else {
+            return body.isEmpty ? "\(status)" : "\(status): \(body.keys.sorted().joined(separator: ", "))"
         }
         let audience = claims("access_token")?["aud"]?.stringValue.map { " for \($0)" } ?? ""
         let scope = body["scope"]?.stringValue.map { ", scope '\($0)'" } ?? ""
@@ -123,7 +168,11 @@ struct StepOutcomeReader {
             guard let expected, expected != actual else { return }
             failures.append("\(what): expected \(expected), got \(actual.map { "\($0)" } ?? "none")")
         }
-        check("HTTP status", expect.status ?? (expect.expectsSuccess ? 200 : nil), status)
+        if let expected = expect.status {
+            check("HTTP status", expected, status)
+        } else if expect.expectsSuccess, !(200...299).contains(status) {
+            failures.append("HTTP status: expected 2xx, got \(status)")
+        }
         check("error", expect.error, error)
         check("AADSTS code", expect.code, code)
         check("suberror", expect.suberror, body["suberror"]?.stringValue)

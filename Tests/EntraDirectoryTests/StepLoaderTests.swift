@@ -42,9 +42,9 @@ final class StepLoaderTests: XCTestCase {
     }
 
     func testAStepIsATokenRequestOrAClockStepNotBoth() {
-        assertSingleProblem(steps(#"{ "form": {}, "advanceClock": 5 }"#), path: "steps[0]", reason: "not both")
+        assertSingleProblem(steps(#"{ "form": {}, "advanceClock": 5 }"#), path: "steps[0]", reason: "not 'form' and 'advanceClock'")
         assertSingleProblem(steps(#"{ "name": "nothing" }"#), path: "steps[0]", reason: "'form'")
-        assertSingleProblem(steps(#"{ "advanceClock": 5, "expect": {} }"#), path: "steps[0].expect", reason: "only a token request")
+        assertSingleProblem(steps(#"{ "advanceClock": 5, "expect": {} }"#), path: "steps[0].expect", reason: "only a token request or a control call takes 'expect'")
     }
 
     func testClockStepsMoveForwardByAtMostAYear() {
@@ -65,9 +65,9 @@ final class StepLoaderTests: XCTestCase {
 
     func testReferencesNameAnEarlierTokenStep() {
         assertSingleProblem(steps(#"{ "form": { "assertion": "{{later.access_token}}" } }, { "id": "later", "form": {} }"#),
-                            path: "steps[0].form.assertion", reason: "no earlier token step with id 'later'")
+                            path: "steps[0].form.assertion", reason: "no earlier request step with id 'later'")
         assertSingleProblem(steps(#"{ "id": "tick", "advanceClock": 1 }, { "headers": { "x": "{{tick.access_token}}" }, "form": {} }"#),
-                            path: "steps[1].headers.x", reason: "no earlier token step")
+                            path: "steps[1].headers.x", reason: "no earlier request step")
         assertSingleProblem(steps(#"{ "id": "a", "form": {} }, { "form": { "assertion": "{{a.access_token" } }"#),
                             path: "steps[1].form.assertion", reason: "without a closing")
         assertSingleProblem(steps(#"{ "id": "a", "form": {} }, { "form": { "assertion": "{{a}}" } }"#),
@@ -80,6 +80,34 @@ final class StepLoaderTests: XCTestCase {
         assertSingleProblem(steps(#"{ "form": {}, "expect": { "code": 6.5 } }"#), path: "steps[0].expect.code", reason: "whole number")
         assertSingleProblem(steps(#"{ "form": {}, "expect": { "claims": [] } }"#), path: "steps[0].expect.claims", reason: "expected an object")
         assertSingleProblem(steps(#"{ "form": {}, "version": "v3" }"#), path: "steps[0].version", reason: "v2")
+    }
+
+    func testControlStepsCallTheTestControlAPI() throws {
+        let loaded = try loadScenario(steps("""
+            { "id": "signin", "control": "POST /_mockentra/signin", "body": { "username": "ann@fabrikam.test", "mfa": true } },
+            { "control": "DELETE /_mockentra/faults", "expect": { "status": 204 } },
+            { "form": { "code": "{{signin.code}}" } }
+            """))
+        XCTAssertEqual(loaded.steps.count, 3)
+        guard case .control(let first) = loaded.steps[0].action else { return XCTFail("\(loaded.steps[0])") }
+        XCTAssertEqual(first.method, .POST)
+        XCTAssertEqual(first.path, "/_mockentra/signin")
+        XCTAssertEqual(first.body?["mfa"], .bool(true))
+        XCTAssertTrue(first.expect.expectsSuccess)
+    }
+
+    func testControlStepsAreChecked() {
+        for bad in ["\"PATCH /_mockentra/x\"", "\"POST /oauth2/token\"", "\"POST /_mockentra/\"", "\"GET  /_mockentra/clock\"",
+                    "\"GET /_mockentra/exchanges?client_id=x\""] {
+            assertSingleProblem(steps("{ \"control\": \(bad) }"), path: "steps[0].control", reason: "METHOD /_mockentra/")
+        }
+        assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clock", "body": {} }"#), path: "steps[0].body", reason: "only a POST")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "body": [] }"#), path: "steps[0].body", reason: "expected an object")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/signin", "body": { "a": ["{{x.code}}"] } }"#),
+                            path: "steps[0].body.a[0]", reason: "no earlier request step with id 'x'")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "tenant": "common" }"#), path: "steps[0].tenant", reason: "only a token request")
+        assertSingleProblem(steps(#"{ "form": {}, "body": {} }"#), path: "steps[0].body", reason: "only a control call")
+        assertSingleProblem(steps(#"{ "form": {}, "control": "GET /_mockentra/clock" }"#), path: "steps[0]", reason: "not 'form' and 'control'")
     }
 
     func testANullFormValueIsAnErrorNotAnOmission() {

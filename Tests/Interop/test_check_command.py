@@ -60,4 +60,4 @@ def test_a_bad_step_is_a_scenario_problem(mockentra_bin, tmp_path):
                                 "steps": [{"form": {"assertion": "{{nobody.access_token}}"}}]}))
     proc = _check(mockentra_bin, path)
     assert proc.returncode == 65, proc.stdout + proc.stderr
-    assert "steps[0].form.assertion" in proc.stderr and "no earlier token step with id 'nobody'" in proc.stderr
+    assert "steps[0].form.assertion" in proc.stderr and "no earlier request step with id 'nobody'" in proc.stderr

@@ -78,7 +78,7 @@ final class ScenarioCheckTests: XCTestCase {
         // A step with no expectation must succeed: an error response fails it.
         (passed, results) = try run(try load(steps: "{ \(wrongSecret) }"))
         XCTAssertFalse(passed)
-        XCTAssertEqual(results.first?.failures, ["HTTP status: expected 200, got 401"])
+        XCTAssertEqual(results.first?.failures, ["HTTP status: expected 2xx, got 401"])
 
         (passed, results) = try run(try load(steps: "{ \(wrongSecret), \"expect\": { \"code\": 7000222 } }"))
         XCTAssertEqual(results.first?.failures, ["AADSTS code: expected 7000222, got 7000215"])
@@ -142,6 +142,23 @@ final class ScenarioCheckTests: XCTestCase {
               "expect": { "code": 7000215, "absentClaims": ["scp"], "idTokenClaims": { "sub": "x" } } }
             """))
         XCTAssertEqual(results.first?.failures, ["access token: expected one, got none", "ID token: expected one, got none"])
+    }
+
+    func testControlStepsReachTheTestControlAPIWithReferencesSubstituted() throws {
+        let (passed, results) = try run(try load(steps: """
+            { "id": "fault", "control": "POST /_mockentra/faults", "body": { "clientId": "\(Default.daemon)", "times": 1 },
+              "expect": { "status": 201, "response": { "id": 1 } } },
+            { \(daemonToken), "expect": { "status": 503, "code": 90006 } },
+            { "control": "POST /_mockentra/faults", "body": { "clientId": "\(Default.daemon)", "message": "Fault {{fault.id}} again." } },
+            { \(daemonToken), "expect": { "status": 503 } },
+            { "control": "DELETE /_mockentra/faults" },
+            { "name": "an unknown control route is a failed step", "control": "GET /_mockentra/nothing-here" }
+            """))
+        XCTAssertFalse(passed)
+        XCTAssertEqual(results.count, 6)
+        XCTAssertEqual(results[4].summary, "204")
+        XCTAssertEqual(results[5].failures, ["HTTP status: expected 2xx, got 404"])
+        XCTAssertTrue(results[5].summary.hasPrefix("404 No test-control route"), results[5].summary)
     }
 
     func testArraysAndScopeListsCompareAsSets() {
