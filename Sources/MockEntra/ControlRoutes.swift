@@ -4,13 +4,14 @@ import JOSE
 import TokenService
 
 /// The test-control API under `/_mockentra/`: exchange records, the clock, headless sign-in
-/// (ControlSignInRoutes.swift), the CAE check (ControlCAERoutes.swift) and injected faults
-/// (ControlFaultRoutes.swift). It shares the
+/// (ControlSignInRoutes.swift), the CAE check (ControlCAERoutes.swift), injected faults
+/// (ControlFaultRoutes.swift) and scenario reload (ControlReloadRoutes.swift). It shares the
 /// listener with the Entra endpoints so a test needs only one URL.
 struct ControlRoutes: Sendable {
     static let prefix = "_mockentra"
 
     let service: TokenService
+    let scenarioFile: String?
 
     struct ExchangeList: Encodable {
         let exchanges: [ExchangeRecord]
@@ -62,6 +63,8 @@ struct ControlRoutes: Sendable {
             return clockState()
         case ("POST", ["clock"]):
             return changeClock(context.request.body)
+        case ("POST", ["scenario", "reload"]):
+            return reloadScenario()
         case ("GET", ["faults"]):
             return .json(FaultList(faults: service.faults.pending))
         case ("POST", ["faults"]):

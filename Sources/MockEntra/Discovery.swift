@@ -115,12 +115,13 @@ struct OpenIDConfigurationV1: Encodable {
 
 /// Discovery routes: both OpenID documents and the signing keys.
 struct DiscoveryRoutes: Sendable {
-    let directory: Directory
+    let service: TokenService
     let publishedKeys: [JWK]
+    private var directory: Directory { service.directory }
 
-    init(directory: Directory, keys: KeyRing) {
-        self.directory = directory
-        self.publishedKeys = KeySetDocument.publishedKeys(keys)
+    init(service: TokenService) {
+        self.service = service
+        self.publishedKeys = KeySetDocument.publishedKeys(service.keys)
     }
 
     /// Entra lets clients cache discovery for a day.

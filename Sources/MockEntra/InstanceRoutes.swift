@@ -1,5 +1,6 @@
 import Foundation
 import EntraDirectory
+import TokenService
 import HTTPServer
 
 /// `/common/discovery/instance` (entra-wire §5.4), answering for this server as the only cloud.
@@ -31,7 +32,8 @@ struct UserRealmDocument: Encodable {
 }
 
 struct InstanceRoutes: Sendable {
-    let directory: Directory
+    let service: TokenService
+    private var directory: Directory { service.directory }
 
     func instanceDiscovery(_ context: RequestContext) -> HTTPResponse {
         guard let endpoint = context.query.first("authorization_endpoint"), !endpoint.isEmpty else {

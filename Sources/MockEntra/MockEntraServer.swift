@@ -32,6 +32,8 @@ public struct MockEntraOptions: Sendable {
 /// A running emulator: the Swift fixture API. Start one per test (port 0), point clients at
 /// `authority`, read `tokenService.log` or the control API, `stop()` at the end.
 public final class MockEntraServer: Sendable {
+    /// The scenario the server started with (`POST /_mockentra/scenario/reload` changes what is
+    /// served, `tokenService.directory`, not this).
     public let scenario: Scenario
     public let tokenService: TokenService
     public let listeners: [BoundListener]
@@ -56,7 +58,7 @@ public final class MockEntraServer: Sendable {
             ListenerConfiguration(host: options.host, port: $0, tls: options.plainHTTP ? nil : tls)
         }
         configurations += options.httpPorts.map { ListenerConfiguration(host: options.host, port: $0, tls: nil) }
-        let router = Router(service: service, autoSignInLoginHint: options.autoSignInLoginHint)
+        let router = Router(service: service, autoSignInLoginHint: options.autoSignInLoginHint, scenarioFile: scenario.sourceFile)
         let server = try HTTPServer(listeners: configurations, limits: options.limits) { router.handle($0) }
         self.listeners = try server.start()
         self.server = server

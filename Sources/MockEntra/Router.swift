@@ -15,14 +15,15 @@ struct Router: Sendable {
     let deviceCodes: DeviceCodeRoutes
     let managedIdentity: ManagedIdentityRoutes
 
-    init(service: TokenService, autoSignInLoginHint: Bool = false) {
+    /// `scenarioFile`: what `POST /_mockentra/scenario/reload` reads again (nil: loaded from memory).
+    init(service: TokenService, autoSignInLoginHint: Bool = false, scenarioFile: String? = nil) {
         let sessions = BrowserSessionStore()
         authorize = AuthorizeRoutes(service: service, sessions: sessions, autoSignInLoginHint: autoSignInLoginHint)
         deviceLogin = DeviceLoginRoutes(service: service, sessions: sessions)
-        discovery = DiscoveryRoutes(directory: service.directory, keys: service.keys)
-        instance = InstanceRoutes(directory: service.directory)
+        discovery = DiscoveryRoutes(service: service)
+        instance = InstanceRoutes(service: service)
         tokens = TokenRoutes(service: service)
-        control = ControlRoutes(service: service)
+        control = ControlRoutes(service: service, scenarioFile: scenarioFile)
         deviceCodes = DeviceCodeRoutes(service: service)
         managedIdentity = ManagedIdentityRoutes(service: service)
     }

@@ -9,7 +9,14 @@ public final class TokenService: Sendable {
     /// Grants that act for a user and read `scope` (v1: `resource`, mapped to a scope first).
     static let userGrantTypes: Set<String> = ["password", "refresh_token", "authorization_code", DeviceCodeGrant.grantType]
 
-    public let directory: Directory
+    /// The scenario's tenants; `replaceDirectory` swaps them (scenario reload) without a restart.
+    public var directory: Directory {
+        directoryLock.lock()
+        defer { directoryLock.unlock() }
+        return currentDirectory
+    }
+    private let directoryLock = NSLock()
+    nonisolated(unsafe) private var currentDirectory: Directory
     public let keys: KeyRing
     public let clock: Clock
     public let log: ExchangeLog
@@ -19,7 +26,7 @@ public final class TokenService: Sendable {
     let stores = GrantStores()
 
     public init(directory: Directory, keys: KeyRing, clock: Clock = Clock(), log: ExchangeLog) {
-        self.directory = directory
+        self.currentDirectory = directory
         self.keys = keys
         self.clock = clock
         self.log = log
@@ -73,6 +80,7 @@ public final class TokenService: Sendable {
         if let fault = faults.take(clientId: record.client?.appId, grantType: record.grantType) {
             throw fault.error
         }
+        let directory = self.directory  // one snapshot per request, whatever a reload does meanwhile
         let selection = try TenantSelection.resolve(request.tenant, in: directory)
         if case .tenant(let tenant) = selection {
             record.tenantId = tenant.id
@@ -97,6 +105,15 @@ public final class TokenService: Sendable {
         let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,
                                    directory: directory, minter: TokenMinter(keys: keys), stores: stores, now: now)
         return try grant.handle(context, record: &record)
+    }
+
+    /// Serves `directory` from now on. A token request already running finishes with the
+    /// directory it started with; codes, refresh tokens, sessions, records, the clock and faults are kept, and
+    /// what they name is looked up again in the new directory when next used.
+    public func replaceDirectory(_ directory: Directory) {
+        directoryLock.lock()
+        currentDirectory = directory
+        directoryLock.unlock()
     }
 
     /// The `grant_type` values the token endpoint handles.
