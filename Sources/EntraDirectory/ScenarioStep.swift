@@ -23,13 +23,17 @@ public struct ScenarioStep: Sendable, Equatable {
     public let path: String
 }
 
-/// A token request and what must come back.
+/// A token request (or a device-code request) and what must come back.
 public struct TokenStep: Sendable, Equatable {
     public enum EndpointVersion: String, Sendable, CaseIterable { case v2, v1 }
+    /// `token` (the default) or `devicecode`, whose answer (`device_code`, `user_code`) later
+    /// steps approve through the control API and redeem.
+    public enum Endpoint: String, Sendable, CaseIterable { case token, devicecode }
 
     /// The tenant segment of the URL (a GUID or a domain, `common`, `organizations`).
     public let tenant: String
     public let version: EndpointVersion
+    public let endpoint: Endpoint
     /// Form fields in order. Values may hold `{{id.field}}` references to earlier responses.
     public let form: [(name: String, value: String)]
     /// Extra request headers (`client-request-id`, …); values may hold references too.
@@ -37,7 +41,7 @@ public struct TokenStep: Sendable, Equatable {
     public let expect: StepExpectation
 
     public static func == (a: TokenStep, b: TokenStep) -> Bool {
-        a.tenant == b.tenant && a.version == b.version && a.expect == b.expect
+        a.tenant == b.tenant && a.version == b.version && a.endpoint == b.endpoint && a.expect == b.expect
             && a.form.elementsEqual(b.form, by: { $0 == $1 }) && a.headers.elementsEqual(b.headers, by: { $0 == $1 })
     }
 }
@@ -47,9 +51,11 @@ public struct ControlStep: Sendable, Equatable {
     public enum Method: String, Sendable, CaseIterable { case GET, POST, DELETE }
 
     public let method: Method
-    /// The path, starting `/_mockentra/`.
+    /// The path, starting `/_mockentra/`; it may hold `{{id.field}}` references, substituted
+    /// percent-encoded.
     public let path: String
-    /// The JSON body of a POST; its strings may hold `{{id.field}}` references.
+    /// The JSON body of a POST; its strings may hold `{{id.field}}` references. A string that
+    /// is one reference and nothing else takes the referenced value itself (a number stays one).
     public let body: JSONValue?
     public let expect: StepExpectation
 }

@@ -5,7 +5,7 @@ import JOSE
 struct StepLoader {
     let directory: Directory
 
-    static let stepKeys = ["name", "id", "tenant", "version", "form", "headers", "expect", "advanceClock", "control", "body"]
+    static let stepKeys = ["name", "id", "tenant", "version", "endpoint", "form", "headers", "expect", "advanceClock", "control", "body"]
     static let expectKeys = ["status", "error", "code", "suberror", "response", "claims", "absentClaims", "idTokenClaims"]
     /// A year: enough to expire anything Entra issues, short of overflowing a date.
     static let longestClockStep = 366.0 * 24 * 3600
@@ -16,6 +16,11 @@ struct StepLoader {
         var allIds: Set<String> = []
         for (position, step) in root.objects("steps", &diagnostics).enumerated() {
             step.rejectUnknownKeys(allowed: Self.stepKeys, &diagnostics)
+            // Elsewhere null reads as "absent" (Graph exports are full of it); a step is written by
+            // hand, and `"body": null` next to a control call is a mistake to point at.
+            for key in step.fields.keys.sorted() where step.fields[key] == .null {
+                diagnostics.report(step.path.key(key), "null is not allowed here: leave the property out")
+            }
             let name = step.string("name", &diagnostics) ?? "step \(position + 1)"
             var id = step.string("id", &diagnostics)
             if let text = id {
@@ -36,10 +41,10 @@ struct StepLoader {
                     : "give one of 'form', 'control' and 'advanceClock', not \(kinds.map { "'\($0)'" }.joined(separator: " and "))")
                 action = nil
             case "advanceClock":
-                rejectKeys(["tenant", "version", "headers", "expect", "body"], in: step, only: "a token request or a control call", &diagnostics)
+                rejectKeys(["tenant", "version", "endpoint", "headers", "expect", "body"], in: step, only: "a token request or a control call", &diagnostics)
                 action = clockStep(step, &diagnostics)
             case "control":
-                rejectKeys(["tenant", "version", "headers"], in: step, only: "a token request ('form')", &diagnostics)
+                rejectKeys(["tenant", "version", "endpoint", "headers"], in: step, only: "a token request ('form')", &diagnostics)
                 action = controlStep(step, earlierIds: responseStepIds, &diagnostics).map { .control($0) }
             default:
                 rejectKeys(["body"], in: step, only: "a control call ('control')", &diagnostics)
@@ -66,10 +71,12 @@ struct StepLoader {
         let parts = text.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, let method = ControlStep.Method(rawValue: String(parts[0])),
               parts[1].hasPrefix("/_mockentra/"), parts[1].count > "/_mockentra/".count,
-              !parts[1].contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }) else {
+              !parts[1].unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
+                  || $0 == "?" || $0 == "#" }) else {
             diagnostics.report(path, "expected \"METHOD /_mockentra/…\" with GET, POST or DELETE, e.g. \"POST /_mockentra/signin\"")
             return nil
         }
+        checkReferences(in: String(parts[1]), at: path, earlierIds: earlierIds, &diagnostics)
         var body: JSONValue?
         if let value = step.present("body") {
             if method != .POST { diagnostics.report(step.path.key("body"), "only a POST takes a body") }
@@ -96,6 +103,8 @@ struct StepLoader {
             for key in members.keys.sorted() {
                 checkReferences(in: members[key]!, at: path.key(key), earlierIds: earlierIds, &diagnostics)
             }
+        case .number(let number) where !number.isFinite:
+            diagnostics.report(path, "a JSON body cannot hold Infinity or NaN")
         case .null, .bool, .number:
             break
         }
@@ -132,11 +141,12 @@ struct StepLoader {
             tenant = segment
         }
         let version = step.enumValue("version", TokenStep.EndpointVersion.self, &diagnostics) ?? .v2
+        let endpoint = step.enumValue("endpoint", TokenStep.Endpoint.self, &diagnostics) ?? .token
         let form = stringPairs(step, "form", earlierIds: earlierIds, &diagnostics)
         let headers = stringPairs(step, "headers", earlierIds: earlierIds, &diagnostics)
         let expect = expectation(step.object("expect", &diagnostics), &diagnostics)
         guard let expect else { return nil }
-        return TokenStep(tenant: tenant, version: version, form: form, headers: headers, expect: expect)
+        return TokenStep(tenant: tenant, version: version, endpoint: endpoint, form: form, headers: headers, expect: expect)
     }
 
     /// An object of string members, in name order (a JSON object keeps none); every
@@ -164,6 +174,9 @@ struct StepLoader {
                                    absentClaims: [], idTokenClaims: [:])
         }
         object.rejectUnknownKeys(allowed: Self.expectKeys, &diagnostics)
+        for key in object.fields.keys.sorted() where object.fields[key] == .null {
+            diagnostics.report(object.path.key(key), "null is not allowed here: leave the property out")
+        }
         let status = integer(object, "status", in: 100...599, &diagnostics)
         let code = integer(object, "code", in: 1...9_999_999, &diagnostics)
         let members = { (key: String, diagnostics: inout Diagnostics) -> [String: JSONValue] in

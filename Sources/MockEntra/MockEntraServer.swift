@@ -75,7 +75,8 @@ public final class MockEntraServer: Sendable {
     public var port: Int { primary.port }
     /// `https://localhost:PORT` (the certificate names `localhost`).
     public var baseURL: String { "\(primary.isTLS ? "https" : "http")://localhost:\(primary.port)" }
-    public var tenantId: String { scenario.directory.tenants[0].id }
+    /// The first tenant of the scenario being served (it follows `POST /_mockentra/scenario/reload`).
+    public var tenantId: String { tokenService.directory.tenants[0].id }
     /// What msal calls the authority: `https://localhost:PORT/{tenant}`.
     public var authority: String { "\(baseURL)/\(tenantId)" }
     public var issuer: String { "\(authority)/v2.0" }

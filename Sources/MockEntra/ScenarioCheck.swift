@@ -84,9 +84,16 @@ public enum ScenarioCheck {
             }.joined()
         }
 
+        /// Body values: a string that is exactly one reference takes the referenced value itself,
+        /// so `"advanceSeconds": "{{c.offsetSeconds}}"` stays a number.
         mutating func apply(_ value: JSONValue) -> JSONValue {
             switch value {
-            case .string(let text): return .string(apply(text))
+            case .string(let text):
+                if case .success(let parts) = StepReference.parse(text), parts.count == 1,
+                   case .reference(let reference) = parts[0], let whole = responses[reference.stepId]?[reference.field] {
+                    return whole
+                }
+                return .string(apply(text))
             case .array(let elements): return .array(elements.map { apply($0) })
             case .object(let members): return .object(members.mapValues { apply($0) })
             case .null, .bool, .number: return value
@@ -101,35 +108,55 @@ public enum ScenarioCheck {
         for header in step.headers { headers.set(header.name, substitution.apply(header.value)) }
         if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
 
-        let path = step.version == .v2 ? "/\(step.tenant)/oauth2/v2.0/token" : "/\(step.tenant)/oauth2/token"
+        let path = "/\(step.tenant)/oauth2/" + (step.version == .v2 ? "v2.0/" : "") + step.endpoint.rawValue
         let request = HTTPRequest(method: "POST", target: path, headers: headers, body: Array(form.encoded.utf8),
                                   remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
-        return outcome(of: router.handle(request), expect: step.expect)
+        return outcome(of: router.handle(request), expect: step.expect, control: false)
     }
+
+    private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
 
     private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
         var substitution = Substitution(responses: responses)
+        // A reference in the path is one segment's worth of text: escaped so that it stays one.
+        var path = ""
+        if case .success(let parts) = StepReference.parse(step.path) {
+            for part in parts {
+                switch part {
+                case .literal(let text):
+                    path += text
+                case .reference(let reference):
+                    let value = substitution.apply("{{\(reference.stepId).\(reference.field)}}")
+                    path += value.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? value
+                }
+            }
+        }
         let body = step.body.map { substitution.apply($0) }
         if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
         var headers = HTTPHeaders([("Host", "localhost")])
         var bytes: [UInt8] = []
-        if let body {
+        if step.method == .POST {
+            // The control API takes JSON POSTs only (it refuses others with 415): `{}` without a body.
             headers.set("Content-Type", "application/json")
-            bytes = Array((try? JSONEncoder().encode(body)) ?? Data("{}".utf8))
+            guard let encoded = try? JSONEncoder().encode(body ?? .object([:])) else {
+                return TokenOutcome(summary: "not sent", failures: ["the body cannot be written as JSON"], body: nil)
+            }
+            bytes = Array(encoded)
         }
-        let request = HTTPRequest(method: step.method.rawValue, target: step.path, headers: headers, body: bytes,
+        let request = HTTPRequest(method: step.method.rawValue, target: path, headers: headers, body: bytes,
                                   remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
-        return outcome(of: router.handle(request), expect: step.expect)
+        return outcome(of: router.handle(request), expect: step.expect, control: true)
     }
 
-    /// The JSON response read against the expectation; an empty body (204) reads as `{}`.
-    private static func outcome(of response: HTTPResponse, expect: StepExpectation) -> TokenOutcome {
-        let parsed: JSONValue? = response.body.isEmpty ? .object([:]) : try? JSONValue.parseStrict(response.body)
+    /// The JSON response read against the expectation. A control call's empty body (204) reads as
+    /// `{}`, and any 2xx is its success; the token endpoint's success is 200 with a JSON body.
+    private static func outcome(of response: HTTPResponse, expect: StepExpectation, control: Bool) -> TokenOutcome {
+        let parsed: JSONValue? = response.body.isEmpty && control ? .object([:]) : try? JSONValue.parseStrict(response.body)
         guard case .object(let body)? = parsed else {
             return TokenOutcome(summary: "\(response.status), not a JSON object",
                                 failures: ["the response body is not a JSON object"], body: nil)
         }
-        let reader = StepOutcomeReader(status: response.status, body: body)
+        let reader = StepOutcomeReader(status: response.status, body: body, successStatuses: control ? 200...299 : 200...200)
         return TokenOutcome(summary: reader.summary, failures: reader.unmet(expect), body: body)
     }
 }
@@ -138,6 +165,8 @@ public enum ScenarioCheck {
 struct StepOutcomeReader {
     let status: Int
     let body: [String: JSONValue]
+    /// What "the request succeeded" means when the step names no outcome.
+    var successStatuses: ClosedRange<Int> = 200...200
 
     var error: String? { body["error"]?.stringValue }
     var code: Int? { body["error_codes"]?.arrayValue?.first?.doubleValue.map { Int($0) } }
@@ -170,8 +199,9 @@ struct StepOutcomeReader {
         }
         if let expected = expect.status {
             check("HTTP status", expected, status)
-        } else if expect.expectsSuccess, !(200...299).contains(status) {
-            failures.append("HTTP status: expected 2xx, got \(status)")
+        } else if expect.expectsSuccess, !successStatuses.contains(status) {
+            let wanted = successStatuses.count == 1 ? "\(successStatuses.lowerBound)" : "2xx"
+            failures.append("HTTP status: expected \(wanted), got \(status)")
         }
         check("error", expect.error, error)
         check("AADSTS code", expect.code, code)

@@ -108,6 +108,13 @@ final class StepLoaderTests: XCTestCase {
         assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "tenant": "common" }"#), path: "steps[0].tenant", reason: "only a token request")
         assertSingleProblem(steps(#"{ "form": {}, "body": {} }"#), path: "steps[0].body", reason: "only a control call")
         assertSingleProblem(steps(#"{ "form": {}, "control": "GET /_mockentra/clock" }"#), path: "steps[0]", reason: "not 'form' and 'control'")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/devicecodes/{{nobody.user_code}}/approve" }"#),
+                            path: "steps[0].control", reason: "no earlier request step with id 'nobody'")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "body": { "advanceSeconds": Infinity } }"#),
+                            path: "steps[0].body.advanceSeconds", reason: "Infinity or NaN")
+        assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "body": null }"#), path: "steps[0].body", reason: "null is not allowed")
+        assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clo\u001fck" }"#), path: "steps[0].control", reason: "METHOD /_mockentra/")
+        assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clock", "endpoint": "devicecode" }"#), path: "steps[0].endpoint", reason: "only a token request")
     }
 
     func testANullFormValueIsAnErrorNotAnOmission() {

@@ -157,7 +157,20 @@ def _mutations():
     def control_step_with_a_form(d):
         d["steps"] = [{"control": "POST /_mockentra/signin", "form": {"a": "b"}}]
 
-    return [control_step_outside_the_control_api, control_step_with_a_form, step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
+    def control_get_with_a_body(d):
+        d["steps"] = [{"control": "GET /_mockentra/clock", "body": {}}]
+
+    def control_step_with_a_null_body(d):
+        d["steps"] = [{"control": "POST /_mockentra/clock", "body": None}]
+
+    def control_path_with_a_trailing_newline(d):
+        d["steps"] = [{"control": "GET /_mockentra/clock\n"}]
+
+    def control_path_with_a_control_character(d):
+        d["steps"] = [{"control": "GET /_mockentra/clo\u001fck"}]
+
+    return [control_get_with_a_body, control_step_with_a_null_body, control_path_with_a_trailing_newline,
+            control_path_with_a_control_character, control_step_outside_the_control_api, control_step_with_a_form, step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
             clock_step_with_an_expectation, step_code_too_large, step_form_value_null,
             personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,
             optional_claim_unknown_source, named_location_too_broad, typo_top_level, typo_in_application, application_without_name, bad_token_version, bad_member_type,

@@ -78,7 +78,7 @@ final class ScenarioCheckTests: XCTestCase {
         // A step with no expectation must succeed: an error response fails it.
         (passed, results) = try run(try load(steps: "{ \(wrongSecret) }"))
         XCTAssertFalse(passed)
-        XCTAssertEqual(results.first?.failures, ["HTTP status: expected 2xx, got 401"])
+        XCTAssertEqual(results.first?.failures, ["HTTP status: expected 200, got 401"])
 
         (passed, results) = try run(try load(steps: "{ \(wrongSecret), \"expect\": { \"code\": 7000222 } }"))
         XCTAssertEqual(results.first?.failures, ["AADSTS code: expected 7000222, got 7000215"])
@@ -149,16 +149,35 @@ final class ScenarioCheckTests: XCTestCase {
             { "id": "fault", "control": "POST /_mockentra/faults", "body": { "clientId": "\(Default.daemon)", "times": 1 },
               "expect": { "status": 201, "response": { "id": 1 } } },
             { \(daemonToken), "expect": { "status": 503, "code": 90006 } },
-            { "control": "POST /_mockentra/faults", "body": { "clientId": "\(Default.daemon)", "message": "Fault {{fault.id}} again." } },
+            { "control": "POST /_mockentra/faults",
+              "body": { "clientId": "\(Default.daemon)", "message": "Fault {{fault.id}} again.", "times": "{{fault.id}}" },
+              "expect": { "response": { "rule": { "clientId": "\(Default.daemon)", "message": "Fault 1 again.", "remaining": 1,
+                                                  "status": 503, "error": "temporarily_unavailable", "code": 90006 } } } },
             { \(daemonToken), "expect": { "status": 503 } },
             { "control": "DELETE /_mockentra/faults" },
+            { "id": "clock", "control": "GET /_mockentra/clock" },
+            { "name": "a whole reference keeps its type", "control": "POST /_mockentra/clock",
+              "body": { "advanceSeconds": "{{clock.offsetSeconds}}" } },
+            { "name": "a POST without a body sends {}", "control": "POST /_mockentra/users/alice@contoso.test/revoke-sessions" },
             { "name": "an unknown control route is a failed step", "control": "GET /_mockentra/nothing-here" }
             """))
         XCTAssertFalse(passed)
-        XCTAssertEqual(results.count, 6)
+        XCTAssertEqual(results.count, 9, "\(results.map { "\($0.step.name): \($0.summary) \($0.failures)" })")
         XCTAssertEqual(results[4].summary, "204")
-        XCTAssertEqual(results[5].failures, ["HTTP status: expected 2xx, got 404"])
-        XCTAssertTrue(results[5].summary.hasPrefix("404 No test-control route"), results[5].summary)
+        XCTAssertEqual(results[8].failures, ["HTTP status: expected 2xx, got 404"])
+        XCTAssertTrue(results[8].summary.hasPrefix("404 No test-control route"), results[8].summary)
+    }
+
+    func testADeviceFlowIsScriptedThroughAReferenceInAControlPath() throws {
+        let desktop = "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
+        let poll = #""form": { "grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": "\#(desktop)", "device_code": "{{device.device_code}}" }"#
+        let (passed, results) = try run(try load(steps: """
+            { "id": "device", "endpoint": "devicecode", "form": { "client_id": "\(desktop)", "scope": "api://contoso-api/access_as_user" } },
+            { \(poll), "expect": { "error": "authorization_pending" } },
+            { "control": "POST /_mockentra/devicecodes/{{device.user_code}}/approve", "body": { "username": "alice@contoso.test" } },
+            { \(poll), "expect": { "claims": { "scp": "access_as_user" } } }
+            """))
+        XCTAssertTrue(passed, "\(results.map { "\($0.step.name): \($0.summary) \($0.failures)" })")
     }
 
     func testArraysAndScopeListsCompareAsSets() {

@@ -64,6 +64,46 @@ final class ScenarioReloadTests: XCTestCase {
         XCTAssertEqual(try client.get("/_mockentra/exchanges").object()["exchanges"]?.arrayValue?.count, 5, "records are kept")
     }
 
+    func testTokensNamingWhatTheReloadRemovedGetEntrasErrorAndTheTenantFollowsTheFile() throws {
+        let desktop = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+        func scenario(domain: String, withAnn: Bool) -> String {
+            """
+            { "tenant": { "defaultDomain": "\(domain)" },
+              "applications": [ { "displayName": "Reload Desktop", "appId": "\(desktop)", "isFallbackPublicClient": true,
+                                  "publicClient": { "redirectUris": [ "http://localhost" ] } },
+                                { "displayName": "Reload Daemon", "appId": "\(appId)", "passwordCredentials": [ { "secretText": "s" } ] } ],
+              "users": [ \(withAnn ? #"{ "userPrincipalName": "ann@\#(domain)", "password": "p" }, "# : "")
+                         { "userPrincipalName": "bob@\(domain)", "password": "p" } ],
+              "oauth2PermissionGrants": [ { "client": "Reload Desktop", "resource": "Microsoft Graph", "scope": "User.Read", "consentType": "AllPrincipals" } ] }
+            """
+        }
+        try scenario(domain: "reload.test", withAnn: true).write(to: file, atomically: true, encoding: .utf8)
+        let server = try MockEntraServer.start(scenarioFile: file.path)
+        defer { server.stop() }
+        let client = try HTTPClient.tls(server.port)
+        defer { client.close() }
+        let signedIn = try client.postForm("/\(server.tenantId)/oauth2/v2.0/token", [
+            ("grant_type", "password"), ("client_id", desktop), ("username", "ann@reload.test"), ("password", "p"),
+            ("scope", "https://graph.microsoft.com/User.Read offline_access")])
+        XCTAssertEqual(signedIn.status, 200, signedIn.text)
+        let refreshToken = try XCTUnwrap(signedIn.object()["refresh_token"]?.stringValue)
+        let firstTenant = server.tenantId
+
+        try scenario(domain: "reload.test", withAnn: false).write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try client.postJSON("/_mockentra/scenario/reload", "{}").status, 200)
+        let refreshed = try client.postForm("/\(firstTenant)/oauth2/v2.0/token", [
+            ("grant_type", "refresh_token"), ("client_id", desktop), ("refresh_token", refreshToken),
+            ("scope", "https://graph.microsoft.com/User.Read")])
+        XCTAssertEqual(refreshed.status, 400, "the user is gone: " + refreshed.text)
+        XCTAssertEqual(refreshed.object()["error"], .string("invalid_grant"))
+
+        try scenario(domain: "renamed.test", withAnn: false).write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try client.postJSON("/_mockentra/scenario/reload", "{}").status, 200)
+        XCTAssertNotEqual(server.tenantId, firstTenant, "the fixture's tenant follows the reload")
+        XCTAssertEqual(try token(client, server, secret: "s").status, 200)
+        XCTAssertEqual(try client.get("/\(firstTenant)/v2.0/.well-known/openid-configuration").status, 400, "the old tenant is gone")
+    }
+
     func testAServerStartedFromMemoryHasNothingToReload() throws {
         try write(secret: "s")
         let loaded = try ScenarioLoader.load(bytes: Array(try Data(contentsOf: file)), fileName: "memory", baseDirectory: folder.path)
