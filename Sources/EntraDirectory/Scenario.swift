@@ -4,7 +4,8 @@
 public struct Scenario: Sendable {
     public let directory: Directory
     public let sourceFile: String?
-    /// Scripted token requests and their expected outcomes, for `mockentra check`.
+    /// Scripted token requests, test-control calls and clock steps with their expected outcomes,
+    /// for `mockentra check`.
     public let steps: [ScenarioStep]
 
     public init(directory: Directory, sourceFile: String?, steps: [ScenarioStep] = []) {

@@ -51,8 +51,8 @@ public struct ControlStep: Sendable, Equatable {
     public enum Method: String, Sendable, CaseIterable { case GET, POST, DELETE }
 
     public let method: Method
-    /// The path, starting `/_mockentra/`; it may hold `{{id.field}}` references, substituted
-    /// percent-encoded.
+    /// The path, starting `/_mockentra/`, with an optional query; it may hold `{{id.field}}`
+    /// references, substituted percent-encoded.
     public let path: String
     /// The JSON body of a POST; its strings may hold `{{id.field}}` references. A string that
     /// is one reference and nothing else takes the referenced value itself (a number stays one).
@@ -79,11 +79,11 @@ public struct StepExpectation: Sendable, Equatable {
     /// Claims the ID token must carry.
     public let idTokenClaims: [String: JSONValue]
 
-    public var expectsSuccess: Bool { error == nil && code == nil && suberror == nil && (status ?? 200) == 200 }
+    public var expectsSuccess: Bool { error == nil && code == nil && suberror == nil && (200...299).contains(status ?? 200) }
 }
 
-/// `{{id.field}}` inside a step's form value or header: the member `field` of the response body
-/// of the earlier step `id` (its `access_token`, `refresh_token`, …). The loader checks every
+/// `{{id.field}}` inside a step's form value, header, control path or body: the member `field` of
+/// the response body of the earlier step `id` (its `access_token`, `refresh_token`, `code`, …). The loader checks every
 /// reference; the runner substitutes them.
 public enum StepReference {
     public struct Reference: Sendable, Equatable {
@@ -108,7 +108,7 @@ public enum StepReference {
             let inner = rest[open.upperBound..<close.lowerBound]
             let pieces = inner.split(separator: ".", omittingEmptySubsequences: false)
             guard pieces.count == 2, isName(pieces[0]), isName(pieces[1]) else {
-                return .failure(StepReferenceError(reason: "'{{\(inner)}}' is not a reference of the form {{stepId.field}}"))
+                return .failure(StepReferenceError(reason: "'{{\(Spelling.excerpt(String(inner)))}}' is not a reference of the form {{stepId.field}}"))
             }
             parts.append(.reference(Reference(stepId: String(pieces[0]), field: String(pieces[1]))))
             rest = rest[close.upperBound...]

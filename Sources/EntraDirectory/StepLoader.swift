@@ -16,11 +16,7 @@ struct StepLoader {
         var allIds: Set<String> = []
         for (position, step) in root.objects("steps", &diagnostics).enumerated() {
             step.rejectUnknownKeys(allowed: Self.stepKeys, &diagnostics)
-            // Elsewhere null reads as "absent" (Graph exports are full of it); a step is written by
-            // hand, and `"body": null` next to a control call is a mistake to point at.
-            for key in step.fields.keys.sorted() where step.fields[key] == .null {
-                diagnostics.report(step.path.key(key), "null is not allowed here: leave the property out")
-            }
+            rejectNulls(in: step, &diagnostics)
             let name = step.string("name", &diagnostics) ?? "step \(position + 1)"
             var id = step.string("id", &diagnostics)
             if let text = id {
@@ -58,6 +54,14 @@ struct StepLoader {
         return steps
     }
 
+    /// Elsewhere null reads as "absent" (Graph exports are full of it); steps are written by hand,
+    /// and `"body": null` next to a control call is a mistake to point at.
+    private func rejectNulls(in object: ObjectReader, _ diagnostics: inout Diagnostics) {
+        for key in object.fields.keys.sorted() where object.fields[key] == .null {
+            diagnostics.report(object.path.key(key), "null is not allowed here: leave the property out")
+        }
+    }
+
     private func rejectKeys(_ keys: [String], in step: ObjectReader, only: String, _ diagnostics: inout Diagnostics) {
         for key in keys where step.has(key) {
             diagnostics.report(step.path.key(key), "only \(only) takes '\(key)'")
@@ -72,7 +76,7 @@ struct StepLoader {
         guard parts.count == 2, let method = ControlStep.Method(rawValue: String(parts[0])),
               parts[1].hasPrefix("/_mockentra/"), parts[1].count > "/_mockentra/".count,
               !parts[1].unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F
-                  || $0 == "?" || $0 == "#" }) else {
+                  || $0 == "#" }) else {
             diagnostics.report(path, "expected \"METHOD /_mockentra/…\" with GET, POST or DELETE, e.g. \"POST /_mockentra/signin\"")
             return nil
         }
@@ -84,39 +88,57 @@ struct StepLoader {
                 diagnostics.report(step.path.key("body"), "expected an object, found \(value.kindDescription)")
                 return nil
             }
-            checkReferences(in: value, at: step.path.key("body"), earlierIds: earlierIds, &diagnostics)
+            checkBody(value, at: step.path.key("body"), earlierIds: earlierIds, &diagnostics)
             body = value
         }
         guard let expect = expectation(step.object("expect", &diagnostics), &diagnostics) else { return nil }
         return ControlStep(method: method, path: String(parts[1]), body: body, expect: expect)
     }
 
-    private func checkReferences(in value: JSONValue, at path: JSONPath, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) {
-        switch value {
-        case .string(let text):
-            checkReferences(in: text, at: path, earlierIds: earlierIds, &diagnostics)
-        case .array(let elements):
-            for (index, element) in elements.enumerated() {
-                checkReferences(in: element, at: path.index(index), earlierIds: earlierIds, &diagnostics)
+    /// A body's depth is bounded as every JSON the server reads is (`JSONValue.maximumDepth`);
+    /// the path of a value is only spelt out when there is a problem to report.
+    private func checkBody(_ value: JSONValue, at base: JSONPath, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) {
+        enum Step { case key(String), index(Int) }
+        func path(_ steps: [Step]) -> JSONPath {
+            steps.reduce(base) { path, step in
+                switch step {
+                case .key(let key): return path.key(Spelling.excerpt(key))
+                case .index(let index): return path.index(index)
+                }
             }
-        case .object(let members):
-            for key in members.keys.sorted() {
-                checkReferences(in: members[key]!, at: path.key(key), earlierIds: earlierIds, &diagnostics)
-            }
-        case .number(let number) where !number.isFinite:
-            diagnostics.report(path, "a JSON body cannot hold Infinity or NaN")
-        case .null, .bool, .number:
-            break
         }
+        func walk(_ value: JSONValue, _ steps: [Step], _ diagnostics: inout Diagnostics) {
+            guard steps.count <= JSONValue.maximumDepth else {
+                diagnostics.report(path(steps), "a body nests at most \(JSONValue.maximumDepth) levels deep")
+                return
+            }
+            switch value {
+            case .string(let text):
+                checkReferences(in: text, earlierIds: earlierIds) { diagnostics.report(path(steps), $0) }
+            case .array(let elements):
+                for (index, element) in elements.enumerated() { walk(element, steps + [.index(index)], &diagnostics) }
+            case .object(let members):
+                for key in members.keys.sorted() { walk(members[key]!, steps + [.key(key)], &diagnostics) }
+            case .number(let number) where !number.isFinite:
+                diagnostics.report(path(steps), "a JSON body cannot hold Infinity or NaN")
+            case .null, .bool, .number:
+                break
+            }
+        }
+        walk(value, [], &diagnostics)
     }
 
     private func checkReferences(in text: String, at path: JSONPath, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) {
+        checkReferences(in: text, earlierIds: earlierIds) { diagnostics.report(path, $0) }
+    }
+
+    private func checkReferences(in text: String, earlierIds: Set<String>, report: (String) -> Void) {
         switch StepReference.parse(text) {
         case .failure(let error):
-            diagnostics.report(path, error.reason)
+            report(error.reason)
         case .success(let parts):
             for case .reference(let reference) in parts where !earlierIds.contains(reference.stepId) {
-                diagnostics.report(path, "'{{\(reference.stepId).\(reference.field)}}' names no earlier request step with id '\(reference.stepId)'")
+                report("'{{\(reference.stepId).\(reference.field)}}' names no earlier request step with id '\(reference.stepId)'")
             }
         }
     }
@@ -174,9 +196,7 @@ struct StepLoader {
                                    absentClaims: [], idTokenClaims: [:])
         }
         object.rejectUnknownKeys(allowed: Self.expectKeys, &diagnostics)
-        for key in object.fields.keys.sorted() where object.fields[key] == .null {
-            diagnostics.report(object.path.key(key), "null is not allowed here: leave the property out")
-        }
+        rejectNulls(in: object, &diagnostics)
         let status = integer(object, "status", in: 100...599, &diagnostics)
         let code = integer(object, "code", in: 1...9_999_999, &diagnostics)
         let members = { (key: String, diagnostics: inout Diagnostics) -> [String: JSONValue] in

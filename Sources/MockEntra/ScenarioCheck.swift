@@ -35,13 +35,9 @@ public enum ScenarioCheck {
                 clock.advance(by: seconds)
                 result = StepResult(step: step, summary: "clock advanced by \(Int(seconds)) s", failures: [])
             case .token(let request):
-                let outcome = runToken(request, router: router, responses: responses)
-                if let id = step.id, let body = outcome.body { responses[id] = body }
-                result = StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
+                result = record(runToken(request, router: router, responses: responses), of: step, in: &responses)
             case .control(let call):
-                let outcome = runControl(call, router: router, responses: responses)
-                if let id = step.id, let body = outcome.body { responses[id] = body }
-                result = StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
+                result = record(runControl(call, router: router, responses: responses), of: step, in: &responses)
             }
             report(result)
             if !result.passed { return false }
@@ -49,10 +45,28 @@ public enum ScenarioCheck {
         return true
     }
 
-    private struct TokenOutcome {
+    private struct StepOutcome {
         var summary: String
         var failures: [String]
         var body: [String: JSONValue]?
+    }
+
+    /// Keeps a step's response for later references (by its id) and reports it.
+    private static func record(_ outcome: StepOutcome, of step: ScenarioStep, in responses: inout [String: [String: JSONValue]]) -> StepResult {
+        if let id = step.id, let body = outcome.body { responses[id] = body }
+        return StepResult(step: step, summary: outcome.summary, failures: outcome.failures)
+    }
+
+    /// What a served request may be at most (the HTTP server answers 413/431 beyond): references
+    /// can make a step's request grow without bound, so the check stops there too.
+    private static let limits = HTTPParserLimits()
+
+    private static func tooLarge(path: String, headers: HTTPHeaders, body: [UInt8]) -> StepOutcome? {
+        let headBytes = path.utf8.count + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        guard body.count > limits.maxBodyBytes || headBytes > limits.maxHeaderBytes else { return nil }
+        return StepOutcome(summary: "not sent", failures: [
+            "the request would be larger than the server accepts (\(limits.maxBodyBytes) body bytes, \(limits.maxHeaderBytes) header bytes)"],
+            body: nil)
     }
 
     /// Replaces `{{id.field}}` references with the members of earlier responses; what cannot be
@@ -101,24 +115,27 @@ public enum ScenarioCheck {
         }
     }
 
-    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> StepOutcome {
         var substitution = Substitution(responses: responses)
         let form = FormData(pairs: step.form.map { ($0.name, substitution.apply($0.value)) })
         var headers = HTTPHeaders([("Host", "localhost"), ("Content-Type", "application/x-www-form-urlencoded")])
         for header in step.headers { headers.set(header.name, substitution.apply(header.value)) }
-        if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
+        if !substitution.unresolved.isEmpty { return StepOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
 
         let path = "/\(step.tenant)/oauth2/" + (step.version == .v2 ? "v2.0/" : "") + step.endpoint.rawValue
-        let request = HTTPRequest(method: "POST", target: path, headers: headers, body: Array(form.encoded.utf8),
+        let body = Array(form.encoded.utf8)
+        if let refused = tooLarge(path: path, headers: headers, body: body) { return refused }
+        let request = HTTPRequest(method: "POST", target: path, headers: headers, body: body,
                                   remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
         return outcome(of: router.handle(request), expect: step.expect, control: false)
     }
 
-    private static let segmentCharacters = CharacterSet.urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))
+    /// RFC 3986's unreserved characters: a substituted value stays one path segment or one query value.
+    private static let segmentCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> TokenOutcome {
+    private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> StepOutcome {
         var substitution = Substitution(responses: responses)
-        // A reference in the path is one segment's worth of text: escaped so that it stays one.
+        // A reference in the path is one segment's (or query value's) worth of text: escaped so it stays one.
         var path = ""
         if case .success(let parts) = StepReference.parse(step.path) {
             for part in parts {
@@ -132,17 +149,18 @@ public enum ScenarioCheck {
             }
         }
         let body = step.body.map { substitution.apply($0) }
-        if !substitution.unresolved.isEmpty { return TokenOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
+        if !substitution.unresolved.isEmpty { return StepOutcome(summary: "not sent", failures: substitution.unresolved, body: nil) }
         var headers = HTTPHeaders([("Host", "localhost")])
         var bytes: [UInt8] = []
         if step.method == .POST {
             // The control API takes JSON POSTs only (it refuses others with 415): `{}` without a body.
             headers.set("Content-Type", "application/json")
             guard let encoded = try? JSONEncoder().encode(body ?? .object([:])) else {
-                return TokenOutcome(summary: "not sent", failures: ["the body cannot be written as JSON"], body: nil)
+                return StepOutcome(summary: "not sent", failures: ["the body cannot be written as JSON"], body: nil)
             }
             bytes = Array(encoded)
         }
+        if let refused = tooLarge(path: path, headers: headers, body: bytes) { return refused }
         let request = HTTPRequest(method: step.method.rawValue, target: path, headers: headers, body: bytes,
                                   remoteAddress: "127.0.0.1", localPort: 443, isTLS: true)
         return outcome(of: router.handle(request), expect: step.expect, control: true)
@@ -150,119 +168,13 @@ public enum ScenarioCheck {
 
     /// The JSON response read against the expectation. A control call's empty body (204) reads as
     /// `{}`, and any 2xx is its success; the token endpoint's success is 200 with a JSON body.
-    private static func outcome(of response: HTTPResponse, expect: StepExpectation, control: Bool) -> TokenOutcome {
+    private static func outcome(of response: HTTPResponse, expect: StepExpectation, control: Bool) -> StepOutcome {
         let parsed: JSONValue? = response.body.isEmpty && control ? .object([:]) : try? JSONValue.parseStrict(response.body)
         guard case .object(let body)? = parsed else {
-            return TokenOutcome(summary: "\(response.status), not a JSON object",
+            return StepOutcome(summary: "\(response.status), not a JSON object",
                                 failures: ["the response body is not a JSON object"], body: nil)
         }
         let reader = StepOutcomeReader(status: response.status, body: body, successStatuses: control ? 200...299 : 200...200)
-        return TokenOutcome(summary: reader.summary, failures: reader.unmet(expect), body: body)
-    }
-}
-
-/// A token endpoint response, read for comparison with a step's expectation.
-struct StepOutcomeReader {
-    let status: Int
-    let body: [String: JSONValue]
-    /// What "the request succeeded" means when the step names no outcome.
-    var successStatuses: ClosedRange<Int> = 200...200
-
-    var error: String? { body["error"]?.stringValue }
-    var code: Int? { body["error_codes"]?.arrayValue?.first?.doubleValue.map { Int($0) } }
-
-    var summary: String {
-        if let error {
-            let code = self.code.map { " AADSTS\($0)" } ?? ""
-            let suberror = body["suberror"]?.stringValue.map { " (\($0))" } ?? ""
-            return "\(status) \(error)\(code)\(suberror)"
-        }
-        guard body["access_token"] != nil else {
-            return body.isEmpty ? "\(status)" : "\(status): \(body.keys.sorted().joined(separator: ", "))"
-        }
-        let audience = claims("access_token")?["aud"]?.stringValue.map { " for \($0)" } ?? ""
-        let scope = body["scope"]?.stringValue.map { ", scope '\($0)'" } ?? ""
-        return "\(status): access token\(audience)\(scope)"
-    }
-
-    /// The payload of a JWT member of the body (signature not checked: the emulator made it).
-    func claims(_ member: String) -> [String: JSONValue]? {
-        guard let token = body[member]?.stringValue else { return nil }
-        return try? JWT.decode(token).payload
-    }
-
-    func unmet(_ expect: StepExpectation) -> [String] {
-        var failures: [String] = []
-        func check<T: Equatable>(_ what: String, _ expected: T?, _ actual: T?) {
-            guard let expected, expected != actual else { return }
-            failures.append("\(what): expected \(expected), got \(actual.map { "\($0)" } ?? "none")")
-        }
-        if let expected = expect.status {
-            check("HTTP status", expected, status)
-        } else if expect.expectsSuccess, !successStatuses.contains(status) {
-            let wanted = successStatuses.count == 1 ? "\(successStatuses.lowerBound)" : "2xx"
-            failures.append("HTTP status: expected \(wanted), got \(status)")
-        }
-        check("error", expect.error, error)
-        check("AADSTS code", expect.code, code)
-        check("suberror", expect.suberror, body["suberror"]?.stringValue)
-        compare(expect.response, with: body, what: "response", &failures)
-        let needsAccessToken = !expect.claims.isEmpty || !expect.absentClaims.isEmpty
-        if needsAccessToken, let accessClaims = claims("access_token") {
-            compare(expect.claims, with: accessClaims, what: "access token claim", &failures)
-            for name in expect.absentClaims where accessClaims[name] != nil {
-                failures.append("access token claim '\(name)': expected absent, got \(Self.show(accessClaims[name]!))")
-            }
-        } else if needsAccessToken {
-            failures.append("access token: expected one, got none")
-        }
-        if !expect.idTokenClaims.isEmpty {
-            if let idClaims = claims("id_token") {
-                compare(expect.idTokenClaims, with: idClaims, what: "ID token claim", &failures)
-            } else {
-                failures.append("ID token: expected one, got none")
-            }
-        }
-        return failures
-    }
-
-    private func compare(_ expected: [String: JSONValue], with actual: [String: JSONValue], what: String, _ failures: inout [String]) {
-        for name in expected.keys.sorted() {
-            let want = expected[name]!
-            guard let have = actual[name] else {
-                failures.append("\(what) '\(name)': expected \(Self.show(want)), got none")
-                continue
-            }
-            if !Self.matches(want, have, name: name) {
-                failures.append("\(what) '\(name)': expected \(Self.show(want)), got \(Self.show(have))")
-            }
-        }
-    }
-
-    /// A claim's or member's array compares without regard to order (Entra promises none for
-    /// `roles`, `groups`, `amr`), each element as often as it occurs; so do the space-separated
-    /// scope lists `scp` and `scope`. Everything else, nested arrays included, compares exactly.
-    static func matches(_ expected: JSONValue, _ actual: JSONValue, name: String) -> Bool {
-        switch (expected, actual) {
-        case (.array(let want), .array(let have)):
-            return want.count == have.count && want.allSatisfy { element in
-                want.filter { $0 == element }.count == have.filter { $0 == element }.count
-            }
-        case (.string(let want), .string(let have)) where name == "scp" || name == "scope":
-            return Set(want.split(separator: " ")) == Set(have.split(separator: " "))
-        default:
-            return expected == actual
-        }
-    }
-
-    static func show(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let flag): return String(flag)
-        case .number(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-        case .string(let text): return "'\(text)'"
-        case .array(let elements): return "[" + elements.map(show).joined(separator: ", ") + "]"
-        case .object(let members): return "{" + members.keys.sorted().map { "\($0): \(show(members[$0]!))" }.joined(separator: ", ") + "}"
-        }
+        return StepOutcome(summary: reader.summary, failures: reader.unmet(expect), body: body)
     }
 }

@@ -98,7 +98,7 @@ final class StepLoaderTests: XCTestCase {
 
     func testControlStepsAreChecked() {
         for bad in ["\"PATCH /_mockentra/x\"", "\"POST /oauth2/token\"", "\"POST /_mockentra/\"", "\"GET  /_mockentra/clock\"",
-                    "\"GET /_mockentra/exchanges?client_id=x\""] {
+                    "\"GET /_mockentra/exchanges#x\""] {
             assertSingleProblem(steps("{ \"control\": \(bad) }"), path: "steps[0].control", reason: "METHOD /_mockentra/")
         }
         assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clock", "body": {} }"#), path: "steps[0].body", reason: "only a POST")
@@ -115,6 +115,11 @@ final class StepLoaderTests: XCTestCase {
         assertSingleProblem(steps(#"{ "control": "POST /_mockentra/clock", "body": null }"#), path: "steps[0].body", reason: "null is not allowed")
         assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clo\u001fck" }"#), path: "steps[0].control", reason: "METHOD /_mockentra/")
         assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clock", "endpoint": "devicecode" }"#), path: "steps[0].endpoint", reason: "only a token request")
+        XCTAssertNoThrow(try loadScenario(steps(#"{ "control": "GET /_mockentra/exchanges?client_id=x&outcome=error" }"#)), "a query is fine")
+        let deep = String(repeating: #"{"a":"#, count: 40) + "1" + String(repeating: "}", count: 40)
+        let problems = problems(steps(#"{ "control": "POST /_mockentra/clock", "body": \#(deep) }"#))
+        XCTAssertEqual(problems.count, 1, "\(problems)")
+        XCTAssertTrue(problems.first?.reason.contains("at most 32 levels") ?? false, "\(problems)")
     }
 
     func testANullFormValueIsAnErrorNotAnOmission() {

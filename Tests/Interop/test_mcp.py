@@ -103,9 +103,9 @@ def agent_token(entra) -> str:
 
 def call_tool(mcp_server, token: str, arguments: dict) -> dict:
     async def run():
-        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-        async with Client(streamable_http_client(f"{mcp_server.url}/mcp", http_client=http)) as client:
-            return await client.call_tool("graph_token_for_caller", arguments)
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+            async with Client(streamable_http_client(f"{mcp_server.url}/mcp", http_client=http)) as client:
+                return await client.call_tool("graph_token_for_caller", arguments)
     result = asyncio.run(run())
     assert not result.is_error, result
     return result.structured_content or json.loads(result.content[0].text)

@@ -180,6 +180,31 @@ final class ScenarioCheckTests: XCTestCase {
         XCTAssertTrue(passed, "\(results.map { "\($0.step.name): \($0.summary) \($0.failures)" })")
     }
 
+    func testReferencesArePercentEncodedInControlPathsAndRequestsStayWithinTheServersLimits() throws {
+        var (passed, results) = try run(try load(steps: """
+            { "id": "alice", "form": { "grant_type": "password", "client_id": "4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f",
+              "username": "alice@contoso.test", "password": "alice-password", "scope": "api://contoso-api/access_as_user" } },
+            { "name": "a scope full of slashes stays one path segment", "control": "POST /_mockentra/users/{{alice.scope}}/revoke-sessions",
+              "expect": { "status": 404 } }
+            """))
+        XCTAssertTrue(passed, "\(results.map { "\($0.step.name): \($0.summary) \($0.failures)" })")
+        XCTAssertFalse(results[1].summary.contains("No test-control route"), "the route matched: \(results[1].summary)")
+
+        // AADSTS700038 repeats the client id it got: each step sends the previous description twice,
+        // doubling the request until it would pass the server's 1 MiB body limit, and is not sent.
+        var steps = [#"{ "id": "s0", "form": { "grant_type": "client_credentials", "client_id": "x" }, "expect": { "code": 700038 } }"#]
+        for index in 1...20 {
+            steps.append(#"{ "id": "s\#(index)", "form": { "grant_type": "client_credentials", "#
+                + #""client_id": "{{s\#(index - 1).error_description}}{{s\#(index - 1).error_description}}" }, "expect": { "code": 700038 } }"#)
+        }
+        (passed, results) = try run(try load(steps: steps.joined(separator: ",")))
+        XCTAssertFalse(passed)
+        XCTAssertLessThan(results.count, 21)
+        XCTAssertEqual(results.last?.summary, "not sent")
+        XCTAssertEqual(results.last?.failures.first?.hasPrefix("the request would be larger than the server accepts"), true,
+                       "\(results.last?.failures ?? [])")
+    }
+
     func testArraysAndScopeListsCompareAsSets() {
         XCTAssertTrue(StepOutcomeReader.matches(.array([.string("a"), .string("b")]), .array([.string("b"), .string("a")]), name: "roles"))
         XCTAssertFalse(StepOutcomeReader.matches(.array([.string("a")]), .array([.string("a"), .string("b")]), name: "roles"))

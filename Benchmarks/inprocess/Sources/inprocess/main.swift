@@ -14,7 +14,7 @@ import JOSE
 
 let arguments = CommandLine.arguments
 let grant = arguments.count > 1 ? arguments[1] : "cc"
-let count = arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000
+let count = max(1, arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000)
 let timed = arguments.count > 3 && arguments[3] == "timed"
 
 let scenario = try ScenarioLoader.load(file: BundledFiles.defaultScenario)
