@@ -7,11 +7,14 @@ public struct Scenario: Sendable {
     /// Scripted token requests, test-control calls and clock steps with their expected outcomes,
     /// for `mockentra check`.
     public let steps: [ScenarioStep]
+    /// Outages the emulator starts with (emulator-only), in force from the first request.
+    public let faults: [FaultRule]
 
-    public init(directory: Directory, sourceFile: String?, steps: [ScenarioStep] = []) {
+    public init(directory: Directory, sourceFile: String?, steps: [ScenarioStep] = [], faults: [FaultRule] = []) {
         self.directory = directory
         self.sourceFile = sourceFile
         self.steps = steps
+        self.faults = faults
     }
 }
 

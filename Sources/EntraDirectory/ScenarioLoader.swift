@@ -21,7 +21,7 @@ public enum ScenarioLoader {
             throw ScenarioLoadError(problems: [ScenarioProblem(file: path, path: "$", reason: "cannot read the file (\(error.localizedDescription))")])
         }
         let scenario = try load(bytes: Array(data), fileName: path, baseDirectory: url.deletingLastPathComponent().path)
-        return Scenario(directory: scenario.directory, sourceFile: path, steps: scenario.steps)
+        return Scenario(directory: scenario.directory, sourceFile: path, steps: scenario.steps, faults: scenario.faults)
     }
 
     /// Loads a scenario held in memory. `fileName` appears in problems; relative `certificateFile`
@@ -48,14 +48,16 @@ public enum ScenarioLoader {
         }
         let directory = DocumentLoader(baseDirectory: baseDirectory).load(document, &diagnostics)
         var steps: [ScenarioStep] = []
+        var faults: [FaultRule] = []
         if let directory, let root = ObjectReader(document, at: .root, &diagnostics) {
             steps = StepLoader(directory: directory).load(root, &diagnostics)
+            faults = FaultLoader.load(root, &diagnostics)
         }
         guard diagnostics.problems.isEmpty, let directory else {
             if diagnostics.problems.isEmpty { diagnostics.report(.root, "scenario could not be loaded") }
             throw ScenarioLoadError(problems: diagnostics.problems)
         }
-        return Scenario(directory: directory, sourceFile: nil, steps: steps)
+        return Scenario(directory: directory, sourceFile: nil, steps: steps, faults: faults)
     }
 }
 
@@ -66,7 +68,7 @@ struct DocumentLoader {
 
     func load(_ document: JSONValue, _ diagnostics: inout Diagnostics) -> Directory? {
         guard let root = ObjectReader(document, at: .root, &diagnostics) else { return nil }
-        root.rejectUnknownKeys(allowed: ["$schema", "description", "tenant", "tenants", "steps"] + TenantLoader.collectionKeys, &diagnostics)
+        root.rejectUnknownKeys(allowed: ["$schema", "description", "tenant", "tenants", "steps", "faults"] + TenantLoader.collectionKeys, &diagnostics)
         _ = root.string("$schema", &diagnostics)
         _ = root.string("description", &diagnostics)
         let tenantLoader = TenantLoader(baseDirectory: baseDirectory)

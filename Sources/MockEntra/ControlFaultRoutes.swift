@@ -1,4 +1,5 @@
 import Foundation
+import EntraDirectory
 import HTTPServer
 import JOSE
 import TokenService
@@ -28,7 +29,7 @@ extension ControlRoutes {
         }
     }
 
-    static let faultKeys: Set<String> = ["clientId", "grantType", "status", "error", "code", "message", "retryAfter", "times"]
+    static let faultKeys = Set(FaultRule.keys)
 
     func addFault(_ body: [UInt8]) -> HTTPResponse {
         let expected = "Expected a JSON object with any of \(Self.faultKeys.sorted().joined(separator: ", "))."
@@ -44,10 +45,6 @@ extension ControlRoutes {
         }
         let rule = request.rule
         if let problem = rule.problem { return .json(ControlError(error: problem), status: 400) }
-        if let grantType = rule.grantType, !service.grantTypes.contains(grantType) {
-            return .json(ControlError(error: "grantType must be a grant_type value the token endpoint handles: \(service.grantTypes.sorted().joined(separator: ", "))."),
-                         status: 400)
-        }
         guard let entry = service.faults.add(rule) else {
             return .json(ControlError(error: "At most \(FaultInjector.capacity) fault rules can be in force; DELETE /_mockentra/faults first."),
                          status: 409)

@@ -26,6 +26,7 @@ public enum ScenarioCheck {
         let clock = Clock()
         let service = TokenService(directory: scenario.directory, keys: try KeyRing.load(directory: keysDirectory),
                                    clock: clock, log: try ExchangeLog())
+        for rule in scenario.faults { service.faults.add(rule) }
         let router = Router(service: service)
         var responses: [String: [String: JSONValue]] = [:]
         for step in scenario.steps {

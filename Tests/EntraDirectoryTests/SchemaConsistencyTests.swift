@@ -10,11 +10,14 @@ final class SchemaConsistencyTests: XCTestCase {
         let schema = try JSONValue.parse(Array(data))
         func properties(_ value: JSONValue?) -> Set<String> { Set(value?["properties"]?.objectValue?.keys ?? [:].keys) }
         XCTAssertEqual(properties(schema),
-                       Set(["$schema", "description", "tenant", "tenants", "steps"] + TenantLoader.collectionKeys))
+                       Set(["$schema", "description", "tenant", "tenants", "steps", "faults"] + TenantLoader.collectionKeys))
         XCTAssertEqual(properties(schema["$defs"]?["application"]), Set(ApplicationParser.allowedKeys))
         XCTAssertEqual(properties(schema["$defs"]?["tenantEntry"]), Set(["tenant"] + TenantLoader.collectionKeys))
         XCTAssertEqual(properties(schema["$defs"]?["step"]), Set(StepLoader.stepKeys))
         XCTAssertEqual(properties(schema["$defs"]?["stepExpectation"]), Set(StepLoader.expectKeys))
+        XCTAssertEqual(properties(schema["$defs"]?["faultRule"]), Set(FaultRule.keys))
+        XCTAssertEqual(Set(schema["$defs"]?["faultRule"]?["properties"]?["grantType"]?["enum"]?.arrayValue?.compactMap(\.stringValue) ?? []),
+                       FaultRule.knownGrantTypes)
         XCTAssertEqual(schema["additionalProperties"], .bool(false))
     }
 }

@@ -75,9 +75,9 @@ final class ValidationTests: XCTestCase {
     }
 
     func testFeaturesOfLaterIssuesAreNotAcceptedYet() {
-        // Scripted `steps` are read now (StepLoaderTests); DESIGN.md's scripted faults are not yet,
-        // and a file that names them must not load as if they had been applied.
-        assertSingleProblem(scenario(extra: #""faults": [],"#), path: "$", reason: "unknown property 'faults'")
+        // Scripted `steps` and `faults` are read now; DESIGN.md's scenario clock is not yet, and a
+        // file that names one must not load as if it had been applied.
+        assertSingleProblem(scenario(extra: #""clock": {},"#), path: "$", reason: "unknown property 'clock'")
     }
 
     func testWrongType() {

@@ -1,6 +1,7 @@
 import XCTest
 import HTTPServer
 import JOSE
+import EntraDirectory
 import MockEntra
 
 /// `/_mockentra/faults` over TLS: a rule makes the next token request fail with its status,
@@ -53,5 +54,25 @@ final class FaultRouteTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(try client.get("/_mockentra/faults").object()["faults"], .array([]))
         let misspelt = try client.postJSON("/_mockentra/faults", #"{"client_id": "x"}"#)
         XCTAssertTrue(misspelt.object()["error"]?.stringValue?.hasPrefix("Unknown member 'client_id'.") ?? false, misspelt.text)
+    }
+}
+
+/// A scenario's `faults` are in force from the served emulator's first request.
+final class ScenarioFaultTests: XCTestCase {
+    func testAServerStartsWithItsScenariosFaults() throws {
+        let text = try String(contentsOfFile: Repo.scenario("default.json"), encoding: .utf8)
+        let end = try XCTUnwrap(text.range(of: "}", options: .backwards))
+        let head = text[..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        let scenario = try ScenarioLoader.load(
+            bytes: Array((head + #" "faults": [ { "clientId": "\#(Default.daemon)", "status": 429, "retryAfter": 1 } ] }"#).utf8),
+            fileName: "faults.json", baseDirectory: Repo.scenario(""))
+        let server = try MockEntraServer.start(scenario: scenario)
+        defer { server.stop() }
+        let client = try HTTPClient.tls(server.port)
+        defer { client.close() }
+        let first = try client.postForm("/\(Default.tenant)/oauth2/v2.0/token", Forms.daemon())
+        XCTAssertEqual(first.status, 429)
+        XCTAssertEqual(first.headers["Retry-After"], "1")
+        XCTAssertEqual(try client.postForm("/\(Default.tenant)/oauth2/v2.0/token", Forms.daemon()).status, 200)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import EntraDirectory
 @testable import TokenService
 
 /// Injected faults: the next matching token requests fail as an outage would, and are recorded
@@ -91,5 +92,12 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertNotNil(FaultRule(message: String(repeating: "x", count: 1025)).problem)
         XCTAssertNotNil(FaultRule(message: "fake\r\nTrace ID: 1").problem)
         XCTAssertNotNil(FaultRule(clientId: String(repeating: "a", count: 257)).problem)
+    }
+}
+
+extension FaultInjectionTests {
+    /// Scenario files and the control API check `grantType` against this list.
+    func testTheKnownGrantTypesAreTheTokenServicesOwn() throws {
+        XCTAssertEqual(FaultRule.knownGrantTypes, try Fixture().service.grantTypes)
     }
 }
