@@ -11,18 +11,13 @@ enum FaultLoader {
         return entries.compactMap { rule($0, &diagnostics) }
     }
 
-    private static func rule(_ entry: ObjectReader, _ diagnostics: inout Diagnostics) -> FaultRule? {
+    static func rule(_ entry: ObjectReader, _ diagnostics: inout Diagnostics) -> FaultRule? {
         entry.rejectUnknownKeys(allowed: FaultRule.keys, &diagnostics)
-        func integer(_ key: String) -> Int?? {
-            guard let value = entry.present(key) else { return .some(nil) }
-            guard case .number(let number) = value, number == number.rounded(), abs(number) < 1e9 else {
-                diagnostics.report(entry.path.key(key), "expected a whole number, found \(value.kindDescription)")
-                return nil
-            }
-            return .some(Int(number))
-        }
-        guard let status = integer("status"), let code = integer("code"), let retryAfter = integer("retryAfter"),
-              let times = integer("times") else { return nil }
+        // Ranges as `FaultRule.problem` states them; a bad value is reported here, once.
+        let status = entry.integer("status", in: 400...599, &diagnostics)
+        let code = entry.integer("code", in: 1...9_999_999, &diagnostics)
+        let retryAfter = entry.integer("retryAfter", in: 0...3600, &diagnostics)
+        let times = entry.integer("times", in: 1...1000, &diagnostics)
         let rule = FaultRule(clientId: entry.string("clientId", &diagnostics), grantType: entry.string("grantType", &diagnostics),
                              status: status ?? 503, error: entry.string("error", &diagnostics), code: code,
                              message: entry.string("message", &diagnostics), retryAfter: retryAfter, times: times ?? 1)
@@ -31,5 +26,18 @@ enum FaultLoader {
             return nil
         }
         return rule
+    }
+}
+
+extension FaultRule {
+    /// One rule from JSON (the test-control API's POST body), with the problems a scenario file's
+    /// rule would have, at paths from `$`.
+    public static func parse(_ value: JSONValue) -> Result<FaultRule, ScenarioLoadError> {
+        var diagnostics = Diagnostics(file: "request body")
+        guard let entry = ObjectReader(value, at: .root, &diagnostics),
+              let rule = FaultLoader.rule(entry, &diagnostics), diagnostics.problems.isEmpty else {
+            return .failure(ScenarioLoadError(problems: diagnostics.problems))
+        }
+        return .success(rule)
     }
 }

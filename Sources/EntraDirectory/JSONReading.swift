@@ -94,6 +94,17 @@ struct ObjectReader {
         return flag
     }
 
+    /// A whole number within `range`; anything else present is reported and reads as absent.
+    func integer(_ key: String, in range: ClosedRange<Int>, _ diagnostics: inout Diagnostics) -> Int? {
+        guard let value = present(key) else { return nil }
+        guard case .number(let number) = value, number == number.rounded(),
+              number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+            diagnostics.report(path.key(key), "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return Int(number)
+    }
+
     func object(_ key: String, required: Bool = false, _ diagnostics: inout Diagnostics) -> ObjectReader? {
         guard let value = present(key) else {
             if required { diagnostics.report(path.key(key), "required property is missing") }

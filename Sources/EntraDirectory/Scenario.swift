@@ -33,6 +33,9 @@ public struct Directory: Sendable {
         tenantIndexByKey = index
     }
 
+    /// The tenant segments that name no tenant of their own (`/common/oauth2/…`).
+    public static let tenantlessSegments: Set<String> = ["common", "organizations", "consumers"]
+
     /// The tenant whose GUID or one of whose domains is `segment` (any case). `common`,
     /// `organizations` and `consumers` are the caller's business and give nil here.
     public func tenant(matching segment: String) -> Tenant? {

@@ -156,8 +156,7 @@ struct StepLoader {
     private func tokenStep(_ step: ObjectReader, earlierIds: Set<String>, _ diagnostics: inout Diagnostics) -> TokenStep? {
         var tenant = directory.tenants.first?.id ?? ""
         if let segment = step.string("tenant", &diagnostics) {
-            let keywords = ["common", "organizations", "consumers"]
-            if directory.tenant(matching: segment) == nil && !keywords.contains(segment.lowercased()) {
+            if directory.tenant(matching: segment) == nil && !Directory.tenantlessSegments.contains(segment.lowercased()) {
                 diagnostics.report(step.path.key("tenant"), "no tenant of this scenario has the id or domain '\(Spelling.excerpt(segment))'")
             }
             tenant = segment
@@ -197,8 +196,8 @@ struct StepLoader {
         }
         object.rejectUnknownKeys(allowed: Self.expectKeys, &diagnostics)
         rejectNulls(in: object, &diagnostics)
-        let status = integer(object, "status", in: 100...599, &diagnostics)
-        let code = integer(object, "code", in: 1...9_999_999, &diagnostics)
+        let status = object.integer("status", in: 100...599, &diagnostics)
+        let code = object.integer("code", in: 1...9_999_999, &diagnostics)
         let members = { (key: String, diagnostics: inout Diagnostics) -> [String: JSONValue] in
             object.object(key, &diagnostics)?.fields ?? [:]
         }
@@ -211,15 +210,5 @@ struct StepLoader {
                                response: members("response", &diagnostics), claims: members("claims", &diagnostics),
                                absentClaims: object.strings("absentClaims", &diagnostics).map(\.text),
                                idTokenClaims: members("idTokenClaims", &diagnostics))
-    }
-
-    private func integer(_ object: ObjectReader, _ key: String, in range: ClosedRange<Int>, _ diagnostics: inout Diagnostics) -> Int? {
-        guard let value = object.present(key) else { return nil }
-        guard case .number(let number) = value, number == number.rounded(),
-              number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
-            diagnostics.report(object.path.key(key), "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-            return nil
-        }
-        return Int(number)
     }
 }

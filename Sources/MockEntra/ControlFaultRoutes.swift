@@ -12,41 +12,21 @@ extension ControlRoutes {
         let faults: [FaultInjector.Entry]
     }
 
-    /// The POST body: every member optional (`{}` is one 503 for any token request).
-    struct FaultRequest: Decodable {
-        let clientId: String?
-        let grantType: String?
-        let status: Int?
-        let error: String?
-        let code: Int?
-        let message: String?
-        let retryAfter: Int?
-        let times: Int?
-
-        var rule: FaultRule {
-            FaultRule(clientId: clientId, grantType: grantType, status: status ?? 503, error: error, code: code,
-                      message: message, retryAfter: retryAfter, times: times ?? 1)
-        }
-    }
-
-    static let faultKeys = Set(FaultRule.keys)
-
+    /// The POST body is one rule as a scenario's `faults` holds it (every member optional: `{}`
+    /// is one 503 for any token request), read and checked by the same code. A misspelt filter
+    /// (`client_id`) is refused rather than becoming a rule that fails every request.
     func addFault(_ body: [UInt8]) -> HTTPResponse {
-        let expected = "Expected a JSON object with any of \(Self.faultKeys.sorted().joined(separator: ", "))."
-        // A misspelt filter (`client_id`) must not quietly become a rule that fails every request.
-        guard case .object(let members)? = try? JSONValue.parseStrict(body) else {
-            return .json(ControlError(error: expected), status: 400)
+        guard let json = try? JSONValue.parseStrict(body) else {
+            return .json(ControlError(error: "Expected a JSON object with any of \(FaultRule.keys.joined(separator: ", "))."), status: 400)
         }
-        if let unknown = members.keys.sorted().first(where: { !Self.faultKeys.contains($0) }) {
-            return .json(ControlError(error: "Unknown member '\(unknown)'. \(expected)"), status: 400)
+        let rule: FaultRule
+        switch FaultRule.parse(json) {
+        case .success(let parsed): rule = parsed
+        case .failure(let error):
+            return .json(ControlError(error: error.problems.map { "\($0.path): \($0.reason)" }.joined(separator: "; ")), status: 400)
         }
-        guard let request = ControlJSON.decode(FaultRequest.self, from: body) else {
-            return .json(ControlError(error: expected), status: 400)
-        }
-        let rule = request.rule
-        if let problem = rule.problem { return .json(ControlError(error: problem), status: 400) }
         guard let entry = service.faults.add(rule) else {
-            return .json(ControlError(error: "At most \(FaultInjector.capacity) fault rules can be in force; DELETE /_mockentra/faults first."),
+            return .json(ControlError(error: "At most \(FaultRule.maximumInForce) fault rules can be in force; DELETE /_mockentra/faults first."),
                          status: 409)
         }
         return .json(entry, status: 201)

@@ -15,8 +15,8 @@ import TokenService
 struct ManagedIdentityRoutes: Sendable {
     let service: TokenService
 
-    static let imdsPath = "/metadata/identity/oauth2/token"
-    static let appServicePath = "/msi/token"
+    static let imdsPath = ManagedIdentityRequest.Endpoint.imds.path
+    static let appServicePath = ManagedIdentityRequest.Endpoint.appService.path
     /// What `IDENTITY_HEADER` must hold (a real host makes up a secret per instance).
     static let identityHeader = "mockentra-identity-header"
 
@@ -32,7 +32,7 @@ struct ManagedIdentityRoutes: Sendable {
         }
         let query = context.query
         let request = ManagedIdentityRequest(
-            endpoint: .imds, path: Self.imdsPath, resource: query.first("resource"), clientId: query.first("client_id"),
+            endpoint: .imds, resource: query.first("resource"), clientId: query.first("client_id"),
             objectId: query.first("object_id"), resourceId: query.first("msi_res_id") ?? query.first("mi_res_id"),
             baseURL: context.baseURL)
         switch service.managedIdentityToken(request) {
@@ -62,7 +62,7 @@ struct ManagedIdentityRoutes: Sendable {
         }
         let query = context.query
         let request = ManagedIdentityRequest(
-            endpoint: .appService, path: Self.appServicePath, resource: query.first("resource"),
+            endpoint: .appService, resource: query.first("resource"),
             clientId: query.first("client_id"), objectId: query.first("principal_id") ?? query.first("object_id"),
             resourceId: query.first("mi_res_id"), baseURL: context.baseURL)
         switch service.managedIdentityToken(request) {

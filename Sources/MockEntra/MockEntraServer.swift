@@ -51,8 +51,7 @@ public final class MockEntraServer: Sendable {
     private init(scenario: Scenario, options: MockEntraOptions) throws {
         let keys = try KeyRing.load(directory: options.keysDirectory)
         let log = try ExchangeLog(capacity: options.exchangeCapacity, recordFile: options.recordFile)
-        let service = TokenService(directory: scenario.directory, keys: keys, log: log)
-        for rule in scenario.faults { service.faults.add(rule) }
+        let service = TokenService(scenario: scenario, keys: keys, log: log)
         let tls = TLSConfiguration(certificateChainFile: options.keysDirectory + "/localhost.pem",
                                    privateKeyFile: options.keysDirectory + "/localhost.key")
         var configurations = options.ports.map {

@@ -23,17 +23,14 @@ public enum ScenarioCheck {
     @discardableResult
     public static func run(_ scenario: Scenario, keysDirectory: String = BundledFiles.keysDirectory,
                            report: (StepResult) -> Void = { _ in }) throws -> Bool {
-        let clock = Clock()
-        let service = TokenService(directory: scenario.directory, keys: try KeyRing.load(directory: keysDirectory),
-                                   clock: clock, log: try ExchangeLog())
-        for rule in scenario.faults { service.faults.add(rule) }
+        let service = TokenService(scenario: scenario, keys: try KeyRing.load(directory: keysDirectory), log: try ExchangeLog())
         let router = Router(service: service)
         var responses: [String: [String: JSONValue]] = [:]
         for step in scenario.steps {
             let result: StepResult
             switch step.action {
             case .advanceClock(let seconds):
-                clock.advance(by: seconds)
+                service.clock.advance(by: seconds)
                 result = StepResult(step: step, summary: "clock advanced by \(Int(seconds)) s", failures: [])
             case .token(let request):
                 result = record(runToken(request, router: router, responses: responses), of: step, in: &responses)
@@ -131,9 +128,6 @@ public enum ScenarioCheck {
         return outcome(of: router.handle(request), expect: step.expect, control: false)
     }
 
-    /// RFC 3986's unreserved characters: a substituted value stays one path segment or one query value.
-    private static let segmentCharacters = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
     private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> StepOutcome {
         var substitution = Substitution(responses: responses)
         // A reference in the path is one segment's (or query value's) worth of text: escaped so it stays one.
@@ -145,7 +139,7 @@ public enum ScenarioCheck {
                     path += text
                 case .reference(let reference):
                     let value = substitution.apply("{{\(reference.stepId).\(reference.field)}}")
-                    path += value.addingPercentEncoding(withAllowedCharacters: Self.segmentCharacters) ?? value
+                    path += PercentEncoding.encodeComponent(value)
                 }
             }
         }

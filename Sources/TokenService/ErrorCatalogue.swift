@@ -67,6 +67,13 @@ extension EntraError {
         EntraError(error: "unauthorized_client", code: 700038, message: "\(clientId) is not a valid application identifier.")
     }
 
+    /// 50001: the managed-identity endpoints' "resource not found", which IMDS passes on in its own
+    /// body (entra-wire §8.1).
+    public static func managedIdentityResourceNotFound(_ resource: String, tenantId: String) -> EntraError {
+        EntraError(error: "invalid_resource", code: 50001,
+                   message: "The application named \(resource) was not found in the tenant named \(tenantId). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.")
+    }
+
     /// 7000112: the application's service principal is disabled. `unauthorized_client` is inferred.
     public static func applicationDisabled(appId: String, name: String) -> EntraError {
         EntraError(error: "unauthorized_client", code: 7000112, message: "Application '\(appId)'(\(name)) is disabled.")

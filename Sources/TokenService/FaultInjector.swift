@@ -14,7 +14,6 @@ extension FaultRule {
 /// The rules in force, first added first used. Every token request asks once; with no rules that
 /// is one lock and an empty check.
 public final class FaultInjector: @unchecked Sendable {
-    public static let capacity = FaultRule.maximumInForce
 
     public struct Entry: Sendable, Equatable, Codable {
         public let id: Int
@@ -27,13 +26,13 @@ public final class FaultInjector: @unchecked Sendable {
 
     public init() {}
 
-    /// Adds a rule (the caller has checked `problem`); returns its entry, or nil when `capacity`
+    /// Adds a rule (the caller has checked `problem`); returns its entry, or nil when `FaultRule.maximumInForce`
     /// rules are already in force. Ids are never reused, not even after `clear`.
     @discardableResult
     public func add(_ rule: FaultRule) -> Entry? {
         lock.lock()
         defer { lock.unlock() }
-        guard entries.count < Self.capacity else { return nil }
+        guard entries.count < FaultRule.maximumInForce else { return nil }
         let entry = Entry(id: nextId, rule: rule)
         nextId += 1
         entries.append(entry)
@@ -53,7 +52,7 @@ public final class FaultInjector: @unchecked Sendable {
     }
 
     /// The error for this request if a rule matches, using up one of its `times`.
-    func take(clientId: String?, grantType: String?) -> (error: EntraError, ruleId: Int)? {
+    func take(clientId: String?, grantType: String?) -> EntraError? {
         lock.lock()
         defer { lock.unlock() }
         guard !entries.isEmpty,
@@ -62,6 +61,6 @@ public final class FaultInjector: @unchecked Sendable {
         let id = entries[index].id
         rule.remaining -= 1
         if rule.remaining == 0 { entries.remove(at: index) } else { entries[index] = Entry(id: id, rule: rule) }
-        return (rule.entraError, id)
+        return rule.entraError
     }
 }

@@ -2,13 +2,11 @@ import Foundation
 import EntraDirectory
 import JOSE
 
-/// What a federated client assertion is checked against besides the app: the server's own keys
-/// and host, for tokens MockEntra issued itself (a managed identity's token for
-/// `api://AzureADTokenExchange`, presented by an app that trusts it).
+/// What a federated client assertion is checked against besides the app: the server's own keys,
+/// for tokens MockEntra issued itself (a managed identity's token for `api://AzureADTokenExchange`,
+/// presented by an app that trusts it).
 struct FederationTrust: Sendable {
     let keys: KeyRing
-    /// The host the client called: MockEntra's own v2 issuers are `{baseURL}/{tenant}/v2.0`.
-    let baseURL: String
 }
 
 /// Workload identity federation (workload-identity-federation doc): a client assertion whose `iss`
@@ -42,12 +40,13 @@ struct FederatedAssertionValidator: Sendable {
         try verifySignature(jwt, algorithm: algorithm, credential: credential)
     }
 
-    /// The credential's issuer as written, or for Entra's own issuer of a scenario tenant, the
-    /// issuer MockEntra puts in that tenant's v2 tokens on this host.
+    /// The credential's issuer as written, or for Entra's own issuer of a scenario tenant, that
+    /// tenant's v2 issuer on any of MockEntra's listeners (the signature, checked next, proves the
+    /// token is MockEntra's; the host it was fetched from does not).
     private func issuerMatches(_ credential: FederatedIdentityCredential, _ issuer: String) -> Bool {
         if credential.issuer == issuer { return true }
         guard let tenantId = credential.entraTenantId else { return false }
-        return issuer == "\(trust.baseURL)/\(tenantId)/v2.0"
+        return issuer.hasSuffix("/v2.0") && IssuedTokenCheck.isIssuer(issuer, ofTenant: tenantId)
     }
 
     /// With the issuer's certificate for an external issuer; for Entra's own issuer, as any token

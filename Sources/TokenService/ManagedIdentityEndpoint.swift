@@ -5,9 +5,13 @@ import EntraDirectory
 /// (`/metadata/identity/oauth2/token`) or App Service (`/msi/token`). The HTTP layer checks the
 /// endpoint's own header and shapes the response; this is the identity and token part.
 public struct ManagedIdentityRequest: Sendable {
-    public enum Endpoint: String, Sendable { case imds, appService = "app_service" }
+    public enum Endpoint: String, Sendable {
+        case imds, appService = "app_service"
+
+        /// Where the emulated host serves it (the exchange record's `endpoint`).
+        public var path: String { self == .imds ? "/metadata/identity/oauth2/token" : "/msi/token" }
+    }
     public let endpoint: Endpoint
-    public let path: String
     /// The resource as v1 names it (`https://management.azure.com/`); a trailing `/.default` is tolerated.
     public let resource: String?
     /// Selectors for a user-assigned identity; none selects the system-assigned one.
@@ -16,10 +20,9 @@ public struct ManagedIdentityRequest: Sendable {
     public let resourceId: String?
     public let baseURL: String
 
-    public init(endpoint: Endpoint, path: String, resource: String?, clientId: String?, objectId: String?,
+    public init(endpoint: Endpoint, resource: String?, clientId: String?, objectId: String?,
                 resourceId: String?, baseURL: String) {
         self.endpoint = endpoint
-        self.path = path
         self.resource = resource
         self.clientId = clientId
         self.objectId = objectId
@@ -46,12 +49,26 @@ public struct ManagedIdentityError: Error, Sendable, Equatable {
     public let kind: Kind
     public let error: String
     public let description: String
+    /// The AADSTS code of an Entra error passed on (nil for the endpoints' own errors).
+    public var code: Int?
+
+    init(kind: Kind, error: String, description: String) {
+        self.kind = kind
+        self.error = error
+        self.description = description
+    }
+
+    /// An Entra error, passed on in the endpoints' body as `AADSTSnnnnn: message`.
+    init(_ entra: EntraError) {
+        self.init(kind: .badRequest, error: entra.error, description: "AADSTS\(entra.code): \(entra.message)")
+        code = entra.code
+    }
 }
 
 extension TokenService {
     public func managedIdentityToken(_ request: ManagedIdentityRequest) -> Result<ManagedIdentityToken, ManagedIdentityError> {
         let now = clock.now()
-        var record = ExchangeRecord(endpoint: request.path, time: now, traceId: Identifiers.randomGUID(),
+        var record = ExchangeRecord(endpoint: request.endpoint.path, time: now, traceId: Identifiers.randomGUID(),
                                     correlationId: Identifiers.randomGUID())
         record.grantType = "managed_identity:" + request.endpoint.rawValue
         record.requestedScopes = request.resource.map { [$0] } ?? []
@@ -60,7 +77,7 @@ extension TokenService {
         case .success: record.outcome = "issued"
         case .failure(let failure):
             record.outcome = "error"
-            record.failure = .init(error: failure.error, code: 0, description: failure.description, suberror: nil, claims: nil)
+            record.failure = .init(error: failure.error, code: failure.code ?? 0, description: failure.description, suberror: nil, claims: nil)
         }
         log.append(record)
         return result
@@ -83,10 +100,12 @@ extension TokenService {
         record.tenantId = tenant.id
         record.client = .init(appId: identity.appId, displayName: identity.displayName, authenticationMethod: .managedIdentity)
         record.subject = .init(kind: "app", id: identity.servicePrincipalId, name: identity.displayName)
+        // A disabled identity is a disabled service principal: Entra issues it nothing.
+        guard identity.accountEnabled else {
+            return .failure(.init(.applicationDisabled(appId: identity.appId, name: identity.displayName)))
+        }
         guard let target = tenant.resource(identifier: resource) else {
-            // IMDS passes Entra's error on in its own body (entra-wire §8.1).
-            return .failure(.init(kind: .badRequest, error: "invalid_resource",
-                                  description: "AADSTS50001: The application named \(resource) was not found in the tenant named \(tenant.id). This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."))
+            return .failure(.init(.managedIdentityResourceNotFound(resource, tenantId: tenant.id)))
         }
         let format = AccessTokenFormat(requestedVersion: target.requestedAccessTokenVersion)
         record.resource = .init(appId: target.appId, displayName: target.displayName, requestedAs: resource, tokenVersion: format.version)

@@ -6,7 +6,7 @@ enum TenantSelection: Sendable {
     /// `common`, `organizations` or `consumers`: no tenant until the client or user implies one.
     case tenantless(String)
 
-    static let tenantlessNames: Set<String> = ["common", "organizations", "consumers"]
+    static let tenantlessNames = Directory.tenantlessSegments
 
     static func resolve(_ segment: String, in directory: Directory) throws(EntraError) -> TenantSelection {
         let lowered = segment.lowercased()

@@ -77,9 +77,7 @@ public final class TokenService: Sendable {
         }
         record.grantType = parameters.optional("grant_type")
         // An injected outage answers before anything is looked at, as a failing front end would.
-        if let fault = faults.take(clientId: record.client?.appId, grantType: record.grantType) {
-            throw fault.error
-        }
+        if let fault = faults.take(clientId: record.client?.appId, grantType: record.grantType) { throw fault }
         let directory = self.directory  // one snapshot per request, whatever a reload does meanwhile
         let selection = try TenantSelection.resolve(request.tenant, in: directory)
         if case .tenant(let tenant) = selection {
@@ -88,7 +86,6 @@ public final class TokenService: Sendable {
         }
 
         let grantType = try parameters.required("grant_type")
-        record.grantType = grantType
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
         // Client credentials checks `resource` itself, after its own `.default` rules; On-Behalf-Of
         // maps the v1 `resource` itself.
@@ -98,6 +95,12 @@ public final class TokenService: Sendable {
             try ResourceIndicator.check(parameters.optional("resource"), scope: scope)
         } else if request.version == .v1, Self.userGrantTypes.contains(grantType),
                   let resource = parameters.optional("resource") {
+            // v1 names one resource; `resource=openid api://x` names none Entra has (it is not a scope list).
+            if resource.contains(where: \.isWhitespace) {
+                let tenantName: String
+                if case .tenant(let tenant) = selection { tenantName = tenant.displayName } else { tenantName = request.tenant }
+                throw .resourceNotFound(resource, tenantName: tenantName)
+            }
             parameters = parameters.replacing("scope", with: ResourceIndicator.v1Scope(resource: resource,
                                                                                        requested: parameters.optional("scope")))
         }
@@ -105,6 +108,12 @@ public final class TokenService: Sendable {
         let context = GrantContext(request: request, parameters: parameters, tenantSelection: selection,
                                    directory: directory, minter: TokenMinter(keys: keys), stores: stores, now: now)
         return try grant.handle(context, record: &record)
+    }
+
+    /// A service for a loaded scenario, with the scenario's scripted faults in force.
+    public convenience init(scenario: Scenario, keys: KeyRing, clock: Clock = Clock(), log: ExchangeLog) {
+        self.init(directory: scenario.directory, keys: keys, clock: clock, log: log)
+        for rule in scenario.faults { faults.add(rule) }
     }
 
     /// Serves `directory` from now on. A token request already running finishes with the

@@ -11,7 +11,7 @@ enum Check {
             do {
                 scenario = try ScenarioLoader.load(file: file)
             } catch {
-                for problem in error.problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+                report(error)
                 return ExitCode.invalidScenario
             }
             if scenario.steps.isEmpty {
@@ -26,8 +26,7 @@ enum Check {
                     for failure in result.failures { print("       \(failure)") }
                 }
             } catch {
-                FileHandle.standardError.write(Data("mockentra: cannot load the signing keys: \(error)\n".utf8))
-                return ExitCode.unavailable
+                fail("cannot load the signing keys: \(error)", code: ExitCode.unavailable)
             }
             if !passed {
                 print("\(file): failed")

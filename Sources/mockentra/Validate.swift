@@ -12,9 +12,7 @@ enum Validate {
                 print("\(file): ok (\(tenants))")
             } catch {
                 failed = true
-                for problem in error.problems {
-                    FileHandle.standardError.write(Data("\(problem)\n".utf8))
-                }
+                report(error)
             }
         }
         return failed ? ExitCode.invalidScenario : 0

@@ -17,6 +17,11 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+/// A scenario's problems on stderr, one `file: json.path: reason` per line.
+func report(_ error: ScenarioLoadError) {
+    FileHandle.standardError.write(Data(error.problems.map { "\($0)\n" }.joined().utf8))
+}
+
 // A ready line must reach a pipe at once, even when stdout is not a terminal.
 mockentra_line_buffer_stdout()
 

@@ -13,7 +13,7 @@ final class FaultLoaderTests: XCTestCase {
     }
 
     func testBadRulesAreProblemsAtTheirPaths() {
-        assertSingleProblem(scenario(extra: #""faults": [ { "status": 200 } ],"#), path: "faults[0]", reason: "status must be from 400 to 599")
+        assertSingleProblem(scenario(extra: #""faults": [ { "status": 200 } ],"#), path: "faults[0].status", reason: "whole number from 400 to 599")
         assertSingleProblem(scenario(extra: #""faults": [ { "grantType": "device_code" } ],"#), path: "faults[0]", reason: "grantType must be")
         assertSingleProblem(scenario(extra: #""faults": [ { "times": 2.5 } ],"#), path: "faults[0].times", reason: "whole number")
         assertSingleProblem(scenario(extra: #""faults": [ { "client_id": "x" } ],"#), path: "faults[0]", reason: "unknown property 'client_id'")

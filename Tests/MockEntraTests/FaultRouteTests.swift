@@ -53,7 +53,7 @@ final class FaultRouteTests: ShippedScenarioServerTestCase {
         }
         XCTAssertEqual(try client.get("/_mockentra/faults").object()["faults"], .array([]))
         let misspelt = try client.postJSON("/_mockentra/faults", #"{"client_id": "x"}"#)
-        XCTAssertTrue(misspelt.object()["error"]?.stringValue?.hasPrefix("Unknown member 'client_id'.") ?? false, misspelt.text)
+        XCTAssertEqual(misspelt.object()["error"]?.stringValue, "$: unknown property 'client_id' (did you mean 'clientId'?)", misspelt.text)
     }
 }
 

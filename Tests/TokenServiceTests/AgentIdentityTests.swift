@@ -13,7 +13,7 @@ final class AgentIdentityTests: XCTestCase {
     static let otherAgent = "8a0c2e4f-6b8d-4f0b-9d2e-6f8b0d2f4a5b"
     static let scenario = """
     {
-      tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+      \(IDs.tenantHeader),
       applications: [
         { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
           api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] },

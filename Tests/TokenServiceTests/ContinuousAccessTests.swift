@@ -8,7 +8,7 @@ import JOSE
 /// and the API as a middle tier to Microsoft Graph (built in, CAE-capable).
 let caeScenarioText = """
 {
-  tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+  \(IDs.tenantHeader),
   applications: [
     { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
       passwordCredentials: [ { secretText: "api-secret" } ],

@@ -64,9 +64,9 @@ final class FaultInjectionTests: XCTestCase {
 
     func testAtMostAHundredRulesAreInForce() {
         let faults = FaultInjector()
-        for _ in 0..<FaultInjector.capacity { XCTAssertNotNil(faults.add(FaultRule())) }
+        for _ in 0..<FaultRule.maximumInForce { XCTAssertNotNil(faults.add(FaultRule())) }
         XCTAssertNil(faults.add(FaultRule()))
-        XCTAssertEqual(faults.pending.count, FaultInjector.capacity)
+        XCTAssertEqual(faults.pending.count, FaultRule.maximumInForce)
     }
 
     func testConcurrentRequestsUseUpExactlyTheRulesTimes() throws {

@@ -15,7 +15,7 @@ final class FederatedCredentialTests: XCTestCase {
     static var scenario: String {
         """
         {
-          tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+          \(IDs.tenantHeader),
           applications: [
             { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
               api: { requestedAccessTokenVersion: 2 },
@@ -81,18 +81,22 @@ final class FederatedCredentialTests: XCTestCase {
     }
 
     func testAManagedIdentitysExchangeTokenIsTrusted() throws {
-        let request = { (resource: String) in
-            ManagedIdentityRequest(endpoint: .imds, path: "/metadata/identity/oauth2/token", resource: resource, clientId: nil,
-                                   objectId: nil, resourceId: nil, baseURL: IDs.baseURL)
+        let request = { (resource: String, baseURL: String) in
+            ManagedIdentityRequest(endpoint: .imds, resource: resource, clientId: nil,
+                                   objectId: nil, resourceId: nil, baseURL: baseURL)
         }
-        let exchange = try fixture.service.managedIdentityToken(request("api://AzureADTokenExchange")).get()
+        let exchange = try fixture.service.managedIdentityToken(request("api://AzureADTokenExchange", IDs.baseURL)).get()
         let exchangeClaims = try JWT.decode(exchange.accessToken).payload
         XCTAssertEqual(exchangeClaims["aud"]?.stringValue, TokenExchange.appId)
         XCTAssertEqual(exchangeClaims["iss"]?.stringValue, "\(IDs.baseURL)/\(IDs.tenant)/v2.0")
         XCTAssertNotNil(try fixture.issue(Form.assertion(exchange.accessToken, client: Self.deployer)).accessToken)
 
+        // Fetched on another listener (plain HTTP, another port), it is still MockEntra's token.
+        let elsewhere = try fixture.service.managedIdentityToken(request("api://AzureADTokenExchange", "http://localhost:8080")).get()
+        XCTAssertNotNil(try fixture.issue(Form.assertion(elsewhere.accessToken, client: Self.deployer)).accessToken)
+
         // The worker's token for another audience is no credential.
-        let other = try fixture.service.managedIdentityToken(request("api://contoso-api")).get()
+        let other = try fixture.service.managedIdentityToken(request("api://contoso-api", IDs.baseURL)).get()
         fixture.reject(Form.assertion(other.accessToken, client: Self.deployer), error: "invalid_client", code: 700212)
     }
 

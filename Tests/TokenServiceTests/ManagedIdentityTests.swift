@@ -9,16 +9,18 @@ import JOSE
 final class ManagedIdentityTests: XCTestCase {
     static let worker = "7f3e9a1c-4b2d-4e8f-a6c0-5d1b3e7f9a24"
     static let batch = "8a4f0b2d-5c3e-4f9a-b7d1-6e2c4f8a0b35"
+    static let retired = "9b5a1c3e-6d4f-4a0b-8c2e-7f3d5a9b1c46"
     static let batchResourceId = "/subscriptions/1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch"
     static let scenario = """
     {
-      tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+      \(IDs.tenantHeader),
       applications: [
         { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
           api: { requestedAccessTokenVersion: 2 },
           appRoles: [ { value: "Orders.Write.All", allowedMemberTypes: [ "Application" ] } ] },
         { displayName: "Orders Worker", appId: "\(worker)", managedIdentity: { type: "systemAssigned" } },
         { displayName: "batch", appId: "\(batch)", managedIdentity: { type: "userAssigned", resourceId: "\(batchResourceId)" } },
+        { displayName: "retired", appId: "\(retired)", managedIdentity: { type: "userAssigned" }, accountEnabled: false },
       ],
       appRoleAssignments: [ { principal: "Orders Worker", resource: "Contoso API", appRole: "Orders.Write.All" } ],
     }
@@ -33,7 +35,7 @@ final class ManagedIdentityTests: XCTestCase {
 
     func request(_ resource: String?, clientId: String? = nil, objectId: String? = nil, resourceId: String? = nil,
                  endpoint: ManagedIdentityRequest.Endpoint = .imds) -> ManagedIdentityRequest {
-        ManagedIdentityRequest(endpoint: endpoint, path: "/metadata/identity/oauth2/token", resource: resource, clientId: clientId,
+        ManagedIdentityRequest(endpoint: endpoint, resource: resource, clientId: clientId,
                                objectId: objectId, resourceId: resourceId, baseURL: IDs.baseURL)
     }
 
@@ -91,6 +93,8 @@ final class ManagedIdentityTests: XCTestCase {
             (request("api://contoso-api", clientId: "00000000-1111-4222-8333-444444444444"), "invalid_request", "Identity not found"),
             (request("api://contoso-api", clientId: IDs.api), "invalid_request", "Identity not found"),
             (request("api://nobody"), "invalid_resource", "AADSTS50001: The application named api://nobody was not found"),
+            // A disabled identity is a disabled service principal.
+            (request("api://contoso-api", clientId: Self.retired), "unauthorized_client", "AADSTS7000112: Application '\(Self.retired)'(retired) is disabled."),
             // Two selectors: none of them wins silently.
             (request("api://contoso-api", clientId: Self.batch, objectId: "11111111-2222-4333-8444-555555555555"),
              "invalid_request", "Give at most one of client_id, object_id"),
@@ -104,6 +108,14 @@ final class ManagedIdentityTests: XCTestCase {
             XCTAssertEqual(failure.error, error)
             XCTAssertTrue(failure.description.hasPrefix(description), failure.description)
             XCTAssertEqual(fixture.log.records().last?.outcome, "error")
+            XCTAssertEqual(fixture.log.records().last?.failure?.code, failure.code ?? 0)
         }
+        XCTAssertEqual(fixture.log.records().filter { $0.failure?.code == 7000112 }.count, 1, "the record keeps Entra's code")
+    }
+
+    func testTheRecordNamesTheEndpointThatWasCalled() throws {
+        _ = try service.managedIdentityToken(request("api://contoso-api", endpoint: .appService)).get()
+        XCTAssertEqual(fixture.log.records().last?.endpoint, "/msi/token")
+        XCTAssertEqual(fixture.log.records().last?.grantType, "managed_identity:app_service")
     }
 }

@@ -14,7 +14,7 @@ final class PublicClientCredentialTests: XCTestCase {
     static let spaOrigin = "https://hybrid.contoso.test"
     static let scenario = """
     {
-      tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+      \(IDs.tenantHeader),
       applications: [
         { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
           api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] } },

@@ -18,6 +18,8 @@ enum Repo {
 
 enum IDs {
     static let tenant = "0f8e4f3a-6c1b-4c52-9d7e-3a6b2c1d0e9f"
+    /// The `tenant` member every test scenario starts with.
+    static let tenantHeader = #"tenant: { id: "\#(tenant)", displayName: "\#(tenantName)", defaultDomain: "contoso.test" }"#
     static let tenantName = "Contoso Test"
     static let daemon = "2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d"
     static let daemonSecret = "contoso-daemon-secret"

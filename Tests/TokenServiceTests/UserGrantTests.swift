@@ -8,7 +8,7 @@ import JOSE
 /// public clients (for pairwise `sub`), a confidential web app, and users in every account state.
 let userScenarioText = """
 {
-  tenant: { id: "\(IDs.tenant)", displayName: "\(IDs.tenantName)", defaultDomain: "contoso.test" },
+  \(IDs.tenantHeader),
   applications: [
     { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
       api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" }, { value: "Orders.Read" } ] } },
@@ -144,6 +144,11 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(try payload(api.accessToken)["aud"]?.stringValue, IDs.api)
         XCTAssertEqual(try payload(api.accessToken)["scp"]?.stringValue, "access_as_user")
         XCTAssertEqual(fixture.log.records().last?.resource?.appId, IDs.api)
+
+        // v1 names one resource: a scope list in `resource` names none.
+        fixture.reject([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
+                        ("password", "alice-password"), ("resource", "openid api://contoso-api")],
+                       version: .v1, error: "invalid_resource", code: 500011)
     }
 
     /// An ID token carries the app roles the user holds on the client itself, directly or through a

@@ -22,7 +22,7 @@ struct GrantContext: Sendable {
     }
 
     /// What a federated client assertion issued by MockEntra itself is checked with.
-    var federation: FederationTrust { FederationTrust(keys: minter.keys, baseURL: request.baseURL) }
+    var federation: FederationTrust { FederationTrust(keys: minter.keys) }
 
     /// The `aud` values a client assertion may carry: this tenant's v1 and v2 token endpoints on
     /// the host the client called, named by tenant id, by any of its domains, or by the segment used.
