@@ -39,6 +39,9 @@ public final class Application: Sendable {
     /// Set for an Agent ID agent identity: a service principal without credentials of its own,
     /// whose blueprint application obtains tokens for it (entra-wire §7).
     public let agentIdentity: AgentIdentity?
+    /// For an agent identity blueprint: what its agent identities inherit of its own permissions,
+    /// per resource. Empty: they inherit nothing.
+    public let inheritablePermissions: [InheritablePermission]
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -48,7 +51,7 @@ public final class Application: Sendable {
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
         requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none,
         managedIdentity: ManagedIdentity? = nil, federatedIdentityCredentials: [FederatedIdentityCredential] = [],
-        agentIdentity: AgentIdentity? = nil
+        agentIdentity: AgentIdentity? = nil, inheritablePermissions: [InheritablePermission] = []
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -72,6 +75,7 @@ public final class Application: Sendable {
         self.managedIdentity = managedIdentity
         self.federatedIdentityCredentials = federatedIdentityCredentials
         self.agentIdentity = agentIdentity
+        self.inheritablePermissions = inheritablePermissions
     }
 
     /// The same application with the permissions the loader resolved once every application was known.
@@ -90,10 +94,21 @@ public final class Application: Sendable {
                     agentIdentity: AgentIdentity(blueprintAppId: blueprint.appId))
     }
 
+    /// The same blueprint with its resolved `inheritablePermissions`.
+    func withInheritablePermissions(_ permissions: [InheritablePermission]) -> Application {
+        copy(inheritablePermissions: permissions)
+    }
+
+    /// What this blueprint's agent identities inherit on a resource; nil: nothing.
+    public func inheritablePermission(on resourceAppId: String) -> InheritablePermission? {
+        inheritablePermissions.first { $0.resourceAppId == resourceAppId }
+    }
+
     /// A copy with what the loader fills in after parsing replaced (applications are immutable).
     private func copy(requiredResourceAccess access: [RequiredResourceAccess]? = nil,
                       federatedIdentityCredentials credentials: [FederatedIdentityCredential]? = nil,
-                      agentIdentity agent: AgentIdentity? = nil) -> Application {
+                      agentIdentity agent: AgentIdentity? = nil,
+                      inheritablePermissions inheritable: [InheritablePermission]? = nil) -> Application {
         Application(appId: appId, objectId: objectId, servicePrincipalId: servicePrincipalId, displayName: displayName,
                     identifierUris: identifierUris, isBuiltIn: isBuiltIn, accountEnabled: accountEnabled,
                     signInAudience: signInAudience, isFallbackPublicClient: isFallbackPublicClient,
@@ -102,7 +117,7 @@ public final class Application: Sendable {
                     requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
                     appRoles: appRoles, requiredResourceAccess: access ?? requiredResourceAccess, optionalClaims: optionalClaims,
                     managedIdentity: managedIdentity, federatedIdentityCredentials: credentials ?? federatedIdentityCredentials,
-                    agentIdentity: agent ?? agentIdentity)
+                    agentIdentity: agent ?? agentIdentity, inheritablePermissions: inheritable ?? inheritablePermissions)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).

@@ -20,6 +20,8 @@ struct DraftApplication {
     let requiredResourceAccess: [ResourceAccessDraft]
     /// `agentIdentity.blueprint`, resolved once every application of the tenant is known.
     var agentBlueprint: (text: String, path: JSONPath)? = nil
+    /// `inheritablePermissions` (a blueprint's), resolved once every application is known.
+    var inheritablePermissions: [InheritablePermissionDraft] = []
 }
 
 struct ApplicationParser {
@@ -27,6 +29,7 @@ struct ApplicationParser {
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
         "optionalClaims", "managedIdentity", "federatedIdentityCredentials", "agentIdentity",
+        "inheritablePermissions",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -89,7 +92,8 @@ struct ApplicationParser {
             federatedIdentityCredentials: parseFederatedCredentials(reader, &diagnostics))
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
-            requiredResourceAccess: parseResourceAccess(reader, &diagnostics), agentBlueprint: agentBlueprint)
+            requiredResourceAccess: parseResourceAccess(reader, &diagnostics), agentBlueprint: agentBlueprint,
+            inheritablePermissions: InheritablePermissionParser.parse(reader, &diagnostics))
     }
 
     /// `agentIdentity: { blueprint }`: the blueprint application's reference, resolved later. An

@@ -64,6 +64,17 @@ struct TenantLoader {
             }
             drafts[index].application = drafts[index].application.withAgentBlueprint(blueprint, tenantId: tenantId)
         }
+        // Only a blueprint has inheritablePermissions (Graph keeps them on agentIdentityBlueprint).
+        let blueprintIds = Set(drafts.compactMap { $0.application.agentIdentity?.blueprintAppId })
+        for index in drafts.indices where !drafts[index].inheritablePermissions.isEmpty {
+            guard blueprintIds.contains(drafts[index].application.appId) else {
+                diagnostics.report(drafts[index].path.key("inheritablePermissions"),
+                                   "only an agent identity blueprint (an application some agentIdentity names) has inheritablePermissions")
+                continue
+            }
+            let inheritable = references.resolveInheritablePermissions(drafts[index].inheritablePermissions, &diagnostics)
+            drafts[index].application = drafts[index].application.withInheritablePermissions(inheritable)
+        }
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {
             references.appRoleAssignment($0, &diagnostics)

@@ -28,7 +28,7 @@ enum BuiltInIDs {
 /// user (`Principal`). `/.default` means every consented scope. Missing consent is AADSTS65001.
 enum DelegatedPermissions {
     /// `inheritFromBlueprint`: an agent identity acting On-Behalf-Of a user (or refreshing what that
-    /// gave it) holds its blueprint's consent too.
+    /// gave it) also holds what it inherits of its blueprint's consent.
     static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant,
                         inheritFromBlueprint: Bool = false) throws(EntraError) -> DelegatedGrant {
         // Only OpenID scopes: Entra still returns an access token, for Microsoft Graph.
@@ -58,15 +58,13 @@ enum DelegatedPermissions {
     }
 
     /// Lowercased scope names consented for this client, resource and user.
-    /// With `inheritFromBlueprint`, an agent identity also holds what its blueprint was consented
-    /// (entra-wire §7.4: permissions are inherited from the blueprint).
+    /// With `inheritFromBlueprint`, an agent identity also holds what it inherits from its blueprint
+    /// (`AgentInheritance`).
     static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant,
                                 inheritFromBlueprint: Bool = false) -> Set<String> {
-        var scopes: Set<String> = []
-        let blueprint = inheritFromBlueprint ? client.agentIdentity?.blueprintAppId : nil
-        let clients = [client.appId] + (blueprint.map { [$0] } ?? [])
+        var scopes: Set<String> = inheritFromBlueprint ? AgentInheritance.scopes(client: client, resource: resource, tenant: tenant) : []
         for grant in tenant.oauth2PermissionGrants
-        where clients.contains(grant.clientAppId) && grant.resourceAppId == resource.appId
+        where grant.clientAppId == client.appId && grant.resourceAppId == resource.appId
             && (grant.consentType == "AllPrincipals" || grant.principalId == user.id) {
             for scope in grant.scopes { scopes.insert(scope.lowercased()) }
         }

@@ -175,7 +175,20 @@ def _mutations():
     def fault_with_an_unknown_grant(d):
         d["faults"] = [{"grantType": "device_code"}]
 
-    return [fault_with_a_success_status, fault_with_an_unknown_grant, control_get_with_a_body, control_step_with_a_null_body, control_path_with_a_trailing_newline,
+    def _blueprint(d):
+        return next(a for a in d["applications"] if "inheritablePermissions" in a)
+
+    def inheritable_scopes_unknown_kind(d):
+        _blueprint(d)["inheritablePermissions"][0]["inheritableScopes"] = {"kind": "everything"}
+
+    def inheritable_permission_without_resource(d):
+        del _blueprint(d)["inheritablePermissions"][0]["resourceAppId"]
+
+    def inheritable_scopes_without_kind(d):
+        _blueprint(d)["inheritablePermissions"][0]["inheritableRoles"] = {}
+
+    return [inheritable_scopes_unknown_kind, inheritable_permission_without_resource, inheritable_scopes_without_kind,
+            fault_with_a_success_status, fault_with_an_unknown_grant, control_get_with_a_body, control_step_with_a_null_body, control_path_with_a_trailing_newline,
             control_path_with_a_control_character, control_step_outside_the_control_api, control_step_with_a_form, step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
             clock_step_with_an_expectation, step_code_too_large, step_form_value_null,
             personal_accounts_with_v1_tokens, scope_value_with_a_quote, app_role_value_starting_with_a_dot,

@@ -11,30 +11,39 @@ final class AgentIdentityTests: XCTestCase {
     static let agent = "6e8a0c2d-4f6b-4d8f-8b2c-4d6f8a0c2e3f"
     static let otherBlueprint = "7f9b1d3e-5a7c-4e9a-8c1d-5e7a9c1e3f4a"
     static let otherAgent = "8a0c2e4f-6b8d-4f0b-9d2e-6f8b0d2f4a5b"
-    static let scenario = """
+    /// The blueprint's `inheritablePermissions` member in `scenario`.
+    static let inheritableEntry = #"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableScopes: { kind: "allAllowed" } } ]"#
+    static let scenario = scenario(inheritable: inheritableEntry)
+
+    static func scenario(inheritable: String, grants: String = "", assignments: String = "") -> String { """
     {
       \(IDs.tenantHeader),
       applications: [
         { displayName: "Contoso API", appId: "\(IDs.api)", identifierUris: [ "api://contoso-api" ],
-          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] },
-          appRoles: [ { value: "Orders.Read.All", allowedMemberTypes: [ "Application" ] } ] },
+          api: { requestedAccessTokenVersion: 2,
+                 oauth2PermissionScopes: [ { value: "access_as_user" }, { value: "Orders.Read" }, { value: "Orders.Write" } ] },
+          appRoles: [ { value: "Orders.Read.All", allowedMemberTypes: [ "Application" ] },
+                      { value: "Orders.Write.All", allowedMemberTypes: [ "Application" ] } ] },
         { displayName: "Desktop", appId: "\(IDs.desktop)", isFallbackPublicClient: true },
         { displayName: "Blueprint", appId: "\(blueprint)", identifierUris: [ "api://contoso-agent" ],
           passwordCredentials: [ { secretText: "blueprint-secret" } ],
-          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] } },
+          api: { requestedAccessTokenVersion: 2, oauth2PermissionScopes: [ { value: "access_as_user" } ] },
+          \(inheritable) },
         { displayName: "Orders Agent", appId: "\(agent)", agentIdentity: { blueprint: "Blueprint" } },
         { displayName: "Other Blueprint", appId: "\(otherBlueprint)", passwordCredentials: [ { secretText: "other-secret" } ] },
         { displayName: "Other Agent", appId: "\(otherAgent)", agentIdentity: { blueprint: "Other Blueprint" } },
       ],
       users: [ { userPrincipalName: "alice@contoso.test", displayName: "Alice", password: "alice-password" } ],
-      appRoleAssignments: [ { principal: "Orders Agent", resource: "Contoso API", appRole: "Orders.Read.All" } ],
+      appRoleAssignments: [ { principal: "Orders Agent", resource: "Contoso API", appRole: "Orders.Read.All" }, \(assignments) ],
       oauth2PermissionGrants: [
         { client: "Desktop", resource: "Blueprint", scope: "access_as_user", consentType: "AllPrincipals" },
         { client: "Desktop", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
         { client: "Blueprint", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },
+        \(grants)
       ],
     }
     """
+    }
 
     var fixture: Fixture!
 
@@ -111,6 +120,114 @@ final class AgentIdentityTests: XCTestCase {
                                            ("password", "alice-password"), ("scope", "api://contoso-api/access_as_user")]).accessToken
         fixture.reject(obo.map { $0.0 == "assertion" ? ("assertion", elsewhere) : $0 }, error: "invalid_grant", code: 50013,
                        messageContains: "is not the agent identity's blueprint")
+    }
+
+    /// The agent's On-Behalf-Of request for alice (signed in to the blueprint's API) on `fixture`.
+    func agentOBO(scope: String, on fixture: Fixture) throws -> [(String, String)] {
+        let userToken = try fixture.issue([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
+                                           ("password", "alice-password"), ("scope", "api://contoso-agent/access_as_user")]).accessToken
+        let t1 = try fixture.issue(exchangeForm()).accessToken
+        return [("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("requested_token_use", "on_behalf_of"),
+                ("client_id", Self.agent), ("client_assertion_type", IDs.jwtBearer), ("client_assertion", t1),
+                ("assertion", userToken), ("scope", scope)]
+    }
+
+    func scp(_ tokens: IssuedTokens) throws -> String? { try JWT.decode(tokens.accessToken).payload["scp"]?.stringValue }
+
+    /// Entra's two conditions: the blueprint lists the resource as inheritable *and* holds the
+    /// consent. The blueprint's consent alone gives its agents nothing.
+    func testWithoutAnInheritableEntryTheBlueprintsConsentIsNotInherited() throws {
+        let bare = try Fixture(scenario: Self.scenario(inheritable: ""))
+        bare.reject(try agentOBO(scope: "api://contoso-api/access_as_user", on: bare), error: "invalid_grant", code: 65001)
+        bare.reject(try agentOBO(scope: "api://contoso-api/.default", on: bare), error: "invalid_grant", code: 65001)
+        // Listed as inheritable but not consented to the blueprint: nothing either.
+        let unconsented = try Fixture(scenario: Self.scenario(inheritable: Self.inheritableEntry).replacingOccurrences(
+            of: #"{ client: "Blueprint", resource: "Contoso API", scope: "access_as_user", consentType: "AllPrincipals" },"#, with: ""))
+        unconsented.reject(try agentOBO(scope: "api://contoso-api/.default", on: unconsented), error: "invalid_grant", code: 65001)
+        // The agent identity's own consent needs no inheritance.
+        let own = try Fixture(scenario: Self.scenario(inheritable: "", grants: """
+            { client: "Orders Agent", resource: "Contoso API", scope: "Orders.Read", consentType: "AllPrincipals" },
+            """))
+        XCTAssertEqual(try scp(own.issue(try agentOBO(scope: "api://contoso-api/.default", on: own))), "Orders.Read")
+    }
+
+    func testEnumeratedAndNoScopesLimitWhatIsInherited() throws {
+        let grants = #"{ client: "Blueprint", resource: "Contoso API", scope: "Orders.Read Orders.Write", consentType: "AllPrincipals" },"#
+        let enumerated = try Fixture(scenario: Self.scenario(inheritable: """
+            inheritablePermissions: [ { resourceAppId: "api://contoso-api",
+              inheritableScopes: { "@odata.type": "#microsoft.graph.enumeratedScopes", kind: "enumerated", scopes: [ "Orders.Read", "access_as_user" ] } } ]
+            """, grants: grants))
+        XCTAssertEqual(try scp(enumerated.issue(try agentOBO(scope: "api://contoso-api/.default", on: enumerated))), "access_as_user Orders.Read",
+                       "consented to the blueprint and listed; Orders.Write is consented but not listed")
+        enumerated.reject(try agentOBO(scope: "api://contoso-api/Orders.Write", on: enumerated), error: "invalid_grant", code: 65001)
+
+        let none = try Fixture(scenario: Self.scenario(inheritable: """
+            inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableScopes: { "@odata.type": "#microsoft.graph.noScopes" } } ]
+            """, grants: grants))
+        none.reject(try agentOBO(scope: "api://contoso-api/.default", on: none), error: "invalid_grant", code: 65001)
+    }
+
+    /// Graph lists an agent identity's inherited grants as the blueprint's admin consents only.
+    func testPerUserConsentToTheBlueprintIsNotInherited() throws {
+        let perUser = try Fixture(scenario: Self.scenario(inheritable: Self.inheritableEntry, grants: """
+            { client: "Blueprint", resource: "Contoso API", scope: "Orders.Read", consentType: "Principal", principal: "alice@contoso.test" },
+            """))
+        XCTAssertEqual(try scp(perUser.issue(try agentOBO(scope: "api://contoso-api/.default", on: perUser))), "access_as_user")
+        perUser.reject(try agentOBO(scope: "api://contoso-api/Orders.Read", on: perUser), error: "invalid_grant", code: 65001)
+    }
+
+    /// An autonomous agent's app-only token: its own roles, plus the blueprint's where its roles are inheritable.
+    func testAppRolesAreInheritedOnlyWhenListed() throws {
+        let assignment = #"{ principal: "Blueprint", resource: "Contoso API", appRole: "Orders.Write.All" }"#
+        func roles(_ inheritable: String) throws -> JSONValue? {
+            let fixture = try Fixture(scenario: Self.scenario(inheritable: inheritable, assignments: assignment))
+            let t1 = try fixture.issue(exchangeForm()).accessToken
+            return try JWT.decode(try fixture.issue(Form.assertion(t1, client: Self.agent)).accessToken).payload["roles"]
+        }
+        XCTAssertEqual(try roles(""), .array(["Orders.Read.All"]))
+        XCTAssertEqual(try roles(Self.inheritableEntry), .array(["Orders.Read.All"]), "scopes inheritable, roles not")
+        XCTAssertEqual(try roles(#"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableRoles: { kind: "allAllowed" } } ]"#),
+                       .array(["Orders.Read.All", "Orders.Write.All"]))
+        XCTAssertEqual(try roles(#"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableRoles: { kind: "enumerated", roles: [ "Orders.Read.All" ] } } ]"#),
+                       .array(["Orders.Read.All"]), "the blueprint holds Orders.Write.All, which is not listed")
+    }
+
+    func testInheritablePermissionsAreCheckedAtLoad() {
+        func problems(_ inheritable: String, on app: String = "Blueprint") -> String {
+            var scenario = Self.scenario(inheritable: "")
+            if app != "Blueprint" {
+                scenario = scenario.replacingOccurrences(of: #"{ displayName: "\#(app)", "#, with: #"{ displayName: "\#(app)", \#(inheritable), "#)
+            } else {
+                scenario = Self.scenario(inheritable: inheritable)
+            }
+            do {
+                _ = try Fixture(scenario: scenario)
+                return "loaded"
+            } catch {
+                return String(describing: error)
+            }
+        }
+        let entry = #"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableScopes: { kind: "allAllowed" } } ]"#
+        XCTAssertTrue(problems(entry, on: "Desktop").contains("only an agent identity blueprint"))
+        XCTAssertTrue(problems(entry, on: "Orders Agent").contains("only an agent identity blueprint"))
+        let cases: [(String, String)] = [
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: "some" } }"#, #"must be one of "allAllowed", "enumerated", "none""#),
+            (##"{ resourceAppId: "Contoso API", inheritableScopes: { "@odata.type": "#microsoft.graph.noScopes", kind: "allAllowed" } }"##, "contradicts @odata.type"),
+            (##"{ resourceAppId: "Contoso API", inheritableScopes: { "@odata.type": "#microsoft.graph.allAllowedRoles" } }"##, "#microsoft.graph.allAllowedScopes"),
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { } }"#, "required (or @odata.type)"),
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: "enumerated" } }"#, "lists at least one"),
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: "none", scopes: [ "Orders.Read" ] } }"#, "only kind \"enumerated\""),
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: "enumerated", scopes: [ "Orders.Delete" ] } }"#, "exposes no delegated permission 'Orders.Delete'"),
+            (#"{ resourceAppId: "Contoso API", inheritableRoles: { kind: "enumerated", roles: [ "Orders.Delete.All" ] } }"#, "has no app role 'Orders.Delete.All'"),
+            (#"{ resourceAppId: "Nobody" }"#, "no application or built-in resource 'Nobody'"),
+            (#"{ resourceAppId: "Contoso API" }, { resourceAppId: "api://contoso-api" }"#, "already has an entry"),
+            (#"{ resourceAppId: "Contoso API", inheritedScopes: { kind: "none" } }"#, "inheritedScopes"),
+        ]
+        for (entries, expected) in cases {
+            let text = problems("inheritablePermissions: [ \(entries) ]")
+            XCTAssertTrue(text.contains(expected), "\(entries): \(text)")
+        }
+        XCTAssertEqual(problems(#"inheritablePermissions: [ { resourceAppId: "Microsoft Graph", inheritableScopes: { kind: "enumerated", scopes: [ "User.Read" ] } } ]"#), "loaded")
     }
 
     /// Client credentials and On-Behalf-Of only: an agent identity is no client for ROPC or the

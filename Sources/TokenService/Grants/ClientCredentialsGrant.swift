@@ -31,8 +31,7 @@ struct ClientCredentialsGrant: GrantHandler {
         let agentSubject = try parameters.optional("fmi_path").map { path throws(EntraError) in
             try Self.agentExchangeSubject(fmiPath: path, blueprint: app, resource: resource, tenant: tenant)
         }
-        let roles = agentSubject != nil ? [] : tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
-            .filter(\.isEnabled).map(\.value)
+        let roles = agentSubject != nil ? [] : Self.roles(of: app, on: resource, in: tenant)
         record.grantedRoles = roles
 
         // msal sends its client capabilities (`claims`) even here; cp1 earns a long-lived token.
@@ -47,6 +46,16 @@ struct ClientCredentialsGrant: GrantHandler {
                             expiresOn: Int(token.expiresAt.timeIntervalSince1970),
                             notBefore: Int(token.notBefore.timeIntervalSince1970),
                             scope: nil, resource: context.request.version == .v1 ? requested : nil)
+    }
+
+    /// The enabled app roles the client holds on the resource: its own, and for an agent identity
+    /// those it inherits from its blueprint.
+    private static func roles(of app: Application, on resource: Application, in tenant: Tenant) -> [String] {
+        var roles = tenant.appRoles(grantedTo: app.servicePrincipalId, on: resource.appId)
+        for role in AgentInheritance.roles(client: app, resource: resource, tenant: tenant) where !roles.contains(where: { $0.id == role.id }) {
+            roles.append(role)
+        }
+        return roles.filter(\.isEnabled).map(\.value)
     }
 
     /// `fmi_path` names one of the client's own agent identities, and the token is for
