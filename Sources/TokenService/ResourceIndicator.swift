@@ -2,8 +2,10 @@ import Foundation
 
 /// RFC 8707 `resource` on the v2 endpoints. v2 names the resource through `scope`; Entra refuses
 /// `resource` alone (AADSTS901002) and one naming another resource than the scopes do
-/// (AADSTS9010010), and tolerates one naming the same resource. The MCP SDK's client always sends
-/// it, so this decides whether such a client works at all. (v1 takes `resource` instead of `scope`.)
+/// (AADSTS9010010), and accepts one naming the same resource, also on a code or refresh-token
+/// redemption that leaves `scope` out (checked against the scopes the grant carries). MCP clients
+/// always send it, with the MCP server's URL: they work against Entra only when that URL is the
+/// server's identifier URI. (v1 takes `resource` instead of `scope`.)
 enum ResourceIndicator {
     /// Checks a v2 request's `resource` against its `scope` (nil: the request has none).
     static func check(_ indicator: String?, scope: String?) throws(EntraError) {
@@ -28,9 +30,21 @@ enum ResourceIndicator {
         return ([resource + "/.default"] + openID + ["offline_access"]).joined(separator: " ")
     }
 
-    /// Resource indicators compare without case and without a trailing slash.
+    /// Grants whose request may leave out `scope`: the code or refresh token carries it.
+    static let grantsCarryingScopes: Set<String> = ["authorization_code", "refresh_token"]
+
+    /// A v2 redemption without `scope` (the MCP SDK's code exchange and refresh send only
+    /// `resource`): the indicator must name the resource of the scopes the grant carries.
+    static func check(_ indicator: String?, redeeming grantScope: String, request: TokenRequest,
+                      parameters: RequestParameters) throws(EntraError) {
+        guard request.version == .v2, parameters.optional("scope") == nil, indicator != nil else { return }
+        try check(indicator, scope: grantScope)
+    }
+
+    /// Resource indicators compare without case, but a trailing slash counts: Entra refuses
+    /// `resource=http://localhost:3000/` for scopes of `http://localhost:3000` (9010010), as MCP
+    /// clients meeting Entra report.
     static func sameResource(_ a: String, _ b: String) -> Bool {
-        func normal(_ s: String) -> String { (s.hasSuffix("/") ? String(s.dropLast()) : s).lowercased() }
-        return normal(a) == normal(b)
+        a.lowercased() == b.lowercased()
     }
 }

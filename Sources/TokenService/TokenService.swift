@@ -92,7 +92,11 @@ public final class TokenService: Sendable {
         if request.version == .v2, grantType != Self.clientCredentialsGrantType {
             // A refresh reads only its first resource's scopes (RefreshTokenGrant); so does the check.
             let scope = parameters.optional("scope").map { grantType == "refresh_token" ? ScopeParser.firstResourceOnly($0) : $0 }
-            try ResourceIndicator.check(parameters.optional("resource"), scope: scope)
+            // Without `scope` a code or refresh token asks for the scopes it carries: that grant
+            // checks `resource` against those once it has them.
+            if scope != nil || !ResourceIndicator.grantsCarryingScopes.contains(grantType) {
+                try ResourceIndicator.check(parameters.optional("resource"), scope: scope)
+            }
         } else if request.version == .v1, Self.userGrantTypes.contains(grantType),
                   let resource = parameters.optional("resource") {
             // v1 names one resource; `resource=openid api://x` names none Entra has (it is not a scope list).

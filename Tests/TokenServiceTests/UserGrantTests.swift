@@ -279,25 +279,27 @@ final class UserGrantTests: XCTestCase {
         fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
     }
 
-    /// Entra refuses a PKCE challenge of the wrong size (501491), back at the redirect URI.
-    /// RFC 8707 `resource` on v2 (the MCP SDK's client always sends it): tolerated next to scopes of
-    /// the same resource, 9010010 next to scopes of another, 901002 without `scope`; at /authorize
-    /// the error goes back to the redirect URI.
+    /// RFC 8707 `resource` on v2 (MCP clients always send it): accepted next to scopes of the same
+    /// resource (a trailing slash counts), 9010010 next to scopes of another; on a code or refresh
+    /// redemption without `scope`, checked against the scopes the grant carries; 901002 where there
+    /// are no scopes at all; at /authorize the error goes back to the redirect URI.
     func testResourceIndicatorOnUserGrantsAndAuthorize() throws {
         let mcpServer = "https://mcp.contoso.test/mcp"
-        XCTAssertNotNil(try fixture.issue(ropc() + [("resource", "api://contoso-api/")]).accessToken)
+        XCTAssertNotNil(try fixture.issue(ropc() + [("resource", "API://contoso-api")]).accessToken)
         fixture.reject(ropc() + [("resource", mcpServer)], error: "invalid_target", code: 9010010,
                        messageContains: "Resource: '\(mcpServer)'")
+        fixture.reject(ropc() + [("resource", "api://contoso-api/")], error: "invalid_target", code: 9010010)
 
-        // The MCP client's redemption: `resource` and no `scope`. Refused before the code is touched.
-        let code = try authorizeCode()
-        let mcpRedemption = redeem(code).filter { $0.0 != "scope" } + [("resource", "api://contoso-api")]
-        fixture.reject(mcpRedemption, error: "invalid_request", code: 901002)
-        let tokens = try fixture.issue(redeem(code) + [("resource", "api://contoso-api")])
+        // The MCP client's redemption: `resource` and no `scope`, matched against the code's scopes.
+        let mcpRedemption = { (code: String, resource: String) in self.redeem(code).filter { $0.0 != "scope" } + [("resource", resource)] }
+        fixture.reject(mcpRedemption(try authorizeCode(), mcpServer), error: "invalid_target", code: 9010010)
+        let tokens = try fixture.issue(mcpRedemption(try authorizeCode(), "api://contoso-api"))
         let refreshToken = try XCTUnwrap(tokens.refreshToken)
         fixture.reject(refresh(refreshToken, scope: UserIDs.apiScope) + [("resource", mcpServer)],
                        error: "invalid_target", code: 9010010)
-        fixture.reject(refresh(refreshToken) + [("resource", "api://contoso-api")], error: "invalid_request", code: 901002)
+        // The MCP client's refresh: no `scope` either.
+        XCTAssertNotNil(try fixture.issue(refresh(refreshToken) + [("resource", "api://contoso-api")]).accessToken)
+        fixture.reject(refresh(refreshToken) + [("resource", mcpServer)], error: "invalid_target", code: 9010010)
         // A refresh reads its first resource only, so `resource` is checked against that one.
         XCTAssertNotNil(try fixture.issue(refresh(refreshToken, scope: "\(UserIDs.apiScope) https://legacy.contoso.test/user_impersonation")
                                           + [("resource", "api://contoso-api")]).accessToken)
@@ -326,6 +328,7 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(response.parameters.first { $0.name == "state" }?.value, "s")
     }
 
+    /// Entra refuses a PKCE challenge of the wrong size (501491), back at the redirect URI.
     func testCodeChallengeOfWrongSizeIs501491() throws {
         let padded = Self.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") + "="
         let wrong = [(padded, "S256"), ("short", "S256"), (String(repeating: "a", count: 42), "plain"),

@@ -22,6 +22,8 @@ struct RefreshTokenGrant: GrantHandler {
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
         try context.checkOrigin(spaRedemption: grant.fixedExpiry != nil)
+        try ResourceIndicator.check(parameters.optional("resource"), redeeming: ScopeParser.firstResourceOnly(grant.originalScope),
+                                    request: context.request, parameters: parameters)
         let user = try context.stores.activeUser(of: grant.authentication, in: tenant, grantIssuedAt: grant.issuedAt)
 
         return try context.issueUserTokens(UserTokenRequest(
