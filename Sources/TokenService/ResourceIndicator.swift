@@ -34,7 +34,9 @@ enum ResourceIndicator {
     static let grantsCarryingScopes: Set<String> = ["authorization_code", "refresh_token"]
 
     /// A v2 redemption without `scope` (the MCP SDK's code exchange and refresh send only
-    /// `resource`): the indicator must name the resource of the scopes the grant carries.
+    /// `resource`): the indicator must name the resource of the scopes the grant carries. It is
+    /// checked once the code is taken, so a refused redemption uses the code up, as a PKCE mismatch
+    /// does (Entra's order here is unknown; our choice).
     static func check(_ indicator: String?, redeeming grantScope: String, request: TokenRequest,
                       parameters: RequestParameters) throws(EntraError) {
         guard request.version == .v2, parameters.optional("scope") == nil, indicator != nil else { return }
