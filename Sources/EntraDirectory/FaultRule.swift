@@ -31,7 +31,7 @@ public struct FaultRule: Sendable, Equatable, Codable {
     /// The `grant_type` values the token endpoint handles (TokenService checks it has these).
     public static let knownGrantTypes: Set<String> = [
         "client_credentials", "password", "refresh_token", "authorization_code",
-        "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer", "user_fic",
     ]
 
     public init(clientId: String? = nil, grantType: String? = nil, status: Int = 503, error: String? = nil,

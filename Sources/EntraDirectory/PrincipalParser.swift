@@ -4,6 +4,8 @@ struct DraftUser {
     var user: User
     let path: JSONPath
     let memberOf: [(text: String, path: JSONPath)]
+    /// `identityParentId`: the agent identity an agent user belongs to, resolved later.
+    var identityParent: (text: String, path: JSONPath)? = nil
 }
 
 struct DraftGroup {
@@ -19,7 +21,8 @@ struct PrincipalParser {
 
     func parseUser(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> DraftUser? {
         reader.rejectUnknownKeys(allowed: ["userPrincipalName", "id", "displayName", "givenName", "surname", "mail",
-                                           "accountEnabled", "password", "passwordExpired", "mfa", "memberOf"] + Self.conditionalAccessKeys, &diagnostics)
+                                           "accountEnabled", "password", "passwordExpired", "mfa", "memberOf", "identityParentId"]
+                                    + Self.conditionalAccessKeys, &diagnostics)
         let id = reader.guid("id", &diagnostics)
         let displayName = reader.string("displayName", &diagnostics)
         let givenName = reader.string("givenName", &diagnostics)
@@ -50,7 +53,17 @@ struct PrincipalParser {
             accountEnabled: accountEnabled, password: password, passwordExpired: passwordExpired,
             mfaRegistered: mfaRegistered, groupIds: [], signInRisk: signInRisk, userRisk: userRisk,
             deviceIsCompliant: deviceIsCompliant)
-        return DraftUser(user: user, path: reader.path, memberOf: memberOf)
+        return DraftUser(user: user, path: reader.path, memberOf: memberOf, identityParent: parseAgentUser(reader, &diagnostics))
+    }
+
+    /// `identityParentId`: an agent's user account (Graph `agentUser`), whose tokens only its agent
+    /// identity obtains (grant `user_fic`). It has no password and no second factor.
+    private func parseAgentUser(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> (text: String, path: JSONPath)? {
+        guard let parent = reader.string("identityParentId", &diagnostics) else { return nil }
+        for key in ["password", "passwordExpired", "mfa"] where reader.has(key) {
+            diagnostics.report(reader.path.key(key), "an agent user has no \(key): its agent identity obtains its tokens")
+        }
+        return (parent, reader.path.key("identityParentId"))
     }
 
     /// Emulator-only user properties that script what Conditional Access sees: risk levels and the

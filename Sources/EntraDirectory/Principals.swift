@@ -22,11 +22,15 @@ public final class User: Sendable {
     public let signInRisk: RiskLevel
     public let userRisk: RiskLevel
     public let deviceIsCompliant: Bool
+    /// Agent ID: set for an agent's user account (Graph `agentUser`), the appId of the one agent
+    /// identity that obtains its tokens (`identityParentId`). Such a user has no password or MFA.
+    public let agentIdentityAppId: String?
 
     public init(
         id: String, userPrincipalName: String, displayName: String, givenName: String?, surname: String?,
         mail: String?, accountEnabled: Bool, password: String?, passwordExpired: Bool, mfaRegistered: Bool,
-        groupIds: [String], signInRisk: RiskLevel = .none, userRisk: RiskLevel = .none, deviceIsCompliant: Bool = false
+        groupIds: [String], signInRisk: RiskLevel = .none, userRisk: RiskLevel = .none, deviceIsCompliant: Bool = false,
+        agentIdentityAppId: String? = nil
     ) {
         self.id = id
         self.userPrincipalName = userPrincipalName
@@ -42,14 +46,25 @@ public final class User: Sendable {
         self.signInRisk = signInRisk
         self.userRisk = userRisk
         self.deviceIsCompliant = deviceIsCompliant
+        self.agentIdentityAppId = agentIdentityAppId
     }
 
     /// The same user with the group memberships the loader linked.
     func withGroupIds(_ groupIds: [String]) -> User {
+        copy(groupIds: groupIds)
+    }
+
+    /// The same user as the agent user of an agent identity (resolved once every application is known).
+    func withAgentIdentity(appId: String) -> User {
+        copy(agentIdentityAppId: appId)
+    }
+
+    private func copy(groupIds: [String]? = nil, agentIdentityAppId agent: String? = nil) -> User {
         User(id: id, userPrincipalName: userPrincipalName, displayName: displayName, givenName: givenName,
              surname: surname, mail: mail, accountEnabled: accountEnabled, password: password,
-             passwordExpired: passwordExpired, mfaRegistered: mfaRegistered, groupIds: groupIds,
-             signInRisk: signInRisk, userRisk: userRisk, deviceIsCompliant: deviceIsCompliant)
+             passwordExpired: passwordExpired, mfaRegistered: mfaRegistered, groupIds: groupIds ?? self.groupIds,
+             signInRisk: signInRisk, userRisk: userRisk, deviceIsCompliant: deviceIsCompliant,
+             agentIdentityAppId: agent ?? agentIdentityAppId)
     }
 }
 

@@ -42,6 +42,28 @@ struct ReferenceChecker {
         return entries
     }
 
+    /// Each agent user's `identityParentId` names an agent identity, and an agent identity has at
+    /// most one user account (Graph's agentUser is paired 1:1 with its agent identity).
+    /// `agentIdentities`: the appIds of the tenant's agent identities (resolved after this checker's
+    /// applications were read).
+    func linkAgentUsers(_ users: inout [DraftUser], agentIdentities: Set<String>, _ diagnostics: inout Diagnostics) {
+        var owners: [String: String] = [:]   // agent appId → the user that already has it
+        for index in users.indices {
+            guard let parent = users[index].identityParent,
+                  let agent = application(parent.text, at: parent.path, &diagnostics) else { continue }
+            guard agentIdentities.contains(agent.appId) else {
+                diagnostics.report(parent.path, "'\(agent.displayName)' is not an agent identity (an application with agentIdentity)")
+                continue
+            }
+            if let other = owners[agent.appId] {
+                diagnostics.report(parent.path, "'\(agent.displayName)' already has an agent user (\(other))")
+                continue
+            }
+            owners[agent.appId] = users[index].user.userPrincipalName
+            users[index].user = users[index].user.withAgentIdentity(appId: agent.appId)
+        }
+    }
+
     /// `users[].memberOf` and `groups[].members` say the same thing; both are folded into
     /// membership lists on both sides, without duplicates.
     func linkMemberships(users: inout [DraftUser], groups: inout [DraftGroup], _ diagnostics: inout Diagnostics) {

@@ -75,6 +75,8 @@ struct TenantLoader {
             let inheritable = references.resolveInheritablePermissions(drafts[index].inheritablePermissions, &diagnostics)
             drafts[index].application = drafts[index].application.withInheritablePermissions(inheritable)
         }
+        references.linkAgentUsers(&draftUsers, agentIdentities: Set(drafts.filter { $0.agentBlueprint != nil }.map(\.application.appId)),
+                                  &diagnostics)
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {
             references.appRoleAssignment($0, &diagnostics)

@@ -83,6 +83,8 @@ struct TokenMinter: Sendable {
 /// Agent ID claim values (entra-wire §7.6).
 enum AgentClaims {
     static let agentIdentityFacet = "11"
+    /// The facet of an agent's user account (AgentIDUser).
+    static let agentUserFacet = "13"
     static let servicePrincipalRelation = "7"
 }
 

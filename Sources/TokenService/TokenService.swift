@@ -37,6 +37,7 @@ public final class TokenService: Sendable {
             "authorization_code": AuthorizationCodeGrant(),
             DeviceCodeGrant.grantType: DeviceCodeGrant(),
             OnBehalfOfGrant.grantType: OnBehalfOfGrant(),
+            AgentUserGrant.grantType: AgentUserGrant(),
         ]
     }
 

@@ -20,30 +20,9 @@ struct UserAssertionValidator: Sendable {
     let index: IssuedTokenIndex
 
     func validate(_ compact: String) throws(EntraError) -> ValidatedUserAssertion {
-        let jwt: JWT
-        do {
-            jwt = try JWT.decode(compact)
-        } catch {
-            throw .malformedAssertion(String(describing: error))
-        }
-        do {
-            try IssuedTokenCheck.verifySignature(jwt, keys: keys)
-        } catch {
-            switch error {
-            case .algorithm(let algorithm):
-                throw .malformedAssertion("The signature algorithm '\(algorithm)' is not supported for user assertions.")
-            case .unknownKey(let keyId):
-                throw .assertionSignatureInvalid(reason: "The key was not found.", keyId: keyId)
-            case .mismatch(let keyId):
-                throw .assertionSignatureInvalid(reason: "The provided signature value did not match the expected signature value.", keyId: keyId)
-            }
-        }
+        let jwt = try IssuedTokenCheck.assertion(compact, keys: keys, tenant: tenant)
         let claims = jwt.payload
-        let issuer = claims["iss"]?.stringValue ?? ""
-        guard claims["tid"]?.stringValue == tenant.id, IssuedTokenCheck.isIssuer(issuer, ofTenant: tenant.id) else {
-            throw .assertionFromAnotherTenant(issuer: issuer, tenant: tenant.id)
-        }
-        try checkTimes(claims)
+        try Self.checkTimes(claims, now: now)
         try checkAudience(claims["aud"]?.stringValue ?? "")
         // A user token carries delegated scopes; an app token carries roles.
         guard !IssuedTokenCheck.isAppToken(claims), claims["scp"]?.stringValue != nil,
@@ -59,7 +38,7 @@ struct UserAssertionValidator: Sendable {
         return ValidatedUserAssertion(tokenId: tokenId, authentication: authentication)
     }
 
-    private func checkTimes(_ claims: [String: JSONValue]) throws(EntraError) {
+    static func checkTimes(_ claims: [String: JSONValue], now: Date) throws(EntraError) {
         guard let expiry = claims["exp"]?.doubleValue.map(Date.init(timeIntervalSince1970:)) else {
             throw .malformedAssertion("The token has no expiry.")
         }
@@ -81,6 +60,36 @@ struct UserAssertionValidator: Sendable {
         }
         if audience.lowercased() == client.appId.lowercased() || client.identifierUris.contains(audience) { return }
         throw .assertionAudienceNotClient(audience: audience, client: client)
+    }
+}
+
+extension IssuedTokenCheck {
+    /// A token presented as an assertion (OBO's user token, an agent user's exchange token),
+    /// decoded, signed by a key this service publishes, and issued in `tenant`.
+    static func assertion(_ compact: String, keys: KeyRing, tenant: Tenant) throws(EntraError) -> JWT {
+        let jwt: JWT
+        do {
+            jwt = try JWT.decode(compact)
+        } catch {
+            throw .malformedAssertion(String(describing: error))
+        }
+        do {
+            try verifySignature(jwt, keys: keys)
+        } catch {
+            switch error {
+            case .algorithm(let algorithm):
+                throw .malformedAssertion("The signature algorithm '\(algorithm)' is not supported for user assertions.")
+            case .unknownKey(let keyId):
+                throw .assertionSignatureInvalid(reason: "The key was not found.", keyId: keyId)
+            case .mismatch(let keyId):
+                throw .assertionSignatureInvalid(reason: "The provided signature value did not match the expected signature value.", keyId: keyId)
+            }
+        }
+        let issuer = jwt.payload["iss"]?.stringValue ?? ""
+        guard jwt.payload["tid"]?.stringValue == tenant.id, isIssuer(issuer, ofTenant: tenant.id) else {
+            throw .assertionFromAnotherTenant(issuer: issuer, tenant: tenant.id)
+        }
+        return jwt
     }
 }
 

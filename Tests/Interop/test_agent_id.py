@@ -1,6 +1,7 @@
 """Agent ID (preview) with unmodified msal: a blueprint's exchange token for its agent identity
-(`fmi_path`), the agent's own token with that as its client assertion, and the agent acting for a
-user On-Behalf-Of. The default scenario's Contoso Agent Blueprint and Contoso Orders Agent."""
+(`fmi_path`), the agent's own token with that as its client assertion, the agent acting for a
+user On-Behalf-Of, and the agent acting as its own user account (`user_fic`). The default
+scenario's Contoso Agent Blueprint, Contoso Orders Agent and its agent user."""
 
 from __future__ import annotations
 
@@ -57,3 +58,29 @@ def test_agent_acts_for_a_user(server):
     claims = tokencheck.verify_user_token(server, result["access_token"], audience=API_ID, client_id=AGENT_ID,
                                           scp="access_as_user", idtyp="user")
     assert claims["xms_par_app_azp"] == BLUEPRINT_ID and claims["xms_act_fct"] == "11", claims
+
+
+AGENT_USER = "orders-agent@contoso.test"
+
+
+def test_agent_acts_as_its_own_user_account(server):
+    # Leg 2: the agent's own exchange token; leg 3: msal's user_fic request naming the agent user.
+    agent = confidential(server, AGENT_ID, {"client_assertion": exchange_token(server)})
+    t2 = agent.acquire_token_for_client(["api://AzureADTokenExchange/.default"])
+    assert "access_token" in t2, t2
+    result = agent.acquire_token_by_user_federated_identity_credential(
+        [f"{API_URI}/access_as_user"], t2["access_token"], username=AGENT_USER)
+    assert "access_token" in result, result
+    claims = tokencheck.verify_user_token(server, result["access_token"], audience=API_ID, client_id=AGENT_ID,
+                                          scp="access_as_user", idtyp="user")
+    assert claims["xms_sub_fct"] == "13" and claims["preferred_username"] == AGENT_USER, claims
+    # msal caches it as the agent user's token: the account is there, and a silent call finds it.
+    accounts = agent.get_accounts(username=AGENT_USER)
+    assert accounts, agent.get_accounts()
+    silent = agent.acquire_token_silent([f"{API_URI}/access_as_user"], account=accounts[0])
+    assert silent and silent["access_token"] == result["access_token"], silent
+
+    # Another user (a person) is not the agent's to act as.
+    refused = agent.acquire_token_by_user_federated_identity_credential(
+        [f"{API_URI}/access_as_user"], t2["access_token"], username="alice@contoso.test")
+    assert refused.get("error") == "invalid_grant" and refused.get("error_codes") == [50013], refused

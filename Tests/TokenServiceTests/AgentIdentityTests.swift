@@ -33,7 +33,8 @@ final class AgentIdentityTests: XCTestCase {
         { displayName: "Other Blueprint", appId: "\(otherBlueprint)", passwordCredentials: [ { secretText: "other-secret" } ] },
         { displayName: "Other Agent", appId: "\(otherAgent)", agentIdentity: { blueprint: "Other Blueprint" } },
       ],
-      users: [ { userPrincipalName: "alice@contoso.test", displayName: "Alice", password: "alice-password" } ],
+      users: [ { userPrincipalName: "alice@contoso.test", displayName: "Alice", password: "alice-password" },
+               { userPrincipalName: "orders-agent@contoso.test", displayName: "Orders Agent (user)", identityParentId: "Orders Agent" } ],
       appRoleAssignments: [ { principal: "Orders Agent", resource: "Contoso API", appRole: "Orders.Read.All" }, \(assignments) ],
       oauth2PermissionGrants: [
         { client: "Desktop", resource: "Blueprint", scope: "access_as_user", consentType: "AllPrincipals" },
@@ -228,6 +229,86 @@ final class AgentIdentityTests: XCTestCase {
             XCTAssertTrue(text.contains(expected), "\(entries): \(text)")
         }
         XCTAssertEqual(problems(#"inheritablePermissions: [ { resourceAppId: "Microsoft Graph", inheritableScopes: { kind: "enumerated", scopes: [ "User.Read" ] } } ]"#), "loaded")
+    }
+
+    /// The agent's user account (entra-wire §7.5): T1, then T2 (the agent's own exchange token),
+    /// then `user_fic` naming the agent user, as msal's `acquire_token_by_user_federated_identity_credential` sends it.
+    func agentUserForm(credential: String? = nil, user: String = "orders-agent@contoso.test",
+                       scope: String = "api://contoso-api/access_as_user openid profile offline_access") throws -> [(String, String)] {
+        let t1 = try t1()
+        let t2 = try credential ?? fixture.issue(Form.assertion(t1, client: Self.agent, scope: "api://AzureADTokenExchange/.default")).accessToken
+        return [("grant_type", "user_fic"), ("client_id", Self.agent), ("client_assertion_type", IDs.jwtBearer),
+                ("client_assertion", t1), ("user_federated_identity_credential", t2), ("username", user),
+                ("scope", scope), ("client_info", "1")]
+    }
+
+    func testTheAgentActsAsItsOwnUserAccount() throws {
+        let tokens = try fixture.issue(try agentUserForm())
+        let claims = try JWT.decode(tokens.accessToken).payload
+        let agentUser = try XCTUnwrap(fixture.service.directory.tenants.first?.user(userPrincipalName: "orders-agent@contoso.test"))
+        XCTAssertEqual(claims["oid"]?.stringValue, agentUser.id)
+        XCTAssertEqual(claims["idtyp"]?.stringValue, "user")
+        XCTAssertEqual(claims["xms_sub_fct"]?.stringValue, "13", "the subject is an agent user")
+        XCTAssertEqual(claims["xms_act_fct"]?.stringValue, "11", "acted for by an agent identity")
+        XCTAssertEqual(claims["azp"]?.stringValue, Self.agent)
+        XCTAssertEqual(claims["scp"]?.stringValue, "access_as_user", "inherited from the blueprint")
+        XCTAssertEqual(claims["preferred_username"]?.stringValue, "orders-agent@contoso.test")
+        XCTAssertNotNil(tokens.idToken)
+        let record = try XCTUnwrap(fixture.log.records().last)
+        XCTAssertEqual(record.grantType, "user_fic")
+        XCTAssertEqual(record.subject?.name, "orders-agent@contoso.test")
+        XCTAssertEqual(record.authenticationMethods, ["fed"])
+        XCTAssertNotNil(record.assertionTokenId, "T2's uti, so the chain reaches the agent's exchange token")
+
+        // Its refresh token is redeemed by the agent identity with T1, like any other.
+        let refreshed = try fixture.issue([("grant_type", "refresh_token"), ("client_id", Self.agent), ("client_assertion_type", IDs.jwtBearer),
+                                           ("client_assertion", try t1()), ("refresh_token", try XCTUnwrap(tokens.refreshToken))])
+        XCTAssertEqual(try JWT.decode(refreshed.accessToken).payload["oid"]?.stringValue, agentUser.id)
+    }
+
+    func testOnlyTheAgentItselfGetsItsUsersTokens() throws {
+        // The credential must be the agent's own exchange token: not T1 (the blueprint's), not a token for another audience.
+        fixture.reject(try agentUserForm(credential: try t1()), error: "invalid_grant", code: 50013, messageContains: "as an application")
+        let forAPI = try fixture.issue(Form.assertion(try t1(), client: Self.agent)).accessToken
+        fixture.reject(try agentUserForm(credential: forAPI), error: "invalid_grant", code: 50013, messageContains: "audience")
+        fixture.reject(try agentUserForm(credential: "not.a.jwt"), error: "invalid_request", code: 50027)
+        // Only its own agent user: not a person, not nobody.
+        fixture.reject(try agentUserForm(user: "alice@contoso.test"), error: "invalid_grant", code: 50013, messageContains: "not the agent user")
+        fixture.reject(try agentUserForm(user: "nobody@contoso.test"), error: "invalid_grant", code: 50034)
+        fixture.reject(try agentUserForm().filter { $0.0 != "user_federated_identity_credential" }, error: "invalid_request", code: 900144)
+        fixture.reject(try agentUserForm().filter { $0.0 != "username" }, error: "invalid_request", code: 900144)
+        // Another client (here the blueprint itself, with its secret) is not an agent identity.
+        let asBlueprint = try agentUserForm().filter { !["client_id", "client_assertion", "client_assertion_type"].contains($0.0) }
+            + [("client_id", Self.blueprint), ("client_secret", "blueprint-secret")]
+        fixture.reject(asBlueprint, error: "unauthorized_client", code: 82001)
+        // An expired exchange token.
+        let t2 = try fixture.issue(Form.assertion(try t1(), client: Self.agent, scope: "api://AzureADTokenExchange/.default")).accessToken
+        fixture.clock.advance(by: 2 * 3600)
+        fixture.reject(try agentUserForm(credential: t2), error: "invalid_grant", code: 500133)
+        // The agent user has no password to sign in with.
+        fixture.reject([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "orders-agent@contoso.test"),
+                        ("password", "a guess"), ("scope", "api://contoso-api/access_as_user")], error: "invalid_grant", code: 50126)
+    }
+
+    func testAgentUsersAreCheckedAtLoad() {
+        func problems(_ user: String) -> String {
+            let scenario = Self.scenario.replacingOccurrences(
+                of: #"{ userPrincipalName: "orders-agent@contoso.test", displayName: "Orders Agent (user)", identityParentId: "Orders Agent" }"#,
+                with: user)
+            do {
+                _ = try Fixture(scenario: scenario)
+                return "loaded"
+            } catch {
+                return String(describing: error)
+            }
+        }
+        XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Orders Agent", password: "p" }"#)
+            .contains("an agent user has no password"))
+        XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Desktop" }"#)
+            .contains("'Desktop' is not an agent identity"))
+        XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Nobody" }"#).contains("Nobody"))
+        XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Orders Agent" }, { userPrincipalName: "b@contoso.test", identityParentId: "\#(Self.agent)" }"#)
+            .contains("already has an agent user (a@contoso.test)"))
     }
 
     /// Client credentials and On-Behalf-Of only: an agent identity is no client for ROPC or the

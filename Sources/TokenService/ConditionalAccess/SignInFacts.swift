@@ -25,6 +25,8 @@ struct SignInFacts: Sendable {
 /// step-up (ROPC and refresh get `invalid_grant`).
 enum UserTokenFlow: Sendable {
     case password, authorizationCode, refreshToken, deviceCode, onBehalfOf
+    /// Agent ID: an agent identity obtaining its agent user's token (`user_fic`).
+    case agentUser
 }
 
 extension ConditionalAccessPolicy.ClientAppType {

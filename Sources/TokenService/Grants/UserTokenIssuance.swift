@@ -32,7 +32,7 @@ extension GrantContext {
         let app = request.client.application
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant,
-                                                     inheritFromBlueprint: request.flow == .onBehalfOf || request.flow == .refreshToken)
+                                                     inheritFromBlueprint: [.onBehalfOf, .refreshToken, .agentUser].contains(request.flow))
         let format = AccessTokenFormat(requestedVersion: grant.resource.requestedAccessTokenVersion)
         record.resource = .init(appId: grant.resource.appId, displayName: grant.resource.displayName,
                                 requestedAs: grant.requestedAs, tokenVersion: format.version)
