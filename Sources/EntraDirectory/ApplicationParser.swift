@@ -20,8 +20,8 @@ struct DraftApplication {
     let requiredResourceAccess: [ResourceAccessDraft]
     /// `agentIdentity.blueprint`, resolved once every application of the tenant is known.
     var agentBlueprint: (text: String, path: JSONPath)? = nil
-    /// `inheritablePermissions` (a blueprint's), resolved once every application is known.
-    var inheritablePermissions: [InheritablePermissionDraft] = []
+    /// `inheritablePermissions` (a blueprint's), resolved once every application is known; nil when absent.
+    var inheritablePermissions: [InheritablePermissionDraft]? = nil
 }
 
 struct ApplicationParser {

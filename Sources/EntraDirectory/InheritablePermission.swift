@@ -55,8 +55,9 @@ enum InheritablePermissionParser {
     /// pattern is `{ kind }` or its Graph `@odata.type` (`#microsoft.graph.allAllowedScopes`,
     /// `enumeratedScopes` with `scopes`, `noScopes`; the same with Roles and `roles`). A pattern left
     /// out inherits nothing.
-    static func parse(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [InheritablePermissionDraft] {
-        reader.objects("inheritablePermissions", &diagnostics).compactMap { entry in
+    static func parse(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [InheritablePermissionDraft]? {
+        guard reader.has("inheritablePermissions") else { return nil }
+        return reader.objects("inheritablePermissions", &diagnostics).compactMap { entry in
             entry.rejectUnknownKeys(allowed: ["resourceAppId", "inheritableScopes", "inheritableRoles"], &diagnostics)
             let scopes = entry.object("inheritableScopes", &diagnostics).flatMap { pattern($0, noun: "Scopes", list: "scopes", &diagnostics) }
             let roles = entry.object("inheritableRoles", &diagnostics).flatMap { pattern($0, noun: "Roles", list: "roles", &diagnostics) }
@@ -89,12 +90,16 @@ enum InheritablePermissionParser {
             return nil
         }
         guard let kind = declaredKind ?? typedKind else {
-            diagnostics.report(reader.path.key("kind"), "required (or @odata.type)")
+            // A present but unreadable kind or type is already reported.
+            if !reader.has("kind"), !reader.has("@odata.type") { diagnostics.report(reader.path.key("kind"), "required (or @odata.type)") }
             return nil
         }
         let names = reader.strings(list, &diagnostics)
         if kind == "enumerated", names.isEmpty {
-            diagnostics.report(reader.path.key(list), "kind \"enumerated\" lists at least one of the resource's \(list)")
+            // A list that is not an array (or holds no string) is already reported.
+            if !reader.has(list) || reader.present(list)?.arrayValue?.isEmpty == true {
+                diagnostics.report(reader.path.key(list), "kind \"enumerated\" lists at least one of the resource's \(list)")
+            }
             return nil
         }
         if kind != "enumerated", reader.has(list) {

@@ -49,9 +49,17 @@ struct TenantLoader {
             let access = references.resolveRequiredResourceAccess(drafts[index], &diagnostics)
             drafts[index].application = drafts[index].application.withRequiredResourceAccess(access)
         }
+        // Applications some agent names as its blueprint (whether or not it may be one), and whether
+        // a blueprint reference failed: only a blueprint has inheritablePermissions.
+        var namedBlueprints: Set<String> = []
+        var unresolvedBlueprint = false
         for index in drafts.indices {
-            guard let reference = drafts[index].agentBlueprint,
-                  let blueprint = references.application(reference.text, at: reference.path, &diagnostics) else { continue }
+            guard let reference = drafts[index].agentBlueprint else { continue }
+            guard let blueprint = references.application(reference.text, at: reference.path, &diagnostics) else {
+                unresolvedBlueprint = true
+                continue
+            }
+            namedBlueprints.insert(blueprint.appId)
             let problem: String? =
                 blueprint.isBuiltIn ? "is a built-in resource"
                 : drafts.first(where: { $0.application.appId == blueprint.appId })?.agentBlueprint != nil ? "is an agent identity itself"
@@ -65,14 +73,17 @@ struct TenantLoader {
             drafts[index].application = drafts[index].application.withAgentBlueprint(blueprint, tenantId: tenantId)
         }
         // Only a blueprint has inheritablePermissions (Graph keeps them on agentIdentityBlueprint).
-        let blueprintIds = Set(drafts.compactMap { $0.application.agentIdentity?.blueprintAppId })
-        for index in drafts.indices where !drafts[index].inheritablePermissions.isEmpty {
-            guard blueprintIds.contains(drafts[index].application.appId) else {
-                diagnostics.report(drafts[index].path.key("inheritablePermissions"),
-                                   "only an agent identity blueprint (an application some agentIdentity names) has inheritablePermissions")
+        // After a blueprint reference that failed, which app was meant is unknown: no second problem.
+        for index in drafts.indices {
+            guard let entries = drafts[index].inheritablePermissions else { continue }
+            guard namedBlueprints.contains(drafts[index].application.appId) else {
+                if !unresolvedBlueprint {
+                    diagnostics.report(drafts[index].path.key("inheritablePermissions"),
+                                       "only an agent identity blueprint (an application some agentIdentity names) has inheritablePermissions")
+                }
                 continue
             }
-            let inheritable = references.resolveInheritablePermissions(drafts[index].inheritablePermissions, &diagnostics)
+            let inheritable = references.resolveInheritablePermissions(entries, &diagnostics)
             drafts[index].application = drafts[index].application.withInheritablePermissions(inheritable)
         }
         references.linkAgentUsers(&draftUsers, agentIdentities: Set(drafts.filter { $0.agentBlueprint != nil }.map(\.application.appId)),

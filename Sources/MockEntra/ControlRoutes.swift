@@ -52,10 +52,7 @@ struct ControlRoutes: Sendable {
             }
             return .json(["chain": chain])
         case ("GET", ["exchanges"]):
-            let filter = ExchangeLog.Filter(
-                clientId: context.query.first("client_id"), grantType: context.query.first("grant_type"),
-                outcome: context.query.first("outcome"), afterSequence: context.query.first("after").flatMap { Int($0) })
-            return .json(ExchangeList(exchanges: service.log.records(matching: filter), evicted: service.log.evicted))
+            return exchanges(context.query)
         case ("DELETE", ["exchanges"]):
             service.log.clear()
             return .noContent
@@ -86,6 +83,22 @@ struct ControlRoutes: Sendable {
         default:
             return .json(ControlError(error: "No test-control route \(method) /\(Self.prefix)/\(path.joined(separator: "/"))"), status: 404)
         }
+    }
+
+    /// The kept records matching the query's filters. A filter it does not know is a 400, not
+    /// ignored: a misspelt one (`grantType=`) would otherwise match every record.
+    private func exchanges(_ query: FormData) -> HTTPResponse {
+        let filters = ["client_id", "grant_type", "outcome", "after"]
+        if let unknown = query.pairs.first(where: { !filters.contains($0.name) }) {
+            return .json(ControlError(error: "Unknown filter '\(unknown.name)': use \(filters.joined(separator: ", "))."), status: 400)
+        }
+        let after = query.first("after")
+        if let after, Int(after) == nil {
+            return .json(ControlError(error: "after must be a sequence number."), status: 400)
+        }
+        let filter = ExchangeLog.Filter(clientId: query.first("client_id"), grantType: query.first("grant_type"),
+                                        outcome: query.first("outcome"), afterSequence: after.flatMap { Int($0) })
+        return .json(ExchangeList(exchanges: service.log.records(matching: filter), evicted: service.log.evicted))
     }
 
     private func clockState() -> HTTPResponse {

@@ -43,7 +43,7 @@ def test_app_service_system_assigned(app_service):
     )
     assert claims["xms_mirid"].endswith("/providers/Microsoft.Web/sites/contoso-orders-worker"), claims
     assert claims["oid"] == claims["sub"]
-    record = app_service.exchanges(clientId=WORKER_ID)[-1]
+    record = app_service.exchanges(client_id=WORKER_ID)[-1]
     assert record["grantType"] == "managed_identity:app_service" and record["outcome"] == "issued", record
 
 
@@ -66,7 +66,7 @@ def test_imds_system_and_user_assigned(imds):
     tokencheck.verify_access_token(
         imds, token.token, version="2.0", audience=API_ID, client_id=BATCH_ID, acr=tokencheck.CERTIFICATE, roles=[],
     )
-    assert imds.exchanges(clientId=BATCH_ID)[-1]["grantType"] == "managed_identity:imds"
+    assert imds.exchanges(client_id=BATCH_ID)[-1]["grantType"] == "managed_identity:imds"
 
 
 def test_imds_unknown_identity_is_unavailable(imds):
@@ -101,7 +101,7 @@ def test_workload_identity_credential_with_a_token_file(server, tmp_path):
     token = credential.get_token(f"{API_URI}/.default")
     tokencheck.verify_access_token(server, token.token, version="2.0", audience=API_ID, client_id=DEPLOYER_ID,
                                    acr=tokencheck.CERTIFICATE, roles=["Orders.Write.All"])
-    assert server.exchanges(clientId=DEPLOYER_ID)[-1]["client"]["authenticationMethod"] == "federated_credential"
+    assert server.exchanges(client_id=DEPLOYER_ID)[-1]["client"]["authenticationMethod"] == "federated_credential"
 
 
 def test_a_wrong_subject_is_refused(server, tmp_path):

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import ssl
-import threading
-import time
 
 import httpx2
 import jwt
 import msal
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -25,6 +21,7 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
+from asgi_thread import AsgiThread, bound_socket
 from conftest import start_server
 from test_obo import AGENT_ID, AGENT_SECRET, ALICE, GRAPH, MCP_ID, MCP_SECRET, SCENARIO, assistant_token, middle_tier
 
@@ -50,8 +47,7 @@ class EntraTokenVerifier:
 
 class McpServerThread:
     def __init__(self, entra):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock = bound_socket()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         app = MCPServer("Fabrikam MCP Server", token_verifier=EntraTokenVerifier(entra), auth=AuthSettings(
             issuer_url=entra.issuer, resource_server_url=f"{self.url}/mcp", required_scopes=["tools.invoke"],
@@ -66,17 +62,10 @@ class McpServerThread:
                 return {"error": result.get("error"), "error_codes": result.get("error_codes")}
             return {"access_token": result["access_token"]}
 
-        self.server = uvicorn.Server(uvicorn.Config(app.streamable_http_app(), log_level="warning"))
-        self.thread = threading.Thread(target=lambda: self.server.run(sockets=[sock]), daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+        self.asgi = AsgiThread(app.streamable_http_app(), sock)
 
     def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.asgi.stop()
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,12 @@ import asyncio
 import json
 import socket
 import ssl
-import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
 import httpx2
 import jwt
 import pytest
-import uvicorn
 from mcp import Client
 from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, OAuthFlowError
 from mcp.client.streamable_http import streamable_http_client
@@ -35,6 +33,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
+from asgi_thread import AsgiThread, bound_socket
 from conftest import CA_FILE, KEYS, start_server
 
 TENANT = "4b1d2c3e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
@@ -43,12 +42,6 @@ MATCHING_ID = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5e"   # identifier URI = its UR
 MISMATCHED_ID = "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6f"  # identifier URI api://legacy-mcp only
 REDIRECT_URI = "http://localhost:8765/callback"
 ALICE, PASSWORD = "alice@contoso.test", "alice-password"
-
-
-def bound_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 def scenario(matching_url: str) -> dict:
@@ -105,19 +98,11 @@ class McpServerThread:
             return {"oid": claims["oid"], "scp": claims["scp"], "azp": claims["azp"],
                     "named": "preferred_username" in claims or "name" in claims}
 
-        config = uvicorn.Config(app.streamable_http_app(), log_level="warning",
-                                ssl_certfile=str(KEYS / "localhost.pem"), ssl_keyfile=str(KEYS / "localhost.key"))
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=lambda: self.server.run(sockets=[sock]), daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+        self.asgi = AsgiThread(app.streamable_http_app(), sock, ssl_certfile=str(KEYS / "localhost.pem"),
+                               ssl_keyfile=str(KEYS / "localhost.key"))
 
     def stop(self):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.asgi.stop()
 
 
 class Storage:
@@ -195,7 +180,7 @@ def call_whoami(server_url: str, provider: OAuthClientProvider) -> dict:
 
 def alice_oid(entra) -> str:
     """Alice's object id, from the record of her code redemption."""
-    subject = entra.exchanges(grantType="authorization_code")[-1]["subject"]
+    subject = entra.exchanges(grant_type="authorization_code")[-1]["subject"]
     assert subject["name"] == ALICE, subject
     return subject["id"]
 
@@ -214,17 +199,19 @@ def test_the_sdk_client_signs_in_when_the_server_url_is_its_identifier_uri(setup
     # (offline_access because the client registered for refresh tokens.)
     assert query["scope"].split() == [f"{url}/tools.invoke", "offline_access"] and query["resource"] == url
     assert query["code_challenge_method"] == "S256"
-    # ... and a code redemption carrying `resource` but no `scope`, which MockEntra accepted.
-    redemption = entra.exchanges(grantType="authorization_code")[-1]
-    assert redemption["outcome"] == "issued", redemption
-    assert redemption["client"]["appId"] == CLIENT_ID
+    # ... and a code redemption carrying `resource` but no `scope` (the record's requested scopes
+    # fall back to the `resource` only when no `scope` came), which MockEntra accepted.
+    redemption = entra.exchanges(grant_type="authorization_code")[-1]
+    assert redemption["grantType"] == "authorization_code" and redemption["outcome"] == "issued", redemption
+    assert redemption["client"]["appId"] == CLIENT_ID and redemption["requestedScopes"] == [url], redemption
 
     # The SDK refreshes an expired token with `resource` and no `scope` either.
     provider.context.token_expiry_time = time.time() - 1
-    before = len(entra.exchanges(grantType="refresh_token"))
+    before = len(entra.exchanges(grant_type="refresh_token"))
     assert call_whoami(url, provider)["oid"] == alice_oid(entra)
-    refreshes = entra.exchanges(grantType="refresh_token")[before:]
-    assert refreshes and refreshes[-1]["outcome"] == "issued", refreshes
+    refreshes = entra.exchanges(grant_type="refresh_token")[before:]
+    assert len(refreshes) == 1 and refreshes[0]["grantType"] == "refresh_token", refreshes
+    assert refreshes[0]["outcome"] == "issued" and refreshes[0]["requestedScopes"] == [url], refreshes
     assert len(browser.authorize_urls) == 1, "the refresh needed no second sign-in"
 
 

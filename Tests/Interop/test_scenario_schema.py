@@ -184,10 +184,25 @@ def _mutations():
     def inheritable_permission_without_resource(d):
         del _blueprint(d)["inheritablePermissions"][0]["resourceAppId"]
 
-    def inheritable_scopes_without_kind(d):
+    def inheritable_roles_without_kind(d):
         _blueprint(d)["inheritablePermissions"][0]["inheritableRoles"] = {}
 
-    return [inheritable_scopes_unknown_kind, inheritable_permission_without_resource, inheritable_scopes_without_kind,
+    def inheritable_scopes_listed_without_enumerated(d):
+        _blueprint(d)["inheritablePermissions"][0]["inheritableScopes"] = {"kind": "none", "scopes": ["access_as_user"]}
+
+    def inheritable_scopes_kind_contradicting_type(d):
+        _blueprint(d)["inheritablePermissions"][0]["inheritableScopes"] = {
+            "kind": "allAllowed", "@odata.type": "#microsoft.graph.noScopes"}
+
+    def inheritable_scopes_enumerated_without_list(d):
+        _blueprint(d)["inheritablePermissions"][0]["inheritableScopes"] = {"kind": "enumerated"}
+
+    def agent_user_with_a_password(d):
+        next(u for u in d["users"] if "identityParentId" in u)["password"] = "p"
+
+    return [inheritable_scopes_unknown_kind, inheritable_permission_without_resource, inheritable_roles_without_kind,
+            inheritable_scopes_listed_without_enumerated, inheritable_scopes_kind_contradicting_type,
+            inheritable_scopes_enumerated_without_list, agent_user_with_a_password,
             fault_with_a_success_status, fault_with_an_unknown_grant, control_get_with_a_body, control_step_with_a_null_body, control_path_with_a_trailing_newline,
             control_path_with_a_control_character, control_step_outside_the_control_api, control_step_with_a_form, step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
             clock_step_with_an_expectation, step_code_too_large, step_form_value_null,

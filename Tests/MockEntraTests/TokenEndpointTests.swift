@@ -201,6 +201,11 @@ final class TokenEndpointTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(after.map { $0["sequence"] }, [.number(3)])
         XCTAssertEqual(try client.get("/_mockentra/exchanges?client_id=\(Default.daemon)&outcome=issued")
             .object()["exchanges"]?.arrayValue?.count, 1)
+        // A filter it does not know (a misspelling would match everything) or a bad sequence is refused.
+        let misspelt = try client.get("/_mockentra/exchanges?grantType=client_credentials")
+        XCTAssertEqual(misspelt.status, 400)
+        XCTAssertTrue(misspelt.object()["error"]?.stringValue?.contains("Unknown filter 'grantType'") ?? false)
+        XCTAssertEqual(try client.get("/_mockentra/exchanges?after=two").status, 400)
 
         XCTAssertEqual(try client.send(method: "DELETE", path: "/_mockentra/exchanges").status, 204)
         XCTAssertEqual(try client.get("/_mockentra/exchanges").object()["exchanges"], .array([]))

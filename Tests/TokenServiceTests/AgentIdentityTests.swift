@@ -162,6 +162,13 @@ final class AgentIdentityTests: XCTestCase {
                        "consented to the blueprint and listed; Orders.Write is consented but not listed")
         enumerated.reject(try agentOBO(scope: "api://contoso-api/Orders.Write", on: enumerated), error: "invalid_grant", code: 65001)
 
+        // Graph's type name alone says the pattern too.
+        let typed = try Fixture(scenario: Self.scenario(inheritable: """
+            inheritablePermissions: [ { resourceAppId: "Contoso API",
+              inheritableScopes: { "@odata.type": "microsoft.graph.enumeratedScopes", scopes: [ "Orders.Write" ] } } ]
+            """, grants: grants))
+        XCTAssertEqual(try scp(typed.issue(try agentOBO(scope: "api://contoso-api/.default", on: typed))), "Orders.Write")
+
         let none = try Fixture(scenario: Self.scenario(inheritable: """
             inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableScopes: { "@odata.type": "#microsoft.graph.noScopes" } } ]
             """, grants: grants))
@@ -191,6 +198,12 @@ final class AgentIdentityTests: XCTestCase {
                        .array(["Orders.Read.All", "Orders.Write.All"]))
         XCTAssertEqual(try roles(#"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableRoles: { kind: "enumerated", roles: [ "Orders.Read.All" ] } } ]"#),
                        .array(["Orders.Read.All"]), "the blueprint holds Orders.Write.All, which is not listed")
+        // Listed by value, or by id with Graph's type name alone.
+        XCTAssertEqual(try roles(#"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableRoles: { kind: "enumerated", roles: [ "Orders.Write.All" ] } } ]"#),
+                       .array(["Orders.Read.All", "Orders.Write.All"]))
+        let writeRole = try XCTUnwrap(fixture.service.directory.tenants.first?.application(appId: IDs.api)?.appRole(matching: "Orders.Write.All")?.id)
+        XCTAssertEqual(try roles(##"inheritablePermissions: [ { resourceAppId: "Contoso API", inheritableRoles: { "@odata.type": "#microsoft.graph.enumeratedRoles", roles: [ "\##(writeRole.uppercased())" ] } } ]"##),
+                       .array(["Orders.Read.All", "Orders.Write.All"]))
     }
 
     func testInheritablePermissionsAreCheckedAtLoad() {
@@ -229,6 +242,28 @@ final class AgentIdentityTests: XCTestCase {
             XCTAssertTrue(text.contains(expected), "\(entries): \(text)")
         }
         XCTAssertEqual(problems(#"inheritablePermissions: [ { resourceAppId: "Microsoft Graph", inheritableScopes: { kind: "enumerated", scopes: [ "User.Read" ] } } ]"#), "loaded")
+        XCTAssertTrue(problems("inheritablePermissions: [ ]", on: "Desktop").contains("only an agent identity blueprint"), "an empty list too")
+
+        // One problem, not a second one that follows from it.
+        for (entries, expected, followOn) in [
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: 3 } }"#, "expected a string", "required (or @odata.type)"),
+            (#"{ resourceAppId: "Contoso API", inheritableScopes: { kind: "enumerated", scopes: "Orders.Read" } }"#, "expected an array", "lists at least one"),
+        ] {
+            let text = problems("inheritablePermissions: [ \(entries) ]")
+            XCTAssertTrue(text.contains(expected) && !text.contains(followOn), "\(entries): \(text)")
+        }
+        // A blueprint named wrongly, or one that may not be a blueprint, is that one problem.
+        let misnamed = Self.scenario.replacingOccurrences(of: #"agentIdentity: { blueprint: "Blueprint" } }"#,
+                                                          with: #"agentIdentity: { blueprint: "Bluprint" } }"#)
+        XCTAssertThrowsError(try Fixture(scenario: misnamed)) {
+            let text = String(describing: $0)
+            XCTAssertTrue(text.contains("Bluprint") && !text.contains("only an agent identity blueprint"), text)
+        }
+        let uncredentialed = Self.scenario.replacingOccurrences(of: #"passwordCredentials: [ { secretText: "blueprint-secret" } ],"#, with: "")
+        XCTAssertThrowsError(try Fixture(scenario: uncredentialed)) {
+            let text = String(describing: $0)
+            XCTAssertTrue(text.contains("has no credential") && !text.contains("only an agent identity blueprint"), text)
+        }
     }
 
     /// The agent's user account (entra-wire §7.5): T1, then T2 (the agent's own exchange token),

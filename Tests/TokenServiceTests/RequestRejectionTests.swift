@@ -147,6 +147,14 @@ final class RequestRejectionTests: XCTestCase {
         fixture.reject(form, error: "invalid_request", code: 901002)
     }
 
+    /// Next to `scope`, client credentials accept a `resource` naming the same resource (case aside)
+    /// and refuse another one, a trailing slash included (9010010).
+    func testResourceNextToClientCredentialsScope() throws {
+        XCTAssertNotNil(try fixture.issue(Form.secret() + [("resource", "API://Contoso-API")]).accessToken)
+        fixture.reject(Form.secret() + [("resource", "api://contoso-api/")], error: "invalid_target", code: 9010010)
+        fixture.reject(Form.secret() + [("resource", "https://graph.microsoft.com")], error: "invalid_target", code: 9010010)
+    }
+
     func testV1EndpointWithoutResourceIs900144() {
         fixture.reject(Form.secret(), version: .v1, error: "invalid_request", code: 900144, messageContains: "'resource'")
     }
