@@ -42,6 +42,9 @@ public final class Application: Sendable {
     /// For an agent identity blueprint: what its agent identities inherit of its own permissions,
     /// per resource. Empty: they inherit nothing.
     public let inheritablePermissions: [InheritablePermission]
+    /// Emulator-only, for Conditional Access: the risk Identity Protection gives this service
+    /// principal (an agent identity's is its agent risk).
+    public let riskLevel: RiskLevel
 
     public init(
         appId: String, objectId: String, servicePrincipalId: String, displayName: String,
@@ -51,7 +54,8 @@ public final class Application: Sendable {
         requestedAccessTokenVersion: Int?, oauth2PermissionScopes: [PermissionScope], appRoles: [AppRole],
         requiredResourceAccess: [RequiredResourceAccess], optionalClaims: OptionalClaims = .none,
         managedIdentity: ManagedIdentity? = nil, federatedIdentityCredentials: [FederatedIdentityCredential] = [],
-        agentIdentity: AgentIdentity? = nil, inheritablePermissions: [InheritablePermission] = []
+        agentIdentity: AgentIdentity? = nil, inheritablePermissions: [InheritablePermission] = [],
+        riskLevel: RiskLevel = .none
     ) {
         self.appId = appId
         self.objectId = objectId
@@ -76,6 +80,7 @@ public final class Application: Sendable {
         self.federatedIdentityCredentials = federatedIdentityCredentials
         self.agentIdentity = agentIdentity
         self.inheritablePermissions = inheritablePermissions
+        self.riskLevel = riskLevel
     }
 
     /// The same application with the permissions the loader resolved once every application was known.
@@ -117,7 +122,8 @@ public final class Application: Sendable {
                     requestedAccessTokenVersion: requestedAccessTokenVersion, oauth2PermissionScopes: oauth2PermissionScopes,
                     appRoles: appRoles, requiredResourceAccess: access ?? requiredResourceAccess, optionalClaims: optionalClaims,
                     managedIdentity: managedIdentity, federatedIdentityCredentials: credentials ?? federatedIdentityCredentials,
-                    agentIdentity: agent ?? agentIdentity, inheritablePermissions: inheritable ?? inheritablePermissions)
+                    agentIdentity: agent ?? agentIdentity, inheritablePermissions: inheritable ?? inheritablePermissions,
+                    riskLevel: riskLevel)
     }
 
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).

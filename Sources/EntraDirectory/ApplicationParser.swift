@@ -29,7 +29,7 @@ struct ApplicationParser {
         "appId", "displayName", "identifierUris", "signInAudience", "isFallbackPublicClient", "publicClient", "web",
         "spa", "passwordCredentials", "keyCredentials", "api", "appRoles", "requiredResourceAccess", "accountEnabled",
         "optionalClaims", "managedIdentity", "federatedIdentityCredentials", "agentIdentity",
-        "inheritablePermissions",
+        "inheritablePermissions", "riskLevel",
     ]
     static let signInAudiences = [
         "AzureADMyOrg", "AzureADMultipleOrgs", "AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount",
@@ -89,7 +89,8 @@ struct ApplicationParser {
             oauth2PermissionScopes: scopes, appRoles: roles, requiredResourceAccess: [],
             optionalClaims: OptionalClaimsParser.parse(reader, &diagnostics),
             managedIdentity: parseManagedIdentity(reader, displayName: displayName ?? "", &diagnostics),
-            federatedIdentityCredentials: parseFederatedCredentials(reader, &diagnostics))
+            federatedIdentityCredentials: parseFederatedCredentials(reader, &diagnostics),
+            riskLevel: reader.enumValue("riskLevel", RiskLevel.self, &diagnostics) ?? .none)
         return DraftApplication(
             application: application, path: reader.path, appIdWasGiven: explicitAppId != nil, identifierUriPaths: uriPaths,
             requiredResourceAccess: parseResourceAccess(reader, &diagnostics), agentBlueprint: agentBlueprint,

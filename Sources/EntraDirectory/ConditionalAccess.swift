@@ -26,14 +26,17 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
     /// `includeUsers: ["All"]` sets `includeAllUsers`; `["None"]` leaves every include list empty.
     public struct Users: Sendable, Equatable {
         public var includeAllUsers: Bool
+        /// `includeUsers: ["AllAgentIdUsers"]`: every agent's user account (Agent ID).
+        public var includeAllAgentUsers: Bool
         public var includeUsers: [String]
         public var excludeUsers: [String]
         public var includeGroups: [String]
         public var excludeGroups: [String]
 
-        public init(includeAllUsers: Bool = false, includeUsers: [String] = [], excludeUsers: [String] = [],
-                    includeGroups: [String] = [], excludeGroups: [String] = []) {
+        public init(includeAllUsers: Bool = false, includeAllAgentUsers: Bool = false, includeUsers: [String] = [],
+                    excludeUsers: [String] = [], includeGroups: [String] = [], excludeGroups: [String] = []) {
             self.includeAllUsers = includeAllUsers
+            self.includeAllAgentUsers = includeAllAgentUsers
             self.includeUsers = includeUsers
             self.excludeUsers = excludeUsers
             self.includeGroups = includeGroups
@@ -59,6 +62,32 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
         }
     }
 
+    /// `conditions.clientApplications` (Conditional Access for workload identities and for Agent ID):
+    /// the policy's subject is an application acting as itself, so it applies to app-only tokens
+    /// (client credentials), never to user tokens. Service principals and agent identities are
+    /// separate lists, by appId.
+    public struct ClientApplications: Sendable, Equatable {
+        /// `includeServicePrincipals: ["ServicePrincipalsInMyTenant"]`.
+        public var includeAllServicePrincipals: Bool
+        public var includeServicePrincipals: [String]
+        public var excludeServicePrincipals: [String]
+        /// `includeAgentIdServicePrincipals: ["All"]`.
+        public var includeAllAgentIdentities: Bool
+        public var includeAgentIdentities: [String]
+        public var excludeAgentIdentities: [String]
+
+        public init(includeAllServicePrincipals: Bool = false, includeServicePrincipals: [String] = [],
+                    excludeServicePrincipals: [String] = [], includeAllAgentIdentities: Bool = false,
+                    includeAgentIdentities: [String] = [], excludeAgentIdentities: [String] = []) {
+            self.includeAllServicePrincipals = includeAllServicePrincipals
+            self.includeServicePrincipals = includeServicePrincipals
+            self.excludeServicePrincipals = excludeServicePrincipals
+            self.includeAllAgentIdentities = includeAllAgentIdentities
+            self.includeAgentIdentities = includeAgentIdentities
+            self.excludeAgentIdentities = excludeAgentIdentities
+        }
+    }
+
     /// Location ids, or the special values `All` and `AllTrusted`.
     public struct Locations: Sendable, Equatable {
         public var includeLocations: [String]
@@ -74,6 +103,8 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
     public var displayName: String
     public var state: State
     public var users: Users
+    /// Set for a policy about workloads (app-only tokens); nil for one about users.
+    public var clientApplications: ClientApplications?
     public var applications: Applications
     /// Empty, or containing `.all`: every client app type.
     public var clientAppTypes: [ClientAppType]
@@ -81,6 +112,9 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
     public var locations: Locations?
     public var signInRiskLevels: [RiskLevel]
     public var userRiskLevels: [RiskLevel]
+    /// The risk Identity Protection gives a service principal, and an agent identity (scripted per application).
+    public var servicePrincipalRiskLevels: [RiskLevel]
+    public var agentIdRiskLevels: [RiskLevel]
     public var grantOperator: GrantOperator
     public var builtInControls: [GrantControl]
     /// Session control `signInFrequency`, in seconds, when enabled.
@@ -89,7 +123,8 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
     public init(id: String, displayName: String, state: State, users: Users, applications: Applications,
                 clientAppTypes: [ClientAppType] = [], locations: Locations? = nil, signInRiskLevels: [RiskLevel] = [],
                 userRiskLevels: [RiskLevel] = [], grantOperator: GrantOperator = .or, builtInControls: [GrantControl],
-                signInFrequency: Double? = nil) {
+                signInFrequency: Double? = nil, clientApplications: ClientApplications? = nil,
+                servicePrincipalRiskLevels: [RiskLevel] = [], agentIdRiskLevels: [RiskLevel] = []) {
         self.id = id
         self.displayName = displayName
         self.state = state
@@ -102,6 +137,9 @@ public struct ConditionalAccessPolicy: Sendable, Equatable {
         self.grantOperator = grantOperator
         self.builtInControls = builtInControls
         self.signInFrequency = signInFrequency
+        self.clientApplications = clientApplications
+        self.servicePrincipalRiskLevels = servicePrincipalRiskLevels
+        self.agentIdRiskLevels = agentIdRiskLevels
     }
 }
 

@@ -9,6 +9,8 @@ struct ConditionalAccessParser {
     let references: ReferenceChecker
     let resolver: ReferenceResolver
     let groups: [Group]
+    /// The appIds of the tenant's agent identities (`clientApplications` lists them apart).
+    var agentIdentities: Set<String> = []
 
     // MARK: Named locations
 
@@ -98,6 +100,9 @@ struct ConditionalAccessParser {
         let state = reader.enumValue("state", ConditionalAccessPolicy.State.self, required: true, &diagnostics)
 
         var users = ConditionalAccessPolicy.Users()
+        var clientApplications: ConditionalAccessPolicy.ClientApplications?
+        var servicePrincipalRisk: [RiskLevel] = []
+        var agentRisk: [RiskLevel] = []
         var applications = ConditionalAccessPolicy.Applications()
         var clientAppTypes: [ConditionalAccessPolicy.ClientAppType] = []
         var locationCondition: ConditionalAccessPolicy.Locations?
@@ -105,8 +110,29 @@ struct ConditionalAccessParser {
         var userRisk: [RiskLevel] = []
         if let conditions = reader.object("conditions", required: true, &diagnostics) {
             conditions.rejectUnknownKeys(allowed: ["users", "applications", "clientAppTypes", "locations",
-                                                   "signInRiskLevels", "userRiskLevels"], &diagnostics)
-            if let object = conditions.object("users", required: true, &diagnostics) { users = self.users(object, &diagnostics) }
+                                                   "signInRiskLevels", "userRiskLevels", "clientApplications",
+                                                   "servicePrincipalRiskLevels", "agentIdRiskLevels"], &diagnostics)
+            if let object = conditions.object("clientApplications", &diagnostics) {
+                clientApplications = self.clientApplications(object, &diagnostics)
+            }
+            // A workload policy may carry `users: { includeUsers: ["None"] }`, as Graph writes it.
+            if let object = conditions.object("users", required: clientApplications == nil, &diagnostics) {
+                users = self.users(object, &diagnostics)
+                if clientApplications != nil, users != ConditionalAccessPolicy.Users() {
+                    diagnostics.report(object.path, "a policy targets users or client applications, not both (use includeUsers [\"None\"])")
+                }
+            }
+            servicePrincipalRisk = conditions.enumList("servicePrincipalRiskLevels", RiskLevel.self, &diagnostics)
+            agentRisk = riskLevels("agentIdRiskLevels", in: conditions, &diagnostics)
+            if clientApplications == nil {
+                for key in ["servicePrincipalRiskLevels", "agentIdRiskLevels"] where conditions.has(key) {
+                    diagnostics.report(conditions.path.key(key), "applies to client applications: give clientApplications")
+                }
+            } else {
+                for key in ["signInRiskLevels", "userRiskLevels"] where conditions.has(key) {
+                    diagnostics.report(conditions.path.key(key), "applies to users, not to client applications")
+                }
+            }
             if let object = conditions.object("applications", required: true, &diagnostics) {
                 applications = self.applications(object, &diagnostics)
             }
@@ -132,20 +158,83 @@ struct ConditionalAccessParser {
             }
         }
         let frequency = reader.object("sessionControls", &diagnostics).flatMap { signInFrequency($0, &diagnostics) }
+        // Workload identities cannot perform MFA or bring a device: block is their only control.
+        if clientApplications != nil {
+            if controls.contains(where: { $0 != .block }) {
+                diagnostics.report(reader.path.key("grantControls").key("builtInControls"), "a policy for client applications can only block")
+            }
+            if reader.has("sessionControls") {
+                diagnostics.report(reader.path.key("sessionControls"), "a policy for client applications has no session controls")
+            }
+        }
 
         guard diagnostics.problems.count == before, let displayName, let state else { return nil }
         return ConditionalAccessPolicy(
             id: id ?? DerivedIDs.conditionalAccessPolicy(tenantId: tenantId, displayName: displayName),
             displayName: displayName, state: state, users: users, applications: applications,
             clientAppTypes: clientAppTypes, locations: locationCondition, signInRiskLevels: signInRisk,
-            userRiskLevels: userRisk, grantOperator: grantOperator, builtInControls: controls, signInFrequency: frequency)
+            userRiskLevels: userRisk, grantOperator: grantOperator, builtInControls: controls, signInFrequency: frequency,
+            clientApplications: clientApplications, servicePrincipalRiskLevels: servicePrincipalRisk, agentIdRiskLevels: agentRisk)
+    }
+
+    /// `clientApplications`: service principals (`ServicePrincipalsInMyTenant` or applications of the
+    /// scenario with a credential) and agent identities (`All` or agent identities), each list only
+    /// its own kind. Managed identities and Microsoft's own applications are not covered, as in
+    /// Conditional Access for workload identities.
+    private func clientApplications(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.ClientApplications {
+        reader.rejectUnknownKeys(allowed: ["includeServicePrincipals", "excludeServicePrincipals",
+                                           "includeAgentIdServicePrincipals", "excludeAgentIdServicePrincipals"], &diagnostics)
+        var result = ConditionalAccessPolicy.ClientApplications()
+        func resolve(_ entries: [(text: String, path: JSONPath)], agents: Bool) -> [String] {
+            entries.compactMap { entry in
+                guard let app = references.application(entry.text, at: entry.path, &diagnostics) else { return nil }
+                let isAgent = agentIdentities.contains(app.appId)
+                let problem = app.isBuiltIn ? "is a Microsoft application, which Conditional Access for workload identities does not cover"
+                    : app.managedIdentity != nil ? "is a managed identity, which Conditional Access for workload identities does not cover"
+                    : agents && !isAgent ? "is not an agent identity (list it in includeServicePrincipals)"
+                    : !agents && isAgent ? "is an agent identity (list it in includeAgentIdServicePrincipals)" : nil
+                if let problem {
+                    diagnostics.report(entry.path, "'\(app.displayName)' \(problem)")
+                    return nil
+                }
+                return app.appId
+            }
+        }
+        let servicePrincipals = includeList("includeServicePrincipals", in: reader, specials: ["ServicePrincipalsInMyTenant"], &diagnostics)
+        result.includeAllServicePrincipals = servicePrincipals.special == "ServicePrincipalsInMyTenant"
+        result.includeServicePrincipals = resolve(servicePrincipals.references, agents: false)
+        result.excludeServicePrincipals = resolve(reader.strings("excludeServicePrincipals", &diagnostics), agents: false)
+        let agents = includeList("includeAgentIdServicePrincipals", in: reader, specials: ["All"], &diagnostics)
+        result.includeAllAgentIdentities = agents.special == "All"
+        result.includeAgentIdentities = resolve(agents.references, agents: true)
+        result.excludeAgentIdentities = resolve(reader.strings("excludeAgentIdServicePrincipals", &diagnostics), agents: true)
+        if servicePrincipals.isEmpty, agents.isEmpty {
+            diagnostics.report(reader.path, "give includeServicePrincipals or includeAgentIdServicePrincipals")
+        }
+        return result
+    }
+
+    /// A multivalued risk enum: Graph writes it as one comma-separated string (`"low,high"`); an
+    /// array is read too.
+    private func riskLevels(_ key: String, in reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [RiskLevel] {
+        guard case .string(let text)? = reader.present(key) else { return reader.enumList(key, RiskLevel.self, &diagnostics) }
+        var levels: [RiskLevel] = []
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let level = RiskLevel(rawValue: name), level != .none else {
+                diagnostics.report(reader.path.key(key), "'\(Spelling.excerpt(name))' is not a risk level (low, medium, high)")
+                continue
+            }
+            if !levels.contains(level) { levels.append(level) }
+        }
+        return levels
     }
 
     private func users(_ reader: ObjectReader, _ diagnostics: inout Diagnostics) -> ConditionalAccessPolicy.Users {
         reader.rejectUnknownKeys(allowed: ["includeUsers", "excludeUsers", "includeGroups", "excludeGroups"], &diagnostics)
         var result = ConditionalAccessPolicy.Users()
-        let include = includeList("includeUsers", in: reader, &diagnostics)
-        result.includeAllUsers = include.all
+        let include = includeList("includeUsers", in: reader, specials: ["All", "None", "AllAgentIdUsers"], &diagnostics)
+        result.includeAllUsers = include.special == "All"
+        result.includeAllAgentUsers = include.special == "AllAgentIdUsers"
         result.includeUsers = userIds(include.references, &diagnostics)
         result.excludeUsers = userIds(reader.strings("excludeUsers", &diagnostics), &diagnostics)
         result.includeGroups = groupIds(reader.strings("includeGroups", &diagnostics), &diagnostics)
@@ -161,7 +250,7 @@ struct ConditionalAccessParser {
                                            "includeAuthenticationContextClassReferences"], &diagnostics)
         var result = ConditionalAccessPolicy.Applications()
         let include = includeList("includeApplications", in: reader, &diagnostics)
-        result.includeAllApplications = include.all
+        result.includeAllApplications = include.special == "All"
         result.includeApplications = appIds(include.references, &diagnostics)
         result.excludeApplications = appIds(reader.strings("excludeApplications", &diagnostics), &diagnostics)
         let contexts = reader.strings("includeAuthenticationContextClassReferences", &diagnostics)
@@ -178,16 +267,18 @@ struct ConditionalAccessParser {
         return result
     }
 
-    /// `includeUsers` and `includeApplications`: "All" or "None" alone, or references. `isEmpty` when
-    /// nothing at all was given.
-    private func includeList(_ key: String, in reader: ObjectReader, _ diagnostics: inout Diagnostics)
-        -> (all: Bool, references: [(text: String, path: JSONPath)], isEmpty: Bool) {
+    /// `includeUsers`, `includeApplications`, …: a special value ("All", "None", …) alone, or
+    /// references. `isEmpty` when nothing at all was given.
+    private func includeList(_ key: String, in reader: ObjectReader, specials: [String] = ["All", "None"],
+                             _ diagnostics: inout Diagnostics)
+        -> (special: String?, references: [(text: String, path: JSONPath)], isEmpty: Bool) {
         let entries = reader.strings(key, &diagnostics)
-        let isSpecial = { (entry: (text: String, path: JSONPath)) in entry.text == "All" || entry.text == "None" }
-        if let special = entries.first(where: isSpecial), entries.count > 1 {
+        let isSpecial = { (entry: (text: String, path: JSONPath)) in specials.contains(entry.text) }
+        let special = entries.first(where: isSpecial)
+        if let special, entries.count > 1 {
             diagnostics.report(reader.path.key(key), "'\(special.text)' must be the only entry")
         }
-        return (entries.contains { $0.text == "All" }, entries.filter { !isSpecial($0) }, entries.isEmpty)
+        return (special?.text, entries.filter { !isSpecial($0) }, entries.isEmpty)
     }
 
     /// `c1` … `c25`, lower-case as Entra writes them in `acrs`.

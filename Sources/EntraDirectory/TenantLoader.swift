@@ -86,8 +86,8 @@ struct TenantLoader {
             let inheritable = references.resolveInheritablePermissions(entries, &diagnostics)
             drafts[index].application = drafts[index].application.withInheritablePermissions(inheritable)
         }
-        references.linkAgentUsers(&draftUsers, agentIdentities: Set(drafts.filter { $0.agentBlueprint != nil }.map(\.application.appId)),
-                                  &diagnostics)
+        let agentIdentities = Set(drafts.filter { $0.agentBlueprint != nil }.map(\.application.appId))
+        references.linkAgentUsers(&draftUsers, agentIdentities: agentIdentities, &diagnostics)
         references.linkMemberships(users: &draftUsers, groups: &draftGroups, &diagnostics)
         let assignments = collections.objects("appRoleAssignments", &diagnostics).compactMap {
             references.appRoleAssignment($0, &diagnostics)
@@ -97,7 +97,7 @@ struct TenantLoader {
         }
 
         let conditionalAccess = ConditionalAccessParser(tenantId: tenantId, references: references, resolver: resolver,
-                                                        groups: draftGroups.map(\.group))
+                                                        groups: draftGroups.map(\.group), agentIdentities: agentIdentities)
         let namedLocations = conditionalAccess.namedLocations(collections.objects("namedLocations", &diagnostics), &diagnostics)
         let policies = conditionalAccess.policies(collections.objects("conditionalAccessPolicies", &diagnostics),
                                                   locations: namedLocations, &diagnostics)

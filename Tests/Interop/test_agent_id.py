@@ -5,10 +5,13 @@ scenario's Contoso Agent Blueprint, Contoso Orders Agent and its agent user."""
 
 from __future__ import annotations
 
+import json
+
 import jwt
 import msal
 
-from conftest import API_ID, API_URI
+from conftest import API_ID, API_URI, DAEMON_ID, DAEMON_SECRET, DEFAULT_SCENARIO, start_server
+from test_scenario_schema import load_json5
 import tokencheck
 
 BLUEPRINT_ID = "5d7f9b1c-3e5a-4c7e-9a1b-3c5e7f9b1d2e"
@@ -84,3 +87,53 @@ def test_agent_acts_as_its_own_user_account(server):
     refused = agent.acquire_token_by_user_federated_identity_credential(
         [f"{API_URI}/access_as_user"], t2["access_token"], username="alice@contoso.test")
     assert refused.get("error") == "invalid_grant" and refused.get("error_codes") == [50013], refused
+
+
+def scenario_with_policies(tmp_path, policies: list):
+    """The default scenario plus Conditional Access policies, written where the test can serve it
+    (certificate paths made absolute, as they were relative to Scenarios/)."""
+    document = load_json5(DEFAULT_SCENARIO.read_text())
+
+    def absolute(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "certificateFile":
+                    node[key] = str((DEFAULT_SCENARIO.parent / value).resolve())
+                else:
+                    absolute(value)
+        elif isinstance(node, list):
+            for value in node:
+                absolute(value)
+    absolute(document)
+    document.pop("$schema", None)
+    document["conditionalAccessPolicies"] = policies
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_conditional_access_blocks_the_autonomous_agent_only(mockentra_bin, tmp_path):
+    # Conditional Access for Agent ID: a policy on agent identities (block is their only control).
+    server = start_server(mockentra_bin, scenario=scenario_with_policies(tmp_path, [{
+        "displayName": "Block agents from Contoso API", "state": "enabled",
+        "conditions": {"users": {"includeUsers": ["None"]},
+                       "clientApplications": {"includeAgentIdServicePrincipals": ["All"]},
+                       "applications": {"includeApplications": ["Contoso API"]}},
+        "grantControls": {"operator": "OR", "builtInControls": ["block"]}}]))
+    try:
+        agent = confidential(server, AGENT_ID, {"client_assertion": exchange_token(server)})
+        blocked = agent.acquire_token_for_client([f"{API_URI}/.default"])
+        assert blocked.get("error_codes") == [53003], blocked
+        record = server.exchanges(client_id=AGENT_ID)[-1]
+        assert [(p["displayName"], p["result"]) for p in record["conditionalAccess"]] == [
+            ("Block agents from Contoso API", "failure")], record
+        # A service principal that is not an agent, and the agent acting for a user, are not its subject.
+        daemon = confidential(server, DAEMON_ID, DAEMON_SECRET).acquire_token_for_client([f"{API_URI}/.default"])
+        assert "access_token" in daemon, daemon
+        user = server.session().post(f"{server.url}/oauth2/v2.0/token", data={
+            "grant_type": "password", "client_id": DESKTOP_ID, "username": "alice@contoso.test",
+            "password": "alice-password", "scope": "api://contoso-agent/access_as_user"}, timeout=10).json()
+        obo = agent.acquire_token_on_behalf_of(user["access_token"], [f"{API_URI}/access_as_user"])
+        assert "access_token" in obo, obo
+    finally:
+        assert server.stop() == 0, server.errors

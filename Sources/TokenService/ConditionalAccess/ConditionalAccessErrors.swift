@@ -21,8 +21,9 @@ extension EntraError {
     }
 
     /// 53003: a policy blocks access. `interaction_required`, `suberror: message_only`, `claims` with
-    /// `capolids` (MartinIngesen/MSOLSpray#5).
-    static func blockedByConditionalAccess(claims: String) -> EntraError {
+    /// `capolids` (MartinIngesen/MSOLSpray#5). An app-only token's block has no `claims`: there is no
+    /// user to satisfy anything (our choice; the shape Entra sends then is not documented).
+    static func blockedByConditionalAccess(claims: String?) -> EntraError {
         EntraError(error: "interaction_required", code: 53003,
                    message: "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
                    suberror: "message_only", claims: claims)

@@ -19,7 +19,8 @@ enum ConditionalAccessEvaluator {
         var decision = ConditionalAccessDecision()
         var failed: [(policy: ConditionalAccessPolicy, unmet: [String])] = []
         var contextOutcomes: [String: Bool] = [:]   // context → every applied enforced policy succeeded
-        for policy in facts.tenant.conditionalAccessPolicies where policy.state != .disabled {
+        // Policies about client applications are for app-only tokens (`evaluateWorkload`).
+        for policy in facts.tenant.conditionalAccessPolicies where policy.state != .disabled && policy.clientApplications == nil {
             let enforced = policy.state == .enabled
             let result: PolicyEvaluation.Result
             var unmet: [String] = []
@@ -55,25 +56,29 @@ enum ConditionalAccessEvaluator {
     // MARK: Conditions
 
     static func applies(_ policy: ConditionalAccessPolicy, _ facts: SignInFacts) -> Bool {
-        usersMatch(policy.users, facts.user) && targetMatches(policy.applications, facts)
+        usersMatch(policy.users, facts.user)
+            && targetMatches(policy.applications, resourceAppId: facts.resourceAppId, requestedContexts: facts.requestedContexts)
             && clientAppTypeMatches(policy.clientAppTypes, facts.clientAppType)
-            && locationMatches(policy.locations, facts) && riskMatches(policy.signInRiskLevels, facts.user.signInRisk)
-            && riskMatches(policy.userRiskLevels, facts.user.userRisk)
+            && locationMatches(policy.locations, tenant: facts.tenant, remoteAddress: facts.remoteAddress)
+            && riskMatches(policy.signInRiskLevels, facts.user.signInRisk) && riskMatches(policy.userRiskLevels, facts.user.userRisk)
     }
 
-    /// Exclusions win over inclusions, as in Entra.
+    /// Exclusions win over inclusions, as in Entra. `All` covers agents' user accounts too (our
+    /// choice: they are users; Entra's docs do not say), `AllAgentIdUsers` only them.
     static func usersMatch(_ users: ConditionalAccessPolicy.Users, _ user: User) -> Bool {
         let groups = Set(user.groupIds)
         if users.excludeUsers.contains(user.id) || users.excludeGroups.contains(where: groups.contains) { return false }
-        return users.includeAllUsers || users.includeUsers.contains(user.id) || users.includeGroups.contains(where: groups.contains)
+        return users.includeAllUsers || (users.includeAllAgentUsers && user.agentIdentityAppId != nil)
+            || users.includeUsers.contains(user.id) || users.includeGroups.contains(where: groups.contains)
     }
 
     /// The target is the resource of the token, or an authentication context the request asks for.
-    static func targetMatches(_ applications: ConditionalAccessPolicy.Applications, _ facts: SignInFacts) -> Bool {
+    static func targetMatches(_ applications: ConditionalAccessPolicy.Applications, resourceAppId: String,
+                              requestedContexts: [String]) -> Bool {
         let contexts = applications.includeAuthenticationContextClassReferences
-        if !contexts.isEmpty { return contexts.contains(where: facts.requestedContexts.contains) }
-        if applications.excludeApplications.contains(facts.resourceAppId) { return false }
-        return applications.includeAllApplications || applications.includeApplications.contains(facts.resourceAppId)
+        if !contexts.isEmpty { return contexts.contains(where: requestedContexts.contains) }
+        if applications.excludeApplications.contains(resourceAppId) { return false }
+        return applications.includeAllApplications || applications.includeApplications.contains(resourceAppId)
     }
 
     static func clientAppTypeMatches(_ types: [ConditionalAccessPolicy.ClientAppType],
@@ -83,16 +88,16 @@ enum ConditionalAccessEvaluator {
 
     /// Named locations match the request's client address; an address that cannot be read is in no
     /// named location (it still matches `All`).
-    static func locationMatches(_ locations: ConditionalAccessPolicy.Locations?, _ facts: SignInFacts) -> Bool {
+    static func locationMatches(_ locations: ConditionalAccessPolicy.Locations?, tenant: Tenant, remoteAddress: String) -> Bool {
         guard let locations else { return true }
-        let address = IPAddress(facts.remoteAddress)
+        let address = IPAddress(remoteAddress)
         func matches(_ entry: String) -> Bool {
             switch entry {
             case "All": return true
             case "AllTrusted":
-                return address.map { address in facts.tenant.namedLocations.contains { $0.isTrusted && $0.contains(address) } } ?? false
+                return address.map { address in tenant.namedLocations.contains { $0.isTrusted && $0.contains(address) } } ?? false
             default:
-                guard let address, let location = facts.tenant.namedLocations.first(where: { $0.id == entry }) else { return false }
+                guard let address, let location = tenant.namedLocations.first(where: { $0.id == entry }) else { return false }
                 return location.contains(address)
             }
         }
@@ -126,5 +131,46 @@ enum ConditionalAccessEvaluator {
         case .compliantDevice: return facts.user.deviceIsCompliant
         case .block: return false
         }
+    }
+}
+
+/// Conditional Access for workload identities and Agent ID: the policies about client applications,
+/// evaluated when an application gets a token as itself (client credentials). The subject is the
+/// application (a service principal, or an agent identity acting autonomously); `block` is the only
+/// control, so a policy that applies fails.
+extension ConditionalAccessEvaluator {
+    static func evaluateWorkload(client: Application, resourceAppId: String, tenant: Tenant,
+                                 remoteAddress: String) -> ConditionalAccessDecision {
+        var decision = ConditionalAccessDecision()
+        var failed = false
+        for policy in tenant.conditionalAccessPolicies where policy.state != .disabled {
+            guard let clients = policy.clientApplications else { continue }
+            let applies = clientMatches(clients, client)
+                && targetMatches(policy.applications, resourceAppId: resourceAppId, requestedContexts: [])
+                && locationMatches(policy.locations, tenant: tenant, remoteAddress: remoteAddress)
+                && riskMatches(client.agentIdentity != nil ? policy.agentIdRiskLevels : policy.servicePrincipalRiskLevels,
+                               client.riskLevel)
+            let enforced = policy.state == .enabled
+            let unmet = applies ? policy.builtInControls.filter { $0 == .block }.map(\.rawValue) : []
+            let result: PolicyEvaluation.Result = !applies ? .notApplied
+                : enforced ? (unmet.isEmpty ? .success : .failure) : (unmet.isEmpty ? .reportOnlySuccess : .reportOnlyFailure)
+            if enforced, !unmet.isEmpty { failed = true }
+            decision.evaluations.append(PolicyEvaluation(policyId: policy.id, displayName: policy.displayName,
+                                                         state: policy.state.rawValue, result: result, unmetControls: unmet))
+        }
+        if failed { decision.failure = .blockedByConditionalAccess(claims: nil) }
+        return decision
+    }
+
+    /// Agent identities are matched by the agent lists, other applications by the service-principal
+    /// lists; managed identities and Microsoft's applications by neither. Exclusions win.
+    static func clientMatches(_ clients: ConditionalAccessPolicy.ClientApplications, _ client: Application) -> Bool {
+        if client.agentIdentity != nil {
+            if clients.excludeAgentIdentities.contains(client.appId) { return false }
+            return clients.includeAllAgentIdentities || clients.includeAgentIdentities.contains(client.appId)
+        }
+        guard client.managedIdentity == nil, !client.isBuiltIn else { return false }
+        if clients.excludeServicePrincipals.contains(client.appId) { return false }
+        return clients.includeAllServicePrincipals || clients.includeServicePrincipals.contains(client.appId)
     }
 }
