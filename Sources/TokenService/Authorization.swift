@@ -120,6 +120,9 @@ extension TokenService {
         let now = clock.now()
         do throws(EntraError) {
             let user = try UserAuthenticator.user(named: userName, in: tenant)
+            // An agent's user account signs in only through its agent (user_fic): it has no
+            // password, so it is refused as a wrong one would be.
+            guard user.agentIdentityAppId == nil else { throw EntraError.invalidUserCredentials() }
             guard user.accountEnabled else { throw EntraError.userDisabled() }
             // No password is checked, but the account must be able to sign in: an expired password
             // stops every sign-in until it is changed.

@@ -56,9 +56,9 @@ extension TokenMinter {
             claims.idtyp = "user"
             claims.xms_act_fct = AgentClaims.agentIdentityFacet
             claims.xms_par_app_azp = agent.blueprintAppId
-            // ... as its own user account: the subject is an agent user (§7.6, "Agent user").
-            if user.agentIdentityAppId != nil { claims.xms_sub_fct = AgentClaims.agentUserFacet }
         }
+        // The subject is an agent's user account (§7.6, "Agent user"), whoever holds the token.
+        if user.agentIdentityAppId != nil { claims.xms_sub_fct = AgentClaims.agentUserFacet }
         switch format {
         case .v1:
             claims.acr = "1"

@@ -83,6 +83,14 @@ def test_agent_acts_as_its_own_user_account(server):
     silent = agent.acquire_token_silent([f"{API_URI}/access_as_user"], account=accounts[0])
     assert silent and silent["access_token"] == result["access_token"], silent
 
+    # No other client gets it through a password-less test sign-in either.
+    desktop = msal.PublicClientApplication(DESKTOP_ID, authority=server.url, instance_discovery=False,
+                                           http_client=server.session(), token_cache=msal.TokenCache())
+    flow = desktop.initiate_auth_code_flow([f"{API_URI}/access_as_user"], redirect_uri="http://localhost:4321")
+    headless = server.session().post(f"{server.host}/_mockentra/signin", json={
+        "authorizeUrl": flow["auth_uri"], "username": AGENT_USER}, timeout=10)
+    assert headless.status_code == 400 and headless.json()["error_codes"] == [50126], headless.text
+
     # Another user (a person) is not the agent's to act as.
     refused = agent.acquire_token_by_user_federated_identity_credential(
         [f"{API_URI}/access_as_user"], t2["access_token"], username="alice@contoso.test")

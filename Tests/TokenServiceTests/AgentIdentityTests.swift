@@ -115,6 +115,7 @@ final class AgentIdentityTests: XCTestCase {
         XCTAssertEqual(claims["xms_act_fct"]?.stringValue, "11")
         XCTAssertEqual(claims["xms_par_app_azp"]?.stringValue, Self.blueprint)
         XCTAssertEqual(claims["oid"], try JWT.decode(userToken).payload["oid"])
+        XCTAssertNil(claims["xms_sub_fct"], "the subject is a person, not an agent user")
 
         // A user token for another audience than the blueprint is refused with 50013 (entra-wire §7.4).
         let elsewhere = try fixture.issue([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "alice@contoso.test"),
@@ -320,9 +321,35 @@ final class AgentIdentityTests: XCTestCase {
         let t2 = try fixture.issue(Form.assertion(try t1(), client: Self.agent, scope: "api://AzureADTokenExchange/.default")).accessToken
         fixture.clock.advance(by: 2 * 3600)
         fixture.reject(try agentUserForm(credential: t2), error: "invalid_grant", code: 500133)
-        // The agent user has no password to sign in with.
+        // The agent user has no password to sign in with, nor a password-less test sign-in
+        // (headless /authorize, device approval, auto sign-in): another client would get its tokens.
         fixture.reject([("grant_type", "password"), ("client_id", IDs.desktop), ("username", "orders-agent@contoso.test"),
                         ("password", "a guess"), ("scope", "api://contoso-api/access_as_user")], error: "invalid_grant", code: 50126)
+        let tenant = try XCTUnwrap(fixture.service.directory.tenants.first)
+        guard case .failure(let refused) = fixture.service.signInWithoutPassword(userName: "orders-agent@contoso.test", tenant: tenant) else {
+            return XCTFail("an agent user signed in without its agent")
+        }
+        XCTAssertEqual(refused.error.code, 50126)
+    }
+
+    func testAgentUserRequestDetails() throws {
+        // By object id (msal's user_object_id), and with the docs' requested_token_use.
+        let agentUser = try XCTUnwrap(fixture.service.directory.tenants.first?.user(userPrincipalName: "orders-agent@contoso.test"))
+        let byId = try agentUserForm().map { $0.0 == "username" ? ("user_id", agentUser.id) : $0 }
+        XCTAssertEqual(try JWT.decode(try fixture.issue(byId + [("requested_token_use", "on_behalf_of")]).accessToken).payload["oid"]?.stringValue,
+                       agentUser.id)
+        fixture.reject(try agentUserForm().map { $0.0 == "username" ? ("user_id", "orders-agent@contoso.test") : $0 },
+                       error: "invalid_grant", code: 50034)
+        fixture.reject(try agentUserForm() + [("requested_token_use", "something_else")], error: "invalid_request", code: 90023)
+        fixture.reject(try agentUserForm(), version: .v1, error: "unsupported_grant_type", code: 70003)
+        // A refused request does not name the person it asked for as its subject.
+        fixture.reject(try agentUserForm(user: "alice@contoso.test"), error: "invalid_grant", code: 50013)
+        XCTAssertNil(fixture.log.records().last?.subject)
+
+        let disabled = try Fixture(scenario: Self.scenario.replacingOccurrences(
+            of: #"identityParentId: "Orders Agent" }"#, with: #"identityParentId: "Orders Agent", accountEnabled: false }"#))
+        fixture = disabled
+        fixture.reject(try agentUserForm(), error: "invalid_grant", code: 50057)
     }
 
     func testAgentUsersAreCheckedAtLoad() {
@@ -337,8 +364,11 @@ final class AgentIdentityTests: XCTestCase {
                 return String(describing: error)
             }
         }
-        XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Orders Agent", password: "p" }"#)
-            .contains("an agent user has no password"))
+        for key in ["password: \"p\"", "passwordExpired: true", "mfa: { registered: true }"] {
+            let name = String(key.prefix { $0 != ":" })
+            XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Orders Agent", \#(key) }"#)
+                .contains("an agent user has no \(name)"), key)
+        }
         XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Desktop" }"#)
             .contains("'Desktop' is not an agent identity"))
         XCTAssertTrue(problems(#"{ userPrincipalName: "a@contoso.test", identityParentId: "Nobody" }"#).contains("Nobody"))
