@@ -108,33 +108,39 @@ struct ConditionalAccessParser {
         var locationCondition: ConditionalAccessPolicy.Locations?
         var signInRisk: [RiskLevel] = []
         var userRisk: [RiskLevel] = []
+        // Decided by the key, not by whether it read well, so a mistyped one brings no second problem.
+        var isWorkloadPolicy = false
         if let conditions = reader.object("conditions", required: true, &diagnostics) {
             conditions.rejectUnknownKeys(allowed: ["users", "applications", "clientAppTypes", "locations",
                                                    "signInRiskLevels", "userRiskLevels", "clientApplications",
                                                    "servicePrincipalRiskLevels", "agentIdRiskLevels"], &diagnostics)
+            isWorkloadPolicy = conditions.has("clientApplications")
             if let object = conditions.object("clientApplications", &diagnostics) {
                 clientApplications = self.clientApplications(object, &diagnostics)
             }
-            // A workload policy may carry `users: { includeUsers: ["None"] }`, as Graph writes it.
-            if let object = conditions.object("users", required: clientApplications == nil, &diagnostics) {
-                users = self.users(object, &diagnostics)
-                if clientApplications != nil, users != ConditionalAccessPolicy.Users() {
-                    diagnostics.report(object.path, "a policy targets users or client applications, not both (use includeUsers [\"None\"])")
+            if isWorkloadPolicy {
+                // A workload policy may carry `users: { includeUsers: ["None"] }`, as Graph writes it.
+                if let object = conditions.object("users", &diagnostics),
+                   object.present("includeUsers") != .array([.string("None")]) || object.fields.count != 1 {
+                    diagnostics.report(object.path, "a policy targets users or client applications, not both (leave users out, or give includeUsers [\"None\"] alone)")
                 }
-            }
-            servicePrincipalRisk = conditions.enumList("servicePrincipalRiskLevels", RiskLevel.self, &diagnostics)
-            agentRisk = riskLevels("agentIdRiskLevels", in: conditions, &diagnostics)
-            if clientApplications == nil {
+                for key in ["signInRiskLevels", "userRiskLevels", "clientAppTypes"] where conditions.has(key) {
+                    diagnostics.report(conditions.path.key(key), "applies to users, not to client applications")
+                }
+            } else {
+                if let object = conditions.object("users", required: true, &diagnostics) { users = self.users(object, &diagnostics) }
                 for key in ["servicePrincipalRiskLevels", "agentIdRiskLevels"] where conditions.has(key) {
                     diagnostics.report(conditions.path.key(key), "applies to client applications: give clientApplications")
                 }
-            } else {
-                for key in ["signInRiskLevels", "userRiskLevels"] where conditions.has(key) {
-                    diagnostics.report(conditions.path.key(key), "applies to users, not to client applications")
-                }
             }
+            servicePrincipalRisk = riskLevels("servicePrincipalRiskLevels", in: conditions, &diagnostics)
+            agentRisk = riskLevels("agentIdRiskLevels", in: conditions, &diagnostics)
             if let object = conditions.object("applications", required: true, &diagnostics) {
                 applications = self.applications(object, &diagnostics)
+                if isWorkloadPolicy, object.has("includeAuthenticationContextClassReferences") {
+                    diagnostics.report(object.path.key("includeAuthenticationContextClassReferences"),
+                                       "a policy for client applications targets resources: an authentication context is a user's")
+                }
             }
             clientAppTypes = conditions.enumList("clientAppTypes", ConditionalAccessPolicy.ClientAppType.self, &diagnostics)
             if let object = conditions.object("locations", &diagnostics) {
@@ -159,7 +165,7 @@ struct ConditionalAccessParser {
         }
         let frequency = reader.object("sessionControls", &diagnostics).flatMap { signInFrequency($0, &diagnostics) }
         // Workload identities cannot perform MFA or bring a device: block is their only control.
-        if clientApplications != nil {
+        if isWorkloadPolicy {
             if controls.contains(where: { $0 != .block }) {
                 diagnostics.report(reader.path.key("grantControls").key("builtInControls"), "a policy for client applications can only block")
             }
@@ -189,10 +195,12 @@ struct ConditionalAccessParser {
             entries.compactMap { entry in
                 guard let app = references.application(entry.text, at: entry.path, &diagnostics) else { return nil }
                 let isAgent = agentIdentities.contains(app.appId)
+                let hasCredential = !app.passwordCredentials.isEmpty || !app.keyCredentials.isEmpty || !app.federatedIdentityCredentials.isEmpty
                 let problem = app.isBuiltIn ? "is a Microsoft application, which Conditional Access for workload identities does not cover"
                     : app.managedIdentity != nil ? "is a managed identity, which Conditional Access for workload identities does not cover"
                     : agents && !isAgent ? "is not an agent identity (list it in includeServicePrincipals)"
-                    : !agents && isAgent ? "is an agent identity (list it in includeAgentIdServicePrincipals)" : nil
+                    : !agents && isAgent ? "is an agent identity (list it in includeAgentIdServicePrincipals)"
+                    : !agents && !hasCredential ? "has no credential: it never gets a token as itself" : nil
                 if let problem {
                     diagnostics.report(entry.path, "'\(app.displayName)' \(problem)")
                     return nil
@@ -211,17 +219,28 @@ struct ConditionalAccessParser {
         if servicePrincipals.isEmpty, agents.isEmpty {
             diagnostics.report(reader.path, "give includeServicePrincipals or includeAgentIdServicePrincipals")
         }
+        for key in ["includeServicePrincipals", "includeAgentIdServicePrincipals"]
+        where reader.present(key)?.arrayValue?.isEmpty == true && !(servicePrincipals.isEmpty && agents.isEmpty) {
+            diagnostics.report(reader.path.key(key), "lists nothing: leave it out")
+        }
         return result
     }
 
-    /// A multivalued risk enum: Graph writes it as one comma-separated string (`"low,high"`); an
-    /// array is read too.
+    /// A workload's risk condition, `low`, `medium` or `high`: a multivalued enum, which Graph
+    /// writes as one comma-separated string (`"medium,high"`); an array is read too.
     private func riskLevels(_ key: String, in reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [RiskLevel] {
-        guard case .string(let text)? = reader.present(key) else { return reader.enumList(key, RiskLevel.self, &diagnostics) }
+        guard reader.has(key) else { return [] }
+        let names: [(text: String, path: JSONPath)]
+        if case .string(let text)? = reader.present(key) {
+            names = text.split(separator: ",", omittingEmptySubsequences: false).map { (String($0), reader.path.key(key)) }
+        } else {
+            names = reader.strings(key, &diagnostics)
+        }
+        if names.isEmpty { diagnostics.report(reader.path.key(key), "must name at least one risk level (low, medium, high)") }
         var levels: [RiskLevel] = []
-        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let level = RiskLevel(rawValue: name), level != .none else {
-                diagnostics.report(reader.path.key(key), "'\(Spelling.excerpt(name))' is not a risk level (low, medium, high)")
+        for name in names {
+            guard let level = RiskLevel(rawValue: name.text), level != .none else {
+                diagnostics.report(name.path, "'\(Spelling.excerpt(name.text))' is not a risk level (low, medium, high)")
                 continue
             }
             if !levels.contains(level) { levels.append(level) }

@@ -197,12 +197,38 @@ def _mutations():
     def inheritable_scopes_enumerated_without_list(d):
         _blueprint(d)["inheritablePermissions"][0]["inheritableScopes"] = {"kind": "enumerated"}
 
+    def _agent_policy(d, **conditions):
+        d["conditionalAccessPolicies"] = [{
+            "displayName": "Agents", "state": "enabled",
+            "conditions": {"clientApplications": {"includeAgentIdServicePrincipals": ["All"]},
+                           "applications": {"includeApplications": ["All"]}, **conditions},
+            "grantControls": {"operator": "OR", "builtInControls": ["block"]}}]
+        return d["conditionalAccessPolicies"][0]
+
+    def workload_policy_asking_for_mfa(d):
+        _agent_policy(d)["grantControls"]["builtInControls"] = ["mfa"]
+
+    def workload_policy_with_users(d):
+        _agent_policy(d, users={"includeUsers": ["All"]})
+
+    def workload_policy_with_sign_in_risk(d):
+        _agent_policy(d, signInRiskLevels=["high"])
+
+    def user_policy_with_agent_risk(d):
+        policy = _agent_policy(d, agentIdRiskLevels="high")
+        del policy["conditions"]["clientApplications"]
+        policy["conditions"]["users"] = {"includeUsers": ["All"]}
+
+    def agent_risk_with_a_space(d):
+        _agent_policy(d, agentIdRiskLevels="medium, high")
+
     def agent_user_with_a_password(d):
         next(u for u in d["users"] if "identityParentId" in u)["password"] = "p"
 
     return [inheritable_scopes_unknown_kind, inheritable_permission_without_resource, inheritable_roles_without_kind,
             inheritable_scopes_listed_without_enumerated, inheritable_scopes_kind_contradicting_type,
-            inheritable_scopes_enumerated_without_list, agent_user_with_a_password,
+            inheritable_scopes_enumerated_without_list, agent_user_with_a_password, workload_policy_asking_for_mfa,
+            workload_policy_with_users, workload_policy_with_sign_in_risk, user_policy_with_agent_risk, agent_risk_with_a_space,
             fault_with_a_success_status, fault_with_an_unknown_grant, control_get_with_a_body, control_step_with_a_null_body, control_path_with_a_trailing_newline,
             control_path_with_a_control_character, control_step_outside_the_control_api, control_step_with_a_form, step_with_form_and_clock, step_expectation_typo, step_form_value_not_a_string,
             clock_step_with_an_expectation, step_code_too_large, step_form_value_null,

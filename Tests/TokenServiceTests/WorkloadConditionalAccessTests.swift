@@ -22,7 +22,7 @@ final class WorkloadConditionalAccessTests: XCTestCase {
             .replacingOccurrences(of: "applications: [", with: """
                 applications: [
                     { displayName: "Daemon", appId: "\(IDs.daemon)", passwordCredentials: [ { secretText: "daemon-secret" } ], riskLevel: "\(daemonRisk)" },
-                    { displayName: "Reporter", appId: "\(reporter)", passwordCredentials: [ { secretText: "reporter-secret" } ] },
+                    { displayName: "Reporter", appId: "\(reporter)", passwordCredentials: [ { secretText: "reporter-secret" } ], riskLevel: "high" },
                     { displayName: "Batch", managedIdentity: { type: "userAssigned" } },
                 """)
             .replacingOccurrences(of: "oauth2PermissionGrants: [", with: """
@@ -84,8 +84,36 @@ final class WorkloadConditionalAccessTests: XCTestCase {
         XCTAssertNotNil(try daemon(fixture).result.get())
         XCTAssertEqual(fixture.log.records().last?.conditionalAccess.map(\.result), [.notApplied])
         XCTAssertNotNil(try fixture.issue(try agentOBOForm(fixture)).accessToken)
+        XCTAssertEqual(fixture.log.records().last?.conditionalAccess.map(\.displayName), [], "a user token's record lists user policies only")
         // Another resource is not the policy's target.
         XCTAssertNotNil(try fixture.issue(try agentForm(fixture).map { $0.0 == "scope" ? ("scope", "api://contoso-agent/.default") : $0 }).accessToken)
+    }
+
+    /// Microsoft's agent policies skip the intermediate exchanges: the blueprint's T1 and an agent's
+    /// own exchange token are never blocked, so a policy on every service principal or every agent
+    /// blocks only tokens for resources.
+    func testIntermediateExchangesAreNotEvaluated() throws {
+        let everyWorkload = try Fixture(scenario: Self.scenario(policies: Self.policy("All workloads", conditions: """
+            clientApplications: { includeServicePrincipals: [ "ServicePrincipalsInMyTenant" ] }, applications: { includeApplications: [ "All" ] }
+            """)))
+        XCTAssertNotNil(try t1(everyWorkload), "the blueprint's exchange token")
+        XCTAssertNotNil(try everyWorkload.issue(try agentOBOForm(everyWorkload)).accessToken, "the agent for a user")
+        guard case .failure(let daemonBlocked) = daemon(everyWorkload).result else { return XCTFail("the daemon got a token for a resource") }
+        XCTAssertEqual(daemonBlocked.error.code, 53003)
+
+        let everyAgent = try Fixture(scenario: Self.scenario(policies: Self.policy("All agents", conditions: """
+            clientApplications: { includeAgentIdServicePrincipals: [ "All" ] }, applications: { includeApplications: [ "All" ] }
+            """)))
+        XCTAssertNotNil(try everyAgent.issue(try agentUserForm(everyAgent)).accessToken, "the agent's exchange token, then its user account")
+        everyAgent.reject(try agentForm(everyAgent), error: "interaction_required", code: 53003)
+        // Excluded, or the policy switched off: nothing is blocked, and a disabled policy is not evaluated at all.
+        for (state, exclusion) in [("enabled", #", excludeAgentIdServicePrincipals: [ "Orders Agent" ]"#), ("disabled", "")] {
+            let fixture = try Fixture(scenario: Self.scenario(policies: Self.policy("All agents", state: state, conditions: """
+                clientApplications: { includeAgentIdServicePrincipals: [ "All" ]\(exclusion) }, applications: { includeApplications: [ "All" ] }
+                """)))
+            XCTAssertNotNil(try fixture.issue(try agentForm(fixture)).accessToken, state)
+            XCTAssertEqual(fixture.log.records().last?.conditionalAccess.map(\.result), state == "enabled" ? [.notApplied] : [])
+        }
     }
 
     func testServicePrincipalsByListRiskAndLocation() throws {
@@ -171,5 +199,28 @@ final class WorkloadConditionalAccessTests: XCTestCase {
         }
         XCTAssertEqual(problems(Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: [ "high" ]"#)), "loaded")
         XCTAssertTrue(problems(Self.policy("P", conditions: clients), agentRisk: "severe").contains("riskLevel"))
+
+        let more: [(String, String)] = [
+            (Self.policy("P", conditions: #"clientApplications: { includeAgentIdServicePrincipals: [ "All" ] }, applications: { includeAuthenticationContextClassReferences: [ "c1" ] }"#),
+             "an authentication context is a user's"),
+            (Self.policy("P", conditions: #"\#(clients), clientAppTypes: [ "browser" ]"#), "applies to users, not to client applications"),
+            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: """#), "'' is not a risk level"),
+            (Self.policy("P", conditions: #"\#(clients), servicePrincipalRiskLevels: [ ]"#), "must name at least one risk level"),
+            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "medium,,high""#), "'' is not a risk level"),
+            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "medium, high""#), "' high' is not a risk level"),
+            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: [ "none" ]"#), "'none' is not a risk level"),
+            (Self.policy("P", conditions: #"clientApplications: { includeServicePrincipals: [ "Desktop" ] }, \#(Self.toAPI)"#),
+             "has no credential"),
+            (Self.policy("P", conditions: #"users: { }, \#(clients)"#), "not both"),
+            (Self.policy("P", conditions: #"clientApplications: { includeServicePrincipals: [ ], includeAgentIdServicePrincipals: [ "All" ] }, \#(Self.toAPI)"#),
+             "lists nothing"),
+        ]
+        for (policy, expected) in more {
+            let text = problems(policy)
+            XCTAssertTrue(text.contains(expected), "\(policy): \(text)")
+        }
+        // A mistyped clientApplications is that one problem, not also a missing users condition.
+        let mistyped = problems(Self.policy("P", conditions: #"clientApplications: "All", agentIdRiskLevels: "high", \#(Self.toAPI)"#))
+        XCTAssertTrue(mistyped.contains("expected an object") && !mistyped.contains("users") && !mistyped.contains("give clientApplications"), mistyped)
     }
 }

@@ -34,11 +34,16 @@ struct ClientCredentialsGrant: GrantHandler {
         let roles = agentSubject != nil ? [] : Self.roles(of: app, on: resource, in: tenant)
         record.grantedRoles = roles
 
-        // Conditional Access for workload identities and agents: the application is the subject.
-        let decision = ConditionalAccessEvaluator.evaluateWorkload(client: app, resourceAppId: resource.appId, tenant: tenant,
-                                                                  remoteAddress: context.request.remoteAddress)
-        if !decision.evaluations.isEmpty { record.conditionalAccess = decision.evaluations }
-        if let failure = decision.failure { throw failure }
+        // Conditional Access for workload identities and agents: the application is the subject. Not
+        // for an exchange token (T1, or any token for api://AzureADTokenExchange): Microsoft's agent
+        // policies skip a blueprint's and an agent's intermediate token exchanges, and such a token
+        // reaches no resource.
+        if agentSubject == nil, resource.appId != TokenExchange.appId {
+            let decision = ConditionalAccessEvaluator.evaluateWorkload(client: app, resourceAppId: resource.appId, tenant: tenant,
+                                                                      remoteAddress: context.request.remoteAddress)
+            record.conditionalAccess = decision.evaluations
+            if let failure = decision.failure { throw failure }
+        }
 
         // msal sends its client capabilities (`claims`) even here; cp1 earns a long-lived token.
         let continuousAccess = ContinuousAccess(claims: parameters.optional("claims"), resource: resource)
