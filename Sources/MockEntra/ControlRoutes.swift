@@ -52,6 +52,8 @@ struct ControlRoutes: Sendable {
             }
             return .json(["chain": chain])
         case ("GET", ["exchanges"]):
+            // A query that does not parse would otherwise read as no filter at all.
+            guard !context.queryIsMalformed else { return .json(ControlError(error: "The query string is malformed."), status: 400) }
             return exchanges(context.query)
         case ("DELETE", ["exchanges"]):
             service.log.clear()
@@ -111,9 +113,14 @@ struct ControlRoutes: Sendable {
         guard let change = ControlJSON.decode(ClockChange.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with advanceSeconds, set (ISO 8601) or reset."), status: 400)
         }
+        let limit = "The clock stays within \(Int(Clock.maximumOffset / (365.25 * 86400))) years of real time."
         if change.reset == true { service.clock.reset() }
-        if let date = change.set { service.clock.set(to: date) }
-        if let seconds = change.advanceSeconds, seconds.isFinite { service.clock.advance(by: seconds) }
+        if let date = change.set, !service.clock.set(to: date) {
+            return .json(ControlError(error: "set is too far from now. \(limit)"), status: 400)
+        }
+        if let seconds = change.advanceSeconds, !service.clock.advance(by: seconds) {
+            return .json(ControlError(error: "advanceSeconds must be a finite number that keeps the clock in range. \(limit)"), status: 400)
+        }
         return clockState()
     }
 }

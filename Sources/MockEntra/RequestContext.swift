@@ -10,6 +10,8 @@ struct RequestContext: Sendable {
     /// Decoded path segments, e.g. `["contoso.test", "v2.0", ".well-known", "openid-configuration"]`.
     let segments: [String]
     let query: FormData
+    /// The query string did not parse (a bad percent-escape): `query` is then empty.
+    let queryIsMalformed: Bool
 
     init(_ request: HTTPRequest) {
         self.request = request
@@ -17,7 +19,9 @@ struct RequestContext: Sendable {
         let host = request.headers["Host"].flatMap(Self.validHost) ?? "localhost:\(request.localPort)"
         baseURL = "\(scheme)://\(host)"
         segments = Self.segments(of: request.path)
-        query = request.query.isEmpty ? FormData(pairs: []) : (try? FormData(parsing: Array(request.query.utf8))) ?? FormData(pairs: [])
+        let parsed = request.query.isEmpty ? FormData(pairs: []) : try? FormData(parsing: Array(request.query.utf8))
+        query = parsed ?? FormData(pairs: [])
+        queryIsMalformed = parsed == nil
     }
 
     /// The parameters of a POST to an OAuth endpoint (token, devicecode). Entra reads only form

@@ -191,22 +191,6 @@ extension Application {
     }
 }
 
-extension TenantSelection {
-    /// For user flows: a named tenant, or for the tenantless aliases the one tenant that registers the client.
-    static func resolveForUser(_ segment: String, clientId: String, in directory: Directory) -> Result<Tenant, EntraError> {
-        do {
-            switch try resolve(segment, in: directory) {
-            case .tenant(let tenant):
-                return .success(tenant)
-            case .tenantless:
-                return .success(try homeTenant(of: clientId, in: directory, segment: segment))
-            }
-        } catch {
-            return .failure(error)
-        }
-    }
-}
-
 extension EntraError {
     /// 50011 at /authorize: shown on an error page, never redirected.
     static func unregisteredRedirectURI(_ uri: String, appId: String) -> EntraError {

@@ -30,6 +30,9 @@ final class AuthorizationCodeStore: @unchecked Sendable {
 
     private let lock = NSLock()
     private var codes: [String: State] = [:]
+    /// Purging walks every code, so it runs at most once a second (of the emulator's time, or when
+    /// it goes back): the map holds at most what one lifetime and a second of issuing left.
+    private var lastPurge = Date.distantPast
 
     func issue(_ grant: StoredAuthorizationCode) -> String {
         let code = "1.A" + Base64URL.encode(SecureRandom.bytes(64))
@@ -72,6 +75,8 @@ final class AuthorizationCodeStore: @unchecked Sendable {
 
     /// Drops codes past their lifetime (called under the lock on every issue, so the map stays small).
     private func purge(now: Date) {
+        guard now.timeIntervalSince(lastPurge) >= 1 || now < lastPurge else { return }
+        lastPurge = now
         codes = codes.filter { _, state in
             switch state {
             case .pending(let grant): return grant.expiresAt > now

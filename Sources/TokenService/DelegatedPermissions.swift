@@ -36,6 +36,7 @@ enum DelegatedPermissions {
         guard let resource = tenant.resource(identifier: requested.identifier) else {
             throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
         }
+        guard resource.accountEnabled else { throw .resourceDisabled(appId: resource.appId) }
         let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant,
                                         inheritFromBlueprint: inheritFromBlueprint)
         if requested.isDefault {

@@ -32,9 +32,17 @@ final class DeviceCodeStore: @unchecked Sendable {
     /// Letters and digits that cannot be mistaken for one another when typed.
     private static let userCodeAlphabet = Array("BCDFGHJKLMNPQRSTVWXZ23456789")
 
+    /// Codes kept at most: anyone may ask for device codes without a credential, so a flood must
+    /// neither grow memory without bound nor slow every request (the oldest go first).
+    static let capacity = 100_000
+
     private let lock = NSLock()
     private var byDeviceCode: [String: StoredDeviceCode] = [:]
     private var deviceCodeByUserCode: [String: String] = [:]
+    /// Device codes in the order they were issued, `head` the oldest still listed: they all live
+    /// equally long, so expired ones are always at the front and purging costs only what it removes.
+    private var order: [String] = []
+    private var head = 0
 
     func issue(clientId: String, tenantId: String, scope: String, claims: String?, now: Date) -> StoredDeviceCode {
         let random = SecureRandom.bytes(9)
@@ -47,6 +55,7 @@ final class DeviceCodeStore: @unchecked Sendable {
         purge(now: now)
         byDeviceCode[code.deviceCode] = code
         deviceCodeByUserCode[userCode] = code.deviceCode
+        order.append(code.deviceCode)
         lock.unlock()
         return code
     }
@@ -106,10 +115,21 @@ final class DeviceCodeStore: @unchecked Sendable {
         userCode.uppercased().filter { $0 != "-" && $0 != " " }
     }
 
+    /// Drops codes from the front while they are long expired (kept a lifetime more so a late poll
+    /// still hears "expired"), or while the store is over capacity.
     private func purge(now: Date) {
-        for (deviceCode, code) in byDeviceCode where code.expiresAt.addingTimeInterval(Self.lifetime) < now {
-            byDeviceCode[deviceCode] = nil
-            deviceCodeByUserCode[code.userCode] = nil
+        while head < order.count {
+            let deviceCode = order[head]
+            if let code = byDeviceCode[deviceCode] {
+                guard code.expiresAt.addingTimeInterval(Self.lifetime) < now || byDeviceCode.count >= Self.capacity else { break }
+                byDeviceCode[deviceCode] = nil
+                if deviceCodeByUserCode[code.userCode] == deviceCode { deviceCodeByUserCode[code.userCode] = nil }
+            }
+            head += 1
+        }
+        if head > 1024, head * 2 > order.count {
+            order.removeFirst(head)
+            head = 0
         }
     }
 }

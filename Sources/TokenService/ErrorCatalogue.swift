@@ -162,6 +162,13 @@ extension EntraError {
                    message: "The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
     }
 
+    /// 500014, with Entra's text as quoted in public reports; `invalid_resource` is our choice of
+    /// `error` (the one Entra uses for an unknown resource, 500011).
+    static func resourceDisabled(appId: String) -> EntraError {
+        EntraError(error: "invalid_resource", code: 500014,
+                   message: "The service principal for resource '\(appId)' is disabled. This indicate that a subscription within the tenant has lapsed, or that the administrator for this tenant has disabled the application, preventing tokens from being issued for it.")
+    }
+
     /// 500011: the resource named by the scope is not in the tenant. `invalid_resource` is inferred.
     public static func resourceNotFound(_ resource: String, tenantName: String) -> EntraError {
         EntraError(error: "invalid_resource", code: 500011,

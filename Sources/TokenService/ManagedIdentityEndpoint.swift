@@ -107,6 +107,7 @@ extension TokenService {
         guard let target = tenant.resource(identifier: resource) else {
             return .failure(.init(.managedIdentityResourceNotFound(resource, tenantId: tenant.id)))
         }
+        guard target.accountEnabled else { return .failure(.init(.resourceDisabled(appId: target.appId))) }
         let format = AccessTokenFormat(requestedVersion: target.requestedAccessTokenVersion)
         record.resource = .init(appId: target.appId, displayName: target.displayName, requestedAs: resource, tokenVersion: format.version)
         let roles = tenant.appRoles(grantedTo: identity.servicePrincipalId, on: target.appId).map(\.value)

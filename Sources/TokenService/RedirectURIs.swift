@@ -21,12 +21,32 @@ enum RedirectURIs {
 
     static func matches(_ uri: String, registered: String) -> Bool {
         if uri == registered { return true }
+        // Only a plain loopback URI may differ in its port. Anything a browser could read as
+        // another host (userinfo, a backslash that WHATWG parsing turns into a slash, spaces,
+        // control characters, a fragment) is refused: the code must not go anywhere else.
+        guard !uri.unicodeScalars.contains(where: { $0 == "\\" || $0 == "@" || $0 == "#" || $0.value <= 0x20 || $0.value >= 0x7F }),
+              Self.hasLoopbackAuthority(uri) else { return false }
         guard let requested = URLComponents(string: uri), let known = URLComponents(string: registered),
+              requested.user == nil, requested.password == nil, requested.fragment == nil,
               requested.scheme?.lowercased() == "http", known.scheme?.lowercased() == "http",
               let host = requested.host?.lowercased(), host == known.host?.lowercased(),
               host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1" else { return false }
         let path = requested.percentEncodedPath.isEmpty ? "/" : requested.percentEncodedPath
         let knownPath = known.percentEncodedPath.isEmpty ? "/" : known.percentEncodedPath
         return path == knownPath && requested.percentEncodedQuery == known.percentEncodedQuery
+    }
+
+    /// `http://localhost`, `http://127.0.0.1` or `http://[::1]`, then a port, a path, a query or nothing.
+    private static func hasLoopbackAuthority(_ uri: String) -> Bool {
+        let lowered = uri.lowercased()
+        for prefix in ["http://localhost", "http://127.0.0.1", "http://[::1]"] where lowered.hasPrefix(prefix) {
+            let rest = lowered.dropFirst(prefix.count)
+            guard let next = rest.first else { return true }
+            if next == "/" || next == "?" { return true }
+            guard next == ":" else { return false }
+            let port = rest.dropFirst().prefix { $0 != "/" && $0 != "?" }
+            return !port.isEmpty && port.count <= 5 && port.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 }

@@ -27,7 +27,9 @@ enum TenantSelection: Sendable {
             guard name == "organizations" else { throw .grantNotSupportedOnTenantlessEndpoint() }
             guard let clientId else { throw .missingParameter("client_id") }
             guard Identifiers.isGUID(clientId) else { throw .invalidApplicationIdentifier(clientId) }
-            return try Self.homeTenant(of: clientId, in: directory, segment: name)
+            let tenant = try Self.homeTenant(of: clientId, in: directory, segment: name)
+            if let app = tenant.application(appId: clientId.lowercased()) { try AccountTypes.check(app, authority: name) }
+            return tenant
         }
     }
 

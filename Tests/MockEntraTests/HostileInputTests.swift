@@ -51,6 +51,23 @@ final class HostileInputTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(try client.get("/_mockentra/health").status, 200)
     }
 
+    /// A clock moved beyond Int's range of seconds used to abort the process at the next token.
+    func testAnOutOfRangeClockIsRefusedAndTheServerLives() throws {
+        for body in [#"{"advanceSeconds": 1e300}"#, #"{"advanceSeconds": -1e300}"#, #"{"set": "9999-12-31T00:00:00Z"}"#] {
+            let response = try client.postJSON("/_mockentra/clock", body)
+            XCTAssertEqual(response.status, 400, body)
+            XCTAssertTrue(response.object()["error"]?.stringValue?.contains("100 years") ?? false, response.text)
+        }
+        XCTAssertEqual(try client.get("/_mockentra/clock").object()["offsetSeconds"], .number(0))
+        XCTAssertEqual(try client.get("/_mockentra/health").status, 200)
+    }
+
+    /// A query that does not parse must not read as "no filter" (every record).
+    func testAMalformedExchangesQueryIsRefused() throws {
+        XCTAssertEqual(try client.get("/_mockentra/exchanges?client_id=nobody%zz").status, 400)
+        XCTAssertEqual(try client.get("/_mockentra/exchanges?client_id=nobody").object()["exchanges"], .array([]))
+    }
+
     func testControlPOSTNeedsAJSONContentType() throws {
         let plain = try client.send(method: "POST", path: "/_mockentra/clock", headers: [("Content-Type", "text/plain")],
                                     body: Array(#"{"advanceSeconds": 3600}"#.utf8))

@@ -22,6 +22,7 @@ struct ClientCredentialsGrant: GrantHandler {
         guard let resource = tenant.resource(identifier: requested) else {
             throw .resourceNotFound(requested, tenantName: tenant.displayName)
         }
+        guard resource.accountEnabled else { throw .resourceDisabled(appId: resource.appId) }
         let format = AccessTokenFormat(requestedVersion: resource.requestedAccessTokenVersion)
         record.resource = .init(appId: resource.appId, displayName: resource.displayName,
                                 requestedAs: requested, tokenVersion: format.version)

@@ -30,6 +30,7 @@ extension GrantContext {
         let parsed = try ScopeParser.parse(request.scope)
         let user = request.user
         let app = request.client.application
+        try AccountTypes.check(app, authority: self.request.tenant)
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
         let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant,
                                                      inheritFromBlueprint: [.onBehalfOf, .refreshToken, .agentUser].contains(request.flow))
