@@ -5,7 +5,7 @@ import EntraDirectory
 /// an application without personal accounts on `/consumers` (login.live.com's `unauthorized_client`),
 /// and one for personal accounts only anywhere else (AADSTS9002331). An application that does not
 /// declare `signInAudience` is not checked (our choice: scenarios written before it mattered keep
-/// working on every authority; Graph's own default for a new registration is single-tenant).
+/// working on every authority; the portal's default for a new registration is single-tenant).
 /// MockEntra models no personal Microsoft accounts, so a personal-enabled application on
 /// `/consumers` signs in the scenario's work users (a known limit).
 enum AccountTypes {
