@@ -23,18 +23,46 @@ final class SecondFactorTenantTests: XCTestCase {
         """
     }
 
-    func testAStepOfAnotherTenantIssuesNothing() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("two-tenants-\(UUID().uuidString).json")
-        try "{ tenants: [ \(Self.tenant(Self.tenantA, "a")), \(Self.tenant(Self.tenantB, "b")) ] }".write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let server = try MockEntraServer.start(scenarioFile: file.path, options: { var o = MockEntraOptions(); o.ports = [0]; return o }())
-        defer { server.stop() }
-        let client = try HTTPClient.tls(server.port)
-        defer { client.close() }
+    var server: MockEntraServer!
+    var client: HTTPClient!
+    var file: URL!
 
+    override func setUpWithError() throws {
+        file = FileManager.default.temporaryDirectory.appendingPathComponent("two-tenants-\(UUID().uuidString).json")
+        try "{ tenants: [ \(Self.tenant(Self.tenantA, "a")), \(Self.tenant(Self.tenantB, "b")) ] }".write(to: file, atomically: true, encoding: .utf8)
+        var options = MockEntraOptions()
+        options.ports = [0]
+        server = try MockEntraServer.start(scenarioFile: file.path, options: options)
+        client = try HTTPClient.tls(server.port)
+    }
+
+    override func tearDown() {
+        client?.close()
+        server?.stop()
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    func appId(_ tenant: String, _ letter: String) -> String {
+        server.scenario.directory.tenants.first { $0.id == tenant }!.applications.first { $0.displayName == "App \(letter)" }!.appId
+    }
+
+    func testADeviceLoginStepOfAnotherTenantApprovesNothing() throws {
+        func userCode(_ tenant: String, _ letter: String) throws -> String {
+            let started = try client.postForm("/\(tenant)/oauth2/v2.0/devicecode", [("client_id", appId(tenant, letter)), ("scope", "api://\(letter)/x")])
+            return try XCTUnwrap(started.object()["user_code"]?.stringValue)
+        }
+        let codeA = try userCode(Self.tenantA, "a")
+        let mfaPage = try client.postForm("/devicelogin", [("otc", codeA), ("login", "mallory@a.test"), ("passwd", "p"), ("action", "approve")])
+        XCTAssertTrue(mfaPage.text.contains("Enter code"), mfaPage.text)
+        let crossed = try client.postForm("/devicelogin", [("otc", try userCode(Self.tenantB, "b")), ("mfa_step", try mfaPage.hiddenField("mfa_step")),
+                                                          ("otc_code", try mfaPage.attribute(after: "<code id=\"one-time-code\">", endingAt: "<")),
+                                                          ("action", "verify")])
+        XCTAssertFalse(crossed.text.contains("id=\"approved\""), crossed.text)
+    }
+
+    func testAStepOfAnotherTenantIssuesNothing() throws {
         func signInPage(_ tenant: String, _ letter: String) throws -> HTTPClientResponse {
-            let appId = server.scenario.directory.tenants.first { $0.id == tenant }!.applications.first { $0.displayName == "App \(letter)" }!.appId
-            let query = formBody([("client_id", appId), ("response_type", "code"), ("redirect_uri", "http://localhost"),
+            let query = formBody([("client_id", appId(tenant, letter)), ("response_type", "code"), ("redirect_uri", "http://localhost"),
                                   ("scope", "api://\(letter)/x")])
             return try client.get("/\(tenant)/oauth2/v2.0/authorize?" + String(decoding: query, as: UTF8.self))
         }
