@@ -61,6 +61,10 @@ public enum HTTPRequestParser {
             if buffer.endIndex - start > limits.maxHeaderBytes {
                 return .error(HTTPParseError(431, "request header section larger than \(limits.maxHeaderBytes) bytes"))
             }
+            // A head ended by bare LFs would otherwise wait for a CRLFCRLF that never comes.
+            if containsBareLFBlankLine(buffer, from: start) {
+                return .error(HTTPParseError(400, "request lines must end in CRLF"))
+            }
             return .needMore
         }
         let length = end + 4 - buffer.startIndex
@@ -84,6 +88,16 @@ public enum HTTPRequestParser {
             index += 1
         }
         return nil
+    }
+
+    /// An LF LF pair: a blank line ended by a bare LF, never part of a CRLF head.
+    static func containsBareLFBlankLine(_ buffer: ArraySlice<UInt8>, from: Int) -> Bool {
+        var index = from
+        while index + 1 < buffer.endIndex {
+            if buffer[index] == ASCII.lf, buffer[index + 1] == ASCII.lf { return true }
+            index += 1
+        }
+        return false
     }
 
     /// Splits `bytes` (ending in CRLF) into lines, rejecting a bare CR or bare LF.

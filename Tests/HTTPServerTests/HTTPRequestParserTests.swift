@@ -130,6 +130,13 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(error.status, 400)
     }
 
+    /// A head ended by bare LFs is refused at once instead of waiting for the read timeout.
+    func testBareLFHeadFailsFast() {
+        assertError("GET / HTTP/1.1\nHost: a\n\n", 400)
+        assertError("GET / HTTP/1.1\r\nHost: a\r\n\n", 400)
+        XCTAssertEqual(parse("GET / HTTP/1.1\nHost: a\n"), .needMore, "not yet a blank line")
+    }
+
     func testHeaderSizeLimit() {
         let limits = HTTPParserLimits(maxHeaderBytes: 64, maxBodyBytes: 10)
         let big = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "a", count: 100)
