@@ -126,6 +126,11 @@ public final class Application: Sendable {
                     riskLevel: riskLevel)
     }
 
+    /// A secret, certificate or federated credential: something to get a token as itself with.
+    public var hasCredential: Bool {
+        !passwordCredentials.isEmpty || !keyCredentials.isEmpty || !federatedIdentityCredentials.isEmpty
+    }
+
     /// The enabled delegated permission named `value` (exact, as Entra compares scope values).
     public func scope(named value: String) -> PermissionScope? {
         oauth2PermissionScopes.first { $0.value == value }

@@ -10,7 +10,7 @@ struct ConditionalAccessParser {
     let resolver: ReferenceResolver
     let groups: [Group]
     /// The appIds of the tenant's agent identities (`clientApplications` lists them apart).
-    var agentIdentities: Set<String> = []
+    let agentIdentities: Set<String>
 
     // MARK: Named locations
 
@@ -133,8 +133,10 @@ struct ConditionalAccessParser {
                     diagnostics.report(conditions.path.key(key), "applies to client applications: give clientApplications")
                 }
             }
-            servicePrincipalRisk = riskLevels("servicePrincipalRiskLevels", in: conditions, &diagnostics)
-            agentRisk = riskLevels("agentIdRiskLevels", in: conditions, &diagnostics)
+            // Graph's types: `servicePrincipalRiskLevels` is a collection, `agentIdRiskLevels` a
+            // multivalued enum, which Graph writes as one comma-separated string.
+            servicePrincipalRisk = riskLevels("servicePrincipalRiskLevels", in: conditions, commaSeparated: false, &diagnostics)
+            agentRisk = riskLevels("agentIdRiskLevels", in: conditions, commaSeparated: true, &diagnostics)
             if let object = conditions.object("applications", required: true, &diagnostics) {
                 applications = self.applications(object, &diagnostics)
                 if isWorkloadPolicy, object.has("includeAuthenticationContextClassReferences") {
@@ -195,12 +197,11 @@ struct ConditionalAccessParser {
             entries.compactMap { entry in
                 guard let app = references.application(entry.text, at: entry.path, &diagnostics) else { return nil }
                 let isAgent = agentIdentities.contains(app.appId)
-                let hasCredential = !app.passwordCredentials.isEmpty || !app.keyCredentials.isEmpty || !app.federatedIdentityCredentials.isEmpty
                 let problem = app.isBuiltIn ? "is a Microsoft application, which Conditional Access for workload identities does not cover"
                     : app.managedIdentity != nil ? "is a managed identity, which Conditional Access for workload identities does not cover"
                     : agents && !isAgent ? "is not an agent identity (list it in includeServicePrincipals)"
                     : !agents && isAgent ? "is an agent identity (list it in includeAgentIdServicePrincipals)"
-                    : !agents && !hasCredential ? "has no credential: it never gets a token as itself" : nil
+                    : !agents && !app.hasCredential ? "has no credential: it never gets a token as itself" : nil
                 if let problem {
                     diagnostics.report(entry.path, "'\(app.displayName)' \(problem)")
                     return nil
@@ -226,13 +227,14 @@ struct ConditionalAccessParser {
         return result
     }
 
-    /// A workload's risk condition, `low`, `medium` or `high`: a multivalued enum, which Graph
-    /// writes as one comma-separated string (`"medium,high"`); an array is read too.
-    private func riskLevels(_ key: String, in reader: ObjectReader, _ diagnostics: inout Diagnostics) -> [RiskLevel] {
+    /// A workload's risk condition, `low`, `medium` or `high`: an array, or for a multivalued enum
+    /// one comma-separated string (`"medium,high"`).
+    private func riskLevels(_ key: String, in reader: ObjectReader, commaSeparated: Bool, _ diagnostics: inout Diagnostics) -> [RiskLevel] {
         guard reader.has(key) else { return [] }
         let names: [(text: String, path: JSONPath)]
-        if case .string(let text)? = reader.present(key) {
-            names = text.split(separator: ",", omittingEmptySubsequences: false).map { (String($0), reader.path.key(key)) }
+        if commaSeparated {
+            names = (reader.string(key, &diagnostics) ?? "").split(separator: ",", omittingEmptySubsequences: false)
+                .map { (String($0), reader.path.key(key)) }
         } else {
             names = reader.strings(key, &diagnostics)
         }

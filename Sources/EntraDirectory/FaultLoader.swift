@@ -13,11 +13,11 @@ enum FaultLoader {
 
     static func rule(_ entry: ObjectReader, _ diagnostics: inout Diagnostics) -> FaultRule? {
         entry.rejectUnknownKeys(allowed: FaultRule.keys, &diagnostics)
-        // Ranges as `FaultRule.problem` states them; a bad value is reported here, once.
-        let status = entry.integer("status", in: 400...599, &diagnostics)
-        let code = entry.integer("code", in: 1...9_999_999, &diagnostics)
-        let retryAfter = entry.integer("retryAfter", in: 0...3600, &diagnostics)
-        let times = entry.integer("times", in: 1...1000, &diagnostics)
+        // The ranges `FaultRule.problem` checks; a bad value is reported here, once, at its path.
+        let status = entry.integer("status", in: FaultRule.statusRange, &diagnostics)
+        let code = entry.integer("code", in: FaultRule.codeRange, &diagnostics)
+        let retryAfter = entry.integer("retryAfter", in: FaultRule.retryAfterRange, &diagnostics)
+        let times = entry.integer("times", in: FaultRule.timesRange, &diagnostics)
         let rule = FaultRule(clientId: entry.string("clientId", &diagnostics), grantType: entry.string("grantType", &diagnostics),
                              status: status ?? 503, error: entry.string("error", &diagnostics), code: code,
                              message: entry.string("message", &diagnostics), retryAfter: retryAfter, times: times ?? 1)

@@ -4,7 +4,7 @@
 /// matching token requests get this status and Entra error instead of being handled, so that clients'
 /// retry and throttling paths (msal's Retry-After cache, azure-core's retry policy) can be
 /// tested. Emulator-only; Entra has no such switch.
-public struct FaultRule: Sendable, Equatable, Codable {
+public struct FaultRule: Sendable, Equatable, Encodable {
     /// Match only this client (any case); nil matches every client.
     public var clientId: String?
     /// Match only this `grant_type` value; nil matches every grant.
@@ -24,6 +24,11 @@ public struct FaultRule: Sendable, Equatable, Codable {
     public static let defaultError = "temporarily_unavailable"
     public static let defaultCode = 90006
     public static let defaultMessage = "The service is temporarily unavailable."
+    /// The ranges a rule's numbers must be in (the loader and `problem` read these).
+    public static let statusRange = 400...599
+    public static let codeRange = 1...9_999_999
+    public static let retryAfterRange = 0...3600
+    public static let timesRange = 1...1000
     /// Rules in force at once, at most: a test needs a handful, and memory stays bounded.
     public static let maximumInForce = 100
     /// The members a rule is written with (control API bodies, scenario files).
@@ -53,16 +58,16 @@ public struct FaultRule: Sendable, Equatable, Codable {
     /// Why a rule cannot be used, or nil. Statuses are the failures clients react to (4xx, 5xx).
     /// Text is bounded: every faulted request copies it into an exchange record.
     public var problem: String? {
-        if !(400...599).contains(status) { return "status must be from 400 to 599" }
+        if !Self.statusRange.contains(status) { return "status must be from 400 to 599" }
         if (clientId?.utf8.count ?? 0) > 256 || (grantType?.utf8.count ?? 0) > 256 {
             return "clientId and grantType must be at most 256 bytes"
         }
         if message.isEmpty || message.utf8.count > 1024 || message.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "message must be 1 to 1024 bytes without control characters"
         }
-        if !(1...1000).contains(remaining) { return "times must be from 1 to 1000" }
-        if let retryAfter, !(0...3600).contains(retryAfter) { return "retryAfter must be from 0 to 3600 seconds" }
-        if !(1...9_999_999).contains(code) { return "code must be an AADSTS number from 1 to 9999999" }
+        if !Self.timesRange.contains(remaining) { return "times must be from 1 to 1000" }
+        if let retryAfter, !Self.retryAfterRange.contains(retryAfter) { return "retryAfter must be from 0 to 3600 seconds" }
+        if !Self.codeRange.contains(code) { return "code must be an AADSTS number from 1 to 9999999" }
         if let grantType, !Self.knownGrantTypes.contains(grantType) {
             return "grantType must be a grant_type value the token endpoint handles: \(Self.knownGrantTypes.sorted().joined(separator: ", "))"
         }

@@ -35,12 +35,18 @@ public struct InheritablePermission: Sendable, Equatable {
 
 /// `inheritablePermissions` as written, its references resolved once every application is known.
 struct InheritablePermissionDraft {
-    struct InheritanceDraft {
-        let kind: String
-        /// The `scopes` / `roles` of kind `enumerated`.
-        let names: [(text: String, path: JSONPath)]
+    /// Graph's three patterns (`kind`), each also named by an `@odata.type`.
+    enum Kind: String, CaseIterable {
+        case allAllowed, enumerated, none
 
-        var enumerated: [(text: String, path: JSONPath)] { kind == "enumerated" ? names : [] }
+        /// `#microsoft.graph.allAllowedScopes`, `enumeratedRoles`, `noScopes`, …
+        func graphType(_ noun: String) -> String { "microsoft.graph." + (self == .none ? "no" : rawValue) + noun }
+    }
+
+    struct InheritanceDraft {
+        let kind: Kind
+        /// The `scopes` / `roles` listed (kind `enumerated` only: the others may list none).
+        let names: [(text: String, path: JSONPath)]
     }
 
     let resource: (text: String, path: JSONPath)
@@ -49,8 +55,6 @@ struct InheritablePermissionDraft {
 }
 
 enum InheritablePermissionParser {
-    static let kinds = ["allAllowed", "enumerated", "none"]
-
     /// Reads `inheritablePermissions: [{ resourceAppId, inheritableScopes?, inheritableRoles? }]`. Each
     /// pattern is `{ kind }` or its Graph `@odata.type` (`#microsoft.graph.allAllowedScopes`,
     /// `enumeratedScopes` with `scopes`, `noScopes`; the same with Roles and `roles`). A pattern left
@@ -68,41 +72,38 @@ enum InheritablePermissionParser {
 
     private static func pattern(_ reader: ObjectReader, noun: String, list: String,
                                 _ diagnostics: inout Diagnostics) -> InheritablePermissionDraft.InheritanceDraft? {
+        typealias Kind = InheritablePermissionDraft.Kind
         reader.rejectUnknownKeys(allowed: ["@odata.type", "kind", list], &diagnostics)
-        let types = ["allAllowed": "allAllowed\(noun)", "enumerated": "enumerated\(noun)", "none": "no\(noun)"]
-        let declaredKind = reader.string("kind", &diagnostics)
-        if let declaredKind, types[declaredKind] == nil {
-            diagnostics.report(reader.path.key("kind"), "must be one of \(kinds.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(Spelling.excerpt(declaredKind))\"")
-            return nil
-        }
-        var typedKind: String?
+        let declaredKind = reader.enumValue("kind", Kind.self, &diagnostics)
+        if reader.has("kind"), declaredKind == nil { return nil }
+        var typedKind: Kind?
         if let type = reader.string("@odata.type", &diagnostics) {
             let name = type.hasPrefix("#") ? String(type.dropFirst()) : type
-            typedKind = types.first(where: { "microsoft.graph.\($0.value)" == name })?.key
+            typedKind = Kind.allCases.first { $0.graphType(noun) == name }
             if typedKind == nil {
-                let expected = kinds.map { "#microsoft.graph.\(types[$0]!)" }.joined(separator: ", ")
+                let expected = Kind.allCases.map { "#" + $0.graphType(noun) }.joined(separator: ", ")
                 diagnostics.report(reader.path.key("@odata.type"), "must be one of \(expected), found \"\(Spelling.excerpt(type))\"")
                 return nil
             }
         }
         if let declaredKind, let typedKind, declaredKind != typedKind {
-            diagnostics.report(reader.path.key("kind"), "\"\(declaredKind)\" contradicts @odata.type (kind \"\(typedKind)\")")
+            diagnostics.report(reader.path.key("kind"), "\"\(declaredKind.rawValue)\" contradicts @odata.type (kind \"\(typedKind.rawValue)\")")
             return nil
         }
         guard let kind = declaredKind ?? typedKind else {
-            // A present but unreadable kind or type is already reported.
-            if !reader.has("kind"), !reader.has("@odata.type") { diagnostics.report(reader.path.key("kind"), "required (or @odata.type)") }
+            // A present but unreadable type is already reported.
+            if !reader.has("@odata.type") { diagnostics.report(reader.path.key("kind"), "required (or @odata.type)") }
             return nil
         }
         let names = reader.strings(list, &diagnostics)
-        if kind == "enumerated", names.isEmpty {
+        if kind == .enumerated, names.isEmpty {
             // A list that is not an array (or holds no string) is already reported.
             if !reader.has(list) || reader.present(list)?.arrayValue?.isEmpty == true {
                 diagnostics.report(reader.path.key(list), "kind \"enumerated\" lists at least one of the resource's \(list)")
             }
             return nil
         }
-        if kind != "enumerated", reader.has(list) {
+        if kind != .enumerated, reader.has(list) {
             diagnostics.report(reader.path.key(list), "only kind \"enumerated\" lists \(list)")
             return nil
         }
@@ -123,7 +124,7 @@ extension ReferenceChecker {
                 continue
             }
             var keys: [String] = []
-            for name in draft.scopes?.enumerated ?? [] {
+            for name in draft.scopes?.names ?? [] {
                 guard let scope = resource.scope(named: name.text) else {
                     diagnostics.report(name.path, "'\(resource.displayName)' exposes no delegated permission '\(Spelling.excerpt(name.text))'")
                     continue
@@ -132,7 +133,7 @@ extension ReferenceChecker {
             }
             let scopes = Self.inheritance(draft.scopes, keys: keys)
             keys = []
-            for name in draft.roles?.enumerated ?? [] {
+            for name in draft.roles?.names ?? [] {
                 guard let role = resource.appRole(matching: name.text) else {
                     diagnostics.report(name.path, "'\(resource.displayName)' has no app role '\(Spelling.excerpt(name.text))'")
                     continue
@@ -147,9 +148,9 @@ extension ReferenceChecker {
 
     private static func inheritance(_ draft: InheritablePermissionDraft.InheritanceDraft?, keys: [String]) -> InheritablePermission.Inheritance {
         switch draft?.kind {
-        case "allAllowed"?: return .allAllowed
-        case "enumerated"?: return .enumerated(Set(keys))
-        default: return .none
+        case .allAllowed?: return .allAllowed
+        case .enumerated?: return .enumerated(Set(keys))
+        case .none?, nil: return .none
         }
     }
 }

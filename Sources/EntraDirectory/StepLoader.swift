@@ -108,7 +108,8 @@ struct StepLoader {
             }
         }
         func walk(_ value: JSONValue, _ steps: [Step], _ diagnostics: inout Diagnostics) {
-            guard steps.count <= JSONValue.maximumDepth else {
+            // The server's parser counts the outermost container as level 1.
+            if value.arrayValue != nil || value.objectValue != nil, steps.count >= JSONValue.maximumDepth {
                 diagnostics.report(path(steps), "a body nests at most \(JSONValue.maximumDepth) levels deep")
                 return
             }

@@ -64,8 +64,7 @@ struct TenantLoader {
                 blueprint.isBuiltIn ? "is a built-in resource"
                 : drafts.first(where: { $0.application.appId == blueprint.appId })?.agentBlueprint != nil ? "is an agent identity itself"
                 : blueprint.managedIdentity != nil ? "is a managed identity"
-                : blueprint.passwordCredentials.isEmpty && blueprint.keyCredentials.isEmpty && blueprint.federatedIdentityCredentials.isEmpty
-                    ? "has no credential (a secret, certificate or federated credential) to obtain its agents' tokens with" : nil
+                : !blueprint.hasCredential ? "has no credential (a secret, certificate or federated credential) to obtain its agents' tokens with" : nil
             if let problem {
                 diagnostics.report(reference.path, "'\(blueprint.displayName)' cannot be an agent identity blueprint: it \(problem)")
                 continue

@@ -97,11 +97,16 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     private func serializeRequest(method: String, path: String, headers: [(String, String)], body: [UInt8]) -> [UInt8] {
+        Self.requestBytes(method: method, path: path, headers: headers, body: body,
+                          host: "\(host.contains(":") ? "[\(host)]" : host):\(port)")
+    }
+
+    /// An HTTP/1.1 request as it goes on the wire: `Host` (when not given) and `Content-Length`
+    /// (for a body, or a POST/PUT/PATCH) added; header names and values written as given.
+    public static func requestBytes(method: String, path: String, headers: [(String, String)], body: [UInt8],
+                                    host: String) -> [UInt8] {
         var given = HTTPHeaders(headers)
-        if !given.contains("Host") {
-            let hostText = host.contains(":") ? "[\(host)]" : host
-            given.set("Host", "\(hostText):\(port)")
-        }
+        if !given.contains("Host") { given.set("Host", host) }
         if !given.contains("Content-Length"), !given.contains("Transfer-Encoding"),
            !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) {
             given.add("Content-Length", String(body.count))

@@ -208,10 +208,8 @@ struct SignInFlow {
     func verifySecondFactor(stepId: String, code: String, method: String) -> HTTPResponse {
         let pending = service.secondFactorStep(stepId)
         let userName = pending.flatMap { request.tenant.user(id: $0.userId)?.userPrincipalName }
-        switch service.completeSecondFactor(stepId: stepId, code: code) {
+        switch service.completeSecondFactor(stepId: stepId, code: code, tenantId: request.tenant.id) {
         case .verified(let authentication):
-            // A step begun for another tenant's sign-in finishes nothing here.
-            guard authentication.tenantId == request.tenant.id else { return passwordPage(userName: nil) }
             return issue(authentication, method: method + "+mfa", remember: true)
         case .wrongCode:
             // The same step again (same code, one attempt fewer).

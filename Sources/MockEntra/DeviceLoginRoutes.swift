@@ -109,10 +109,8 @@ struct DeviceLoginRoutes: Sendable {
         let method = firstFactor + "+mfa"
         let pending = service.secondFactorStep(stepId)
         let userName = pending.flatMap { info.tenant.user(id: $0.userId)?.userPrincipalName }
-        switch service.completeSecondFactor(stepId: stepId, code: form.first("otc_code") ?? "") {
+        switch service.completeSecondFactor(stepId: stepId, code: form.first("otc_code") ?? "", tenantId: info.tenant.id) {
         case .verified(let authentication):
-            // A step begun for another tenant's sign-in approves nothing here.
-            guard authentication.tenantId == info.tenant.id else { return .html(accountPage(context, info: info, userName: nil, details: nil)) }
             let (id, isNew) = sessions.add(authentication, to: SessionCookie.read(context.request))
             let headers = isNew ? [SessionCookie.set(id, secure: context.request.isTLS)] : []
             return finish(context, info: info, authentication: authentication, method: method, headers: headers)

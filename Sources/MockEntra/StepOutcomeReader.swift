@@ -6,7 +6,7 @@ struct StepOutcomeReader {
     let status: Int
     let body: [String: JSONValue]
     /// What "the request succeeded" means when the step names no outcome.
-    var successStatuses: ClosedRange<Int> = 200...200
+    var successStatuses: ClosedRange<Int>
 
     var error: String? { body["error"]?.stringValue }
     var code: Int? { body["error_codes"]?.arrayValue?.first?.doubleValue.map { Int($0) } }

@@ -11,6 +11,11 @@ import EntraDirectory
 enum AccountTypes {
     static let personal: Set<String> = ["AzureADandPersonalMicrosoftAccount", "PersonalMicrosoftAccount"]
 
+    /// The same for a client named by its appId in the tenant the authority led to.
+    static func check(clientId: String, in tenant: Tenant, authority segment: String) throws(EntraError) {
+        if let app = tenant.application(appId: clientId.lowercased()) { try check(app, authority: segment) }
+    }
+
     static func check(_ app: Application, authority segment: String) throws(EntraError) {
         guard let audience = app.signInAudience else { return }
         switch segment.lowercased() {
@@ -35,7 +40,7 @@ extension TenantSelection {
             case .tenant(let named): tenant = named
             case .tenantless: tenant = try homeTenant(of: clientId, in: directory, segment: segment)
             }
-            if let app = tenant.application(appId: clientId.lowercased()) { try AccountTypes.check(app, authority: segment) }
+            try AccountTypes.check(clientId: clientId, in: tenant, authority: segment)
             return .success(tenant)
         } catch {
             return .failure(error)

@@ -34,7 +34,7 @@ extension TokenService {
         let tenants: [Tenant]
         if let tenant = directory.tenant(matching: segment) {
             tenants = [tenant]
-        } else if TenantSelection.tenantlessNames.contains(segment.lowercased()) {
+        } else if Directory.tenantlessSegments.contains(segment.lowercased()) {
             tenants = directory.tenants
         } else {
             return false

@@ -27,18 +27,16 @@ enum BuiltInIDs {
 /// exposed by the resource and consented: by an admin for all users (`AllPrincipals`) or by this
 /// user (`Principal`). `/.default` means every consented scope. Missing consent is AADSTS65001.
 enum DelegatedPermissions {
-    /// `inheritFromBlueprint`: an agent identity acting On-Behalf-Of a user (or refreshing what that
-    /// gave it) also holds what it inherits of its blueprint's consent.
-    static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant,
-                        inheritFromBlueprint: Bool = false) throws(EntraError) -> DelegatedGrant {
+    /// An agent identity also holds what it inherits of its blueprint's consent (`AgentInheritance`;
+    /// it reaches this only On-Behalf-Of, for its own user account, or refreshing what those gave it).
+    static func resolve(_ parsed: ParsedScopes, client: Application, user: User, tenant: Tenant) throws(EntraError) -> DelegatedGrant {
         // Only OpenID scopes: Entra still returns an access token, for Microsoft Graph.
         let requested = parsed.resource ?? ResourceScopes(identifier: ScopeParser.graphIdentifier, names: [".default"])
         guard let resource = tenant.resource(identifier: requested.identifier) else {
             throw .resourceNotFound(requested.identifier, tenantName: tenant.displayName)
         }
         guard resource.accountEnabled else { throw .resourceDisabled(appId: resource.appId) }
-        let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant,
-                                        inheritFromBlueprint: inheritFromBlueprint)
+        let consented = consentedScopes(client: client, resource: resource, user: user, tenant: tenant)
         if requested.isDefault {
             // A disabled scope is granted to no one, consented or not, as a named request shows (650053).
             let granted = resource.oauth2PermissionScopes.filter(\.isEnabled).map(\.value).filter { consented.contains($0.lowercased()) }
@@ -58,12 +56,10 @@ enum DelegatedPermissions {
         return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: granted)
     }
 
-    /// Lowercased scope names consented for this client, resource and user.
-    /// With `inheritFromBlueprint`, an agent identity also holds what it inherits from its blueprint
-    /// (`AgentInheritance`).
-    static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant,
-                                inheritFromBlueprint: Bool = false) -> Set<String> {
-        var scopes: Set<String> = inheritFromBlueprint ? AgentInheritance.scopes(client: client, resource: resource, tenant: tenant) : []
+    /// Lowercased scope names consented for this client, resource and user, with what an agent
+    /// identity inherits from its blueprint.
+    static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant) -> Set<String> {
+        var scopes = AgentInheritance.scopes(client: client, resource: resource, tenant: tenant)
         for grant in tenant.oauth2PermissionGrants
         where grant.clientAppId == client.appId && grant.resourceAppId == resource.appId
             && (grant.consentType == "AllPrincipals" || grant.principalId == user.id) {

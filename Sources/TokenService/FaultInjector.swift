@@ -15,9 +15,9 @@ extension FaultRule {
 /// is one lock and an empty check.
 public final class FaultInjector: @unchecked Sendable {
 
-    public struct Entry: Sendable, Equatable, Codable {
+    public struct Entry: Sendable, Equatable, Encodable {
         public let id: Int
-        public let rule: FaultRule
+        public fileprivate(set) var rule: FaultRule
     }
 
     private let lock = NSLock()
@@ -57,10 +57,9 @@ public final class FaultInjector: @unchecked Sendable {
         defer { lock.unlock() }
         guard !entries.isEmpty,
               let index = entries.firstIndex(where: { $0.rule.matches(clientId: clientId, grantType: grantType) }) else { return nil }
-        var rule = entries[index].rule
-        let id = entries[index].id
-        rule.remaining -= 1
-        if rule.remaining == 0 { entries.remove(at: index) } else { entries[index] = Entry(id: id, rule: rule) }
-        return rule.entraError
+        entries[index].rule.remaining -= 1
+        let error = entries[index].rule.entraError
+        if entries[index].rule.remaining == 0 { entries.remove(at: index) }
+        return error
     }
 }

@@ -125,8 +125,13 @@ extension TokenService {
     /// Checks the code typed on the MFA page. A verified step is a new sign-in event: `amr` gains
     /// `mfa` and `auth_time` moves to now (the user just proved themselves; sign-in frequency counts
     /// from here). The session id stays, so tokens from before share its `sid`.
-    public func completeSecondFactor(stepId: String, code: String) -> SecondFactorResult {
+    /// `tenantId`: the tenant of the sign-in the code is posted for. A step begun for another
+    /// tenant's sign-in ends nothing here and is not used up.
+    public func completeSecondFactor(stepId: String, code: String, tenantId: String) -> SecondFactorResult {
         let now = clock.now()
+        guard let step = stores.secondFactors.step(stepId, now: now), step.authentication.tenantId == tenantId else {
+            return .ended(StampedError.fresh(.strongAuthenticationFailed(), at: now))
+        }
         switch stores.secondFactors.check(stepId: stepId, code: code, now: now) {
         case .verified(let signedIn):
             return .verified(Authentication(tenantId: signedIn.tenantId, userId: signedIn.userId, authTime: now,

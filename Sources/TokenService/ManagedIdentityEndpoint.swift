@@ -50,18 +50,13 @@ public struct ManagedIdentityError: Error, Sendable, Equatable {
     public let error: String
     public let description: String
     /// The AADSTS code of an Entra error passed on (nil for the endpoints' own errors).
-    public var code: Int?
+    public var code: Int? = nil
+}
 
-    init(kind: Kind, error: String, description: String) {
-        self.kind = kind
-        self.error = error
-        self.description = description
-    }
-
+extension ManagedIdentityError {
     /// An Entra error, passed on in the endpoints' body as `AADSTSnnnnn: message`.
     init(_ entra: EntraError) {
-        self.init(kind: .badRequest, error: entra.error, description: "AADSTS\(entra.code): \(entra.message)")
-        code = entra.code
+        self.init(kind: .badRequest, error: entra.error, description: "AADSTS\(entra.code): \(entra.message)", code: entra.code)
     }
 }
 

@@ -25,12 +25,9 @@ enum RedirectURIs {
         // another host (userinfo, a backslash that WHATWG parsing turns into a slash, spaces,
         // control characters, a fragment) is refused: the code must not go anywhere else.
         guard !uri.unicodeScalars.contains(where: { $0 == "\\" || $0 == "@" || $0 == "#" || $0.value <= 0x20 || $0.value >= 0x7F }),
-              Self.hasLoopbackAuthority(uri) else { return false }
-        guard let requested = URLComponents(string: uri), let known = URLComponents(string: registered),
-              requested.user == nil, requested.password == nil, requested.fragment == nil,
-              requested.scheme?.lowercased() == "http", known.scheme?.lowercased() == "http",
-              let host = requested.host?.lowercased(), host == known.host?.lowercased(),
-              host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1" else { return false }
+              hasLoopbackAuthority(uri), hasLoopbackAuthority(registered),
+              let requested = URLComponents(string: uri), let known = URLComponents(string: registered),
+              requested.host?.lowercased() == known.host?.lowercased() else { return false }
         let path = requested.percentEncodedPath.isEmpty ? "/" : requested.percentEncodedPath
         let knownPath = known.percentEncodedPath.isEmpty ? "/" : known.percentEncodedPath
         return path == knownPath && requested.percentEncodedQuery == known.percentEncodedQuery

@@ -30,18 +30,12 @@ enum ResourceIndicator {
         return ([resource + "/.default"] + openID + ["offline_access"]).joined(separator: " ")
     }
 
-    /// Grants whose request may leave out `scope`: the code or refresh token carries it.
+    /// Grants whose request may leave out `scope`: the code or refresh token carries it. Without
+    /// `scope` such a grant checks `resource` against the scopes it carries (the MCP SDK's code
+    /// exchange and refresh send only `resource`), once it has them: a refused redemption uses the
+    /// code up, as a PKCE mismatch does (Entra's order here is unknown; our choice). A v1 request
+    /// always has `scope` by then (its `resource` became one).
     static let grantsCarryingScopes: Set<String> = ["authorization_code", "refresh_token"]
-
-    /// A v2 redemption without `scope` (the MCP SDK's code exchange and refresh send only
-    /// `resource`): the indicator must name the resource of the scopes the grant carries. It is
-    /// checked once the code is taken, so a refused redemption uses the code up, as a PKCE mismatch
-    /// does (Entra's order here is unknown; our choice).
-    static func check(_ indicator: String?, redeeming grantScope: String, request: TokenRequest,
-                      parameters: RequestParameters) throws(EntraError) {
-        guard request.version == .v2, parameters.optional("scope") == nil, indicator != nil else { return }
-        try check(indicator, scope: grantScope)
-    }
 
     /// Resource indicators compare without case, but a trailing slash counts: Entra refuses
     /// `resource=http://localhost:3000/` for scopes of `http://localhost:3000` (9010010), as MCP

@@ -6,11 +6,9 @@ enum TenantSelection: Sendable {
     /// `common`, `organizations` or `consumers`: no tenant until the client or user implies one.
     case tenantless(String)
 
-    static let tenantlessNames = Directory.tenantlessSegments
-
     static func resolve(_ segment: String, in directory: Directory) throws(EntraError) -> TenantSelection {
         let lowered = segment.lowercased()
-        if tenantlessNames.contains(lowered) { return .tenantless(lowered) }
+        if Directory.tenantlessSegments.contains(lowered) { return .tenantless(lowered) }
         guard let tenant = directory.tenant(matching: segment) else { throw .tenantNotFound(segment) }
         return .tenant(tenant)
     }
@@ -28,7 +26,7 @@ enum TenantSelection: Sendable {
             guard let clientId else { throw .missingParameter("client_id") }
             guard Identifiers.isGUID(clientId) else { throw .invalidApplicationIdentifier(clientId) }
             let tenant = try Self.homeTenant(of: clientId, in: directory, segment: name)
-            if let app = tenant.application(appId: clientId.lowercased()) { try AccountTypes.check(app, authority: name) }
+            try AccountTypes.check(clientId: clientId, in: tenant, authority: name)
             return tenant
         }
     }

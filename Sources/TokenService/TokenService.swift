@@ -131,7 +131,7 @@ public final class TokenService: Sendable {
     }
 
     /// The `grant_type` values the token endpoint handles.
-    public var grantTypes: Set<String> { Set(grants.keys) }
+    var grantTypes: Set<String> { Set(grants.keys) }
 
     /// Entra echoes a client's `client-request-id` as the correlation id when it is a GUID.
     static func correlationId(from clientRequestId: String?) -> String {

@@ -107,8 +107,12 @@ extension EntraError {
 
     /// 50013 (inferred): a token issued for another tenant.
     static func assertionFromAnotherTenant(issuer: String, tenant: String) -> EntraError {
-        EntraError(error: "invalid_grant", code: 50013,
-                   message: "Assertion failed validation. [Reason - The issuer '\(issuer)' is not valid for tenant '\(tenant)'.]")
+        assertionFailed(reason: "The issuer '\(issuer)' is not valid for tenant '\(tenant)'.")
+    }
+
+    /// 50013 with Entra's framing of an assertion refused for `reason`.
+    static func assertionFailed(reason: String) -> EntraError {
+        EntraError(error: "invalid_grant", code: 50013, message: "Assertion failed validation. [Reason - \(reason)]")
     }
 
     /// 500133.
@@ -126,8 +130,7 @@ extension EntraError {
     /// 50013 (our wording): an agent identity's user assertion was issued to someone other than
     /// its blueprint (entra-wire §7.4).
     static func assertionNotForBlueprint(audience: String, blueprint: String) -> EntraError {
-        EntraError(error: "invalid_grant", code: 50013,
-                   message: "Assertion failed validation. [Reason - The assertion's audience '\(audience)' is not the agent identity's blueprint '\(blueprint)'.]")
+        assertionFailed(reason: "The assertion's audience '\(audience)' is not the agent identity's blueprint '\(blueprint)'.")
     }
 
     /// 82001 (our choice of code and wording): an agent identity gets tokens only through client
@@ -139,7 +142,6 @@ extension EntraError {
 
     /// 50013 (inferred wording): an app-only token presented as a user assertion.
     static func appOnlyAssertion() -> EntraError {
-        EntraError(error: "invalid_grant", code: 50013,
-                   message: "Assertion failed validation. [Reason - The assertion is an application token; On-Behalf-Of requires a token issued to a user.]")
+        assertionFailed(reason: "The assertion is an application token; On-Behalf-Of requires a token issued to a user.")
     }
 }

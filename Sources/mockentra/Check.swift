@@ -23,6 +23,7 @@ enum Check {
             do {
                 passed = try ScenarioCheck.run(scenario) { result in
                     print("  \(result.passed ? "ok  " : "FAIL") \(result.step.name): \(result.summary)")
+                    if !result.passed { print("       at \(result.step.path) in \(file)") }
                     for failure in result.failures { print("       \(failure)") }
                 }
             } catch {

@@ -116,10 +116,14 @@ final class StepLoaderTests: XCTestCase {
         assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clo\u001fck" }"#), path: "steps[0].control", reason: "METHOD /_mockentra/")
         assertSingleProblem(steps(#"{ "control": "GET /_mockentra/clock", "endpoint": "devicecode" }"#), path: "steps[0].endpoint", reason: "only a token request")
         XCTAssertNoThrow(try loadScenario(steps(#"{ "control": "GET /_mockentra/exchanges?client_id=x&outcome=error" }"#)), "a query is fine")
-        let deep = String(repeating: #"{"a":"#, count: 40) + "1" + String(repeating: "}", count: 40)
-        let problems = problems(steps(#"{ "control": "POST /_mockentra/clock", "body": \#(deep) }"#))
+        func nested(_ levels: Int) -> String { String(repeating: #"{"a":"#, count: levels) + "1" + String(repeating: "}", count: levels) }
+        let problems = problems(steps(#"{ "control": "POST /_mockentra/clock", "body": \#(nested(33)) }"#))
         XCTAssertEqual(problems.count, 1, "\(problems)")
         XCTAssertTrue(problems.first?.reason.contains("at most 32 levels") ?? false, "\(problems)")
+        // Exactly the server's limit loads, and the server's own parser takes it.
+        XCTAssertNoThrow(try loadScenario(steps(#"{ "control": "POST /_mockentra/clock", "body": \#(nested(32)) }"#)))
+        XCTAssertNoThrow(try JSONValue.parseStrict(Array(nested(32).utf8)))
+        XCTAssertThrowsError(try JSONValue.parseStrict(Array(nested(33).utf8)))
     }
 
     func testANullFormValueIsAnErrorNotAnOmission() {

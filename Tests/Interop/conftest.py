@@ -216,3 +216,55 @@ def _no_ambient_ca_bundle(monkeypatch):
     """Tests choose how clients trust the CA; an ambient REQUESTS_CA_BUNDLE must not decide it for them."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
+
+
+def load_json5(text: str):
+    """Scenario files are JSON with // and /* */ comments and trailing commas; strip those, then parse."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            while i < n and text[i] != "\n":
+                i += 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c in "]}":
+            # drop a trailing comma before a closing bracket
+            k = len(out) - 1
+            while k >= 0 and out[k].isspace():
+                k -= 1
+            if k >= 0 and out[k] == ",":
+                del out[k]
+            out.append(c)
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return json.loads("".join(out))
+
+
+def default_scenario_document() -> dict:
+    """Scenarios/default.json as a dict, ready to be written anywhere: certificate paths made
+    absolute (they are relative to Scenarios/), `$schema` dropped."""
+    document = load_json5(DEFAULT_SCENARIO.read_text())
+
+    def absolute(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "certificateFile":
+                    node[key] = str((DEFAULT_SCENARIO.parent / value).resolve())
+                else:
+                    absolute(value)
+        elif isinstance(node, list):
+            for value in node:
+                absolute(value)
+    absolute(document)
+    document.pop("$schema", None)
+    return document

@@ -10,8 +10,7 @@ import json
 import jwt
 import msal
 
-from conftest import API_ID, API_URI, DAEMON_ID, DAEMON_SECRET, DEFAULT_SCENARIO, start_server
-from test_scenario_schema import load_json5
+from conftest import API_ID, API_URI, DAEMON_ID, DAEMON_SECRET, default_scenario_document, start_server
 import tokencheck
 
 BLUEPRINT_ID = "5d7f9b1c-3e5a-4c7e-9a1b-3c5e7f9b1d2e"
@@ -98,22 +97,8 @@ def test_agent_acts_as_its_own_user_account(server):
 
 
 def scenario_with_policies(tmp_path, policies: list):
-    """The default scenario plus Conditional Access policies, written where the test can serve it
-    (certificate paths made absolute, as they were relative to Scenarios/)."""
-    document = load_json5(DEFAULT_SCENARIO.read_text())
-
-    def absolute(node):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "certificateFile":
-                    node[key] = str((DEFAULT_SCENARIO.parent / value).resolve())
-                else:
-                    absolute(value)
-        elif isinstance(node, list):
-            for value in node:
-                absolute(value)
-    absolute(document)
-    document.pop("$schema", None)
+    """The default scenario plus Conditional Access policies, written where the test can serve it."""
+    document = default_scenario_document()
     document["conditionalAccessPolicies"] = policies
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(document))

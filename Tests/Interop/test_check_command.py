@@ -48,6 +48,7 @@ def test_an_unmet_expectation_exits_1_and_says_why(mockentra_bin, tmp_path):
     assert any(line.startswith("  ok   daemon token for Graph: 200: access token for https://graph.microsoft.com")
                for line in lines), proc.stdout
     assert "  FAIL daemon token for Graph: 200: access token for https://graph.microsoft.com" in proc.stdout
+    assert "       at steps[" in proc.stdout, proc.stdout
     assert "error: expected invalid_client, got none" in proc.stdout
     assert "HTTP status: expected" not in proc.stdout
     assert "never reached" not in proc.stdout

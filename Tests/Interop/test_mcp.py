@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 
 import httpx2
 import jwt
@@ -17,39 +16,19 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
-from asgi_thread import AsgiThread, bound_socket
+from mcp_support import AsgiThread, EntraTokenVerifier, bound_socket
 from conftest import start_server
 from test_obo import AGENT_ID, AGENT_SECRET, ALICE, GRAPH, MCP_ID, MCP_SECRET, SCENARIO, assistant_token, middle_tier
-
-
-class EntraTokenVerifier:
-    """What an MCP server in front of Entra does: RS256 against the tenant's JWKS, its own appId as
-    audience, the v2 issuer."""
-
-    def __init__(self, server):
-        self.issuer = server.issuer
-        self.jwks = jwt.PyJWKClient(f"{server.url}/discovery/v2.0/keys",
-                                    ssl_context=ssl.create_default_context(cafile=server.ca_file))
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        try:
-            key = self.jwks.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(token, key, algorithms=["RS256"], audience=MCP_ID, issuer=self.issuer)
-        except jwt.PyJWTError:
-            return None
-        return AccessToken(token=token, client_id=claims["azp"], scopes=claims.get("scp", "").split(),
-                           expires_at=claims["exp"], resource=MCP_ID, subject=claims["sub"], claims=claims)
 
 
 class McpServerThread:
     def __init__(self, entra):
         sock = bound_socket()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        app = MCPServer("Fabrikam MCP Server", token_verifier=EntraTokenVerifier(entra), auth=AuthSettings(
+        app = MCPServer("Fabrikam MCP Server", token_verifier=EntraTokenVerifier(entra, MCP_ID), auth=AuthSettings(
             issuer_url=entra.issuer, resource_server_url=f"{self.url}/mcp", required_scopes=["tools.invoke"],
             validate_token_resource=False))  # the verifier checks the audience (Entra's aud is the appId)
         confidential = middle_tier(entra, MCP_ID, MCP_SECRET)

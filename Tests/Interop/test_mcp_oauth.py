@@ -22,18 +22,16 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import httpx2
-import jwt
 import pytest
 from mcp import Client
 from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider, OAuthFlowError
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 
-from asgi_thread import AsgiThread, bound_socket
+from mcp_support import AsgiThread, EntraTokenVerifier, bound_socket
 from conftest import CA_FILE, KEYS, start_server
 
 TENANT = "4b1d2c3e-5f60-4a7b-8c9d-0e1f2a3b4c5d"
@@ -62,33 +60,14 @@ def scenario(matching_url: str) -> dict:
     }
 
 
-class Verifier:
-    """An MCP server in front of Entra: RS256 over the tenant's JWKS, its appId as audience, the v2
-    issuer; `scp` names scopes without their resource, so they are qualified with the identifier URI
-    the server advertises them under."""
-
-    def __init__(self, entra, app_id: str, identifier: str):
-        self.entra, self.app_id, self.identifier = entra, app_id, identifier
-        self.jwks = jwt.PyJWKClient(f"{entra.url}/discovery/v2.0/keys", ssl_context=entra.ssl_context())
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        try:
-            key = self.jwks.get_signing_key_from_jwt(token).key
-            claims = jwt.decode(token, key, algorithms=["RS256"], audience=self.app_id, issuer=self.entra.issuer)
-        except jwt.PyJWTError:
-            return None
-        return AccessToken(token=token, client_id=claims["azp"], expires_at=claims["exp"], subject=claims["sub"],
-                           scopes=[f"{self.identifier}/{s}" for s in claims.get("scp", "").split()], claims=claims)
-
-
 class McpServerThread:
     """The SDK's MCPServer over HTTPS (MockEntra's development localhost certificate)."""
 
-    def __init__(self, sock: socket.socket, verifier: Verifier):
+    def __init__(self, sock: socket.socket, verifier: EntraTokenVerifier):
         self.url = f"https://localhost:{sock.getsockname()[1]}/mcp"
         app = MCPServer("MCP Server", token_verifier=verifier, auth=AuthSettings(
             issuer_url=verifier.entra.issuer, resource_server_url=self.url,
-            required_scopes=[f"{verifier.identifier}/tools.invoke"], validate_token_resource=False))
+            required_scopes=[f"{verifier.scope_prefix}/tools.invoke"], validate_token_resource=False))
 
         @app.tool()
         def whoami() -> dict:
@@ -153,8 +132,8 @@ def setup(mockentra_bin, tmp_path_factory):
     path = tmp_path_factory.mktemp("mcp-oauth") / "scenario.json"
     path.write_text(json.dumps(scenario(matching_url)))
     entra = start_server(mockentra_bin, scenario=path)
-    servers = {"matching": McpServerThread(matching_sock, Verifier(entra, MATCHING_ID, matching_url)),
-               "mismatched": McpServerThread(mismatched_sock, Verifier(entra, MISMATCHED_ID, "api://legacy-mcp"))}
+    servers = {"matching": McpServerThread(matching_sock, EntraTokenVerifier(entra, MATCHING_ID, matching_url)),
+               "mismatched": McpServerThread(mismatched_sock, EntraTokenVerifier(entra, MISMATCHED_ID, "api://legacy-mcp"))}
     yield entra, servers
     for server in servers.values():
         server.stop()

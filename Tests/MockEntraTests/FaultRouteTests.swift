@@ -60,12 +60,8 @@ final class FaultRouteTests: ShippedScenarioServerTestCase {
 /// A scenario's `faults` are in force from the served emulator's first request.
 final class ScenarioFaultTests: XCTestCase {
     func testAServerStartsWithItsScenariosFaults() throws {
-        let text = try String(contentsOfFile: Repo.scenario("default.json"), encoding: .utf8)
-        let end = try XCTUnwrap(text.range(of: "}", options: .backwards))
-        let head = text[..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
-        let scenario = try ScenarioLoader.load(
-            bytes: Array((head + #" "faults": [ { "clientId": "\#(Default.daemon)", "status": 429, "retryAfter": 1 } ] }"#).utf8),
-            fileName: "faults.json", baseDirectory: Repo.scenario(""))
+        let scenario = try Repo.defaultScenario(
+            adding: #""faults": [ { "clientId": "\#(Default.daemon)", "status": 429, "retryAfter": 1 } ]"#, fileName: "faults.json")
         let server = try MockEntraServer.start(scenario: scenario)
         defer { server.stop() }
         let client = try HTTPClient.tls(server.port)

@@ -8,13 +8,7 @@ import JOSE
 /// expectation failed and what came back.
 final class ScenarioCheckTests: XCTestCase {
     private func load(steps: String) throws -> Scenario {
-        let text = try String(contentsOfFile: Repo.scenario("default.json"), encoding: .utf8)
-        // The default scenario with these steps spliced in before its closing brace (the file
-        // ends its last member with a trailing comma, JSON5 style).
-        let end = try XCTUnwrap(text.range(of: "}", options: .backwards))
-        let head = text[..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
-        return try ScenarioLoader.load(bytes: Array((head + (head.hasSuffix(",") ? "" : ",") + " \"steps\": [\(steps)] }").utf8),
-                                       fileName: "steps.json", baseDirectory: Repo.scenario(""))
+        try Repo.defaultScenario(adding: "\"steps\": [\(steps)]", fileName: "steps.json")
     }
 
     private func run(_ scenario: Scenario) throws -> (passed: Bool, results: [ScenarioCheck.StepResult]) {
@@ -201,8 +195,19 @@ final class ScenarioCheckTests: XCTestCase {
         XCTAssertFalse(passed)
         XCTAssertLessThan(results.count, 21)
         XCTAssertEqual(results.last?.summary, "not sent")
-        XCTAssertEqual(results.last?.failures.first?.hasPrefix("the request would be larger than the server accepts"), true,
+        XCTAssertEqual(results.last?.failures.first?.hasPrefix("the server would refuse this request: 413"), true,
                        "\(results.last?.failures ?? [])")
+    }
+
+    /// Step headers go through the server's own parser: what a socket would refuse is not sent.
+    func testAHeaderTheServerWouldRefuseIsNotSent() throws {
+        for header in [#""X-Bad": "v\r\nInjected: 1""#, #""bad name": "v""#, #""": "v""#] {
+            let (passed, results) = try run(try load(steps: #"{ \#(daemonToken), "headers": { \#(header) } }"#))
+            XCTAssertFalse(passed, header)
+            XCTAssertEqual(results.last?.summary, "not sent", header)
+            XCTAssertEqual(results.last?.failures.first?.hasPrefix("the server would refuse this request: 400"), true,
+                           "\(header): \(results.last?.failures ?? [])")
+        }
     }
 
     func testArraysAndScopeListsCompareAsSets() {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import EntraDirectory
 import HTTPServer
 import JOSE
 import MockEntra
@@ -10,6 +11,16 @@ enum Repo {
     static var keys: String { BundledFiles.keysDirectory }
     static var caFile: String { keys + "/ca.pem" }
     static func scenario(_ name: String) -> String { BundledFiles.root + "/Scenarios/" + name }
+
+    /// The default scenario with `members` (`"steps": [...]`, `"faults": [...]`) spliced in before its
+    /// closing brace (the file may end its last member with a trailing comma, JSON5 style).
+    static func defaultScenario(adding members: String, fileName: String) throws -> Scenario {
+        let text = try String(contentsOfFile: scenario("default.json"), encoding: .utf8)
+        let end = try XCTUnwrap(text.range(of: "}", options: .backwards))
+        let head = text[..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        return try ScenarioLoader.load(bytes: Array((head + (head.hasSuffix(",") ? "" : ",") + " \(members) }").utf8),
+                                       fileName: fileName, baseDirectory: scenario(""))
+    }
 }
 
 /// Ids from Scenarios/default.json.

@@ -54,6 +54,13 @@ final class AccountTypesAndRedirectTests: XCTestCase {
         }
         XCTAssertEqual(device.error.code, 50194)
 
+        // Client credentials on /organizations (its home tenant) too.
+        let daemon = try Fixture(scenario: testScenarioText.replacingOccurrences(
+            of: #"displayName: "Contoso Daemon", appId: "\#(IDs.daemon)","#,
+            with: #"displayName: "Contoso Daemon", appId: "\#(IDs.daemon)", signInAudience: "AzureADMyOrg","#))
+        daemon.reject(Form.secret(), tenant: "organizations", error: "invalid_request", code: 50194)
+        XCTAssertNotNil(try daemon.issue(Form.secret()).accessToken)
+
         // Multi-tenant, or not declared: every authority as before.
         for audience in ["AzureADMultipleOrgs", nil] {
             let multi = try fixture(audience: audience)

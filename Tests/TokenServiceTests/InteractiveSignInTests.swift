@@ -114,6 +114,19 @@ final class InteractiveSignInTests: XCTestCase {
 
     // MARK: The one-time code
 
+    var tenantId: String { service.directory.tenants[0].id }
+
+    /// A step posted for another tenant's sign-in ends nothing and is not used up.
+    func testAStepBelongsToItsTenant() throws {
+        let prompt = try XCTUnwrap(service.beginSecondFactor(try signIn()))
+        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: "another-tenant") else {
+            return XCTFail("another tenant's sign-in finished the step")
+        }
+        guard case .verified = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: tenantId) else {
+            return XCTFail("the step was used up by the other tenant's post")
+        }
+    }
+
     func testRightCodeAddsMFAAndKeepsTheSession() throws {
         let password = try signIn()
         service.clock.advance(by: 60)
@@ -121,7 +134,7 @@ final class InteractiveSignInTests: XCTestCase {
         XCTAssertEqual(prompt.code.count, 6)
         XCTAssertTrue(prompt.code.allSatisfy(\.isNumber))
         XCTAssertEqual(service.latestOneTimeCode(userId: password.userId), prompt.code)
-        guard case .verified(let stepped) = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code) else {
+        guard case .verified(let stepped) = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: tenantId) else {
             return XCTFail("the right code must verify")
         }
         XCTAssertEqual(stepped.methods, ["pwd", "mfa"])
@@ -129,7 +142,7 @@ final class InteractiveSignInTests: XCTestCase {
         XCTAssertEqual(stepped.authTime.timeIntervalSince(password.authTime), 60, accuracy: 5, "auth_time moves to the step")
         XCTAssertEqual(try step(stepped, scope: CA.sqlScope).step.kind, "complete")
         // Single use.
-        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code) else {
+        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: tenantId) else {
             return XCTFail("a code works once")
         }
         XCTAssertNil(service.latestOneTimeCode(userId: password.userId))
@@ -140,19 +153,19 @@ final class InteractiveSignInTests: XCTestCase {
         let prompt = try XCTUnwrap(service.beginSecondFactor(alice))
         XCTAssertEqual(service.latestOneTimeCode(userId: alice.userId), prompt.code)
         let wrong = prompt.code == "000000" ? "111111" : "000000"
-        guard case .wrongCode(let left) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong), left == 2 else {
+        guard case .wrongCode(let left) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong, tenantId: tenantId), left == 2 else {
             return XCTFail("first wrong code")
         }
-        guard case .wrongCode(1) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong) else {
+        guard case .wrongCode(1) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong, tenantId: tenantId) else {
             return XCTFail("second wrong code")
         }
-        guard case .ended(let stamped) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong) else {
+        guard case .ended(let stamped) = service.completeSecondFactor(stepId: prompt.stepId, code: wrong, tenantId: tenantId) else {
             return XCTFail("third wrong code ends the step")
         }
         XCTAssertEqual(stamped.error.code, 500121)
         XCTAssertNil(service.latestOneTimeCode(userId: alice.userId), "the control API must not offer a dead code")
         // Even the right code is refused now: guessing cannot continue past the limit.
-        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code) else {
+        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: tenantId) else {
             return XCTFail("the step is over")
         }
     }
@@ -160,10 +173,10 @@ final class InteractiveSignInTests: XCTestCase {
     func testStepExpiresAndUnknownStepsEnd() throws {
         let prompt = try XCTUnwrap(service.beginSecondFactor(try signIn()))
         service.clock.advance(by: 601)
-        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code) else {
+        guard case .ended = service.completeSecondFactor(stepId: prompt.stepId, code: prompt.code, tenantId: tenantId) else {
             return XCTFail("an expired step cannot be completed")
         }
-        guard case .ended = service.completeSecondFactor(stepId: "forged", code: prompt.code) else {
+        guard case .ended = service.completeSecondFactor(stepId: "forged", code: prompt.code, tenantId: tenantId) else {
             return XCTFail("an unknown step cannot be completed")
         }
     }

@@ -197,7 +197,9 @@ final class WorkloadConditionalAccessTests: XCTestCase {
             let text = problems(policy)
             XCTAssertTrue(text.contains(expected), "\(policy): \(text)")
         }
-        XCTAssertEqual(problems(Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: [ "high" ]"#)), "loaded")
+        XCTAssertEqual(problems(Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "high""#)), "loaded")
+        XCTAssertTrue(problems(Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: [ "high" ]"#)).contains("expected a string"),
+                      "Graph writes the multivalued enum as a string")
         XCTAssertTrue(problems(Self.policy("P", conditions: clients), agentRisk: "severe").contains("riskLevel"))
 
         let more: [(String, String)] = [
@@ -208,7 +210,8 @@ final class WorkloadConditionalAccessTests: XCTestCase {
             (Self.policy("P", conditions: #"\#(clients), servicePrincipalRiskLevels: [ ]"#), "must name at least one risk level"),
             (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "medium,,high""#), "'' is not a risk level"),
             (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "medium, high""#), "' high' is not a risk level"),
-            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: [ "none" ]"#), "'none' is not a risk level"),
+            (Self.policy("P", conditions: #"\#(clients), agentIdRiskLevels: "none""#), "'none' is not a risk level"),
+            (Self.policy("P", conditions: #"\#(clients), servicePrincipalRiskLevels: [ "none" ]"#), "'none' is not a risk level"),
             (Self.policy("P", conditions: #"clientApplications: { includeServicePrincipals: [ "Desktop" ] }, \#(Self.toAPI)"#),
              "has no credential"),
             (Self.policy("P", conditions: #"users: { }, \#(clients)"#), "not both"),

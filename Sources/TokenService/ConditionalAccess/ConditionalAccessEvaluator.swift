@@ -137,7 +137,7 @@ enum ConditionalAccessEvaluator {
 /// Conditional Access for workload identities and Agent ID: the policies about client applications,
 /// evaluated when an application gets a token as itself (client credentials). The subject is the
 /// application (a service principal, or an agent identity acting autonomously); `block` is the only
-/// control, so a policy that applies fails.
+/// control (the loader allows no other), so a policy that applies fails.
 extension ConditionalAccessEvaluator {
     static func evaluateWorkload(client: Application, resourceAppId: String, tenant: Tenant,
                                  remoteAddress: String) -> ConditionalAccessDecision {
@@ -151,10 +151,9 @@ extension ConditionalAccessEvaluator {
                 && riskMatches(client.agentIdentity != nil ? policy.agentIdRiskLevels : policy.servicePrincipalRiskLevels,
                                client.riskLevel)
             let enforced = policy.state == .enabled
-            let unmet = applies ? policy.builtInControls.filter { $0 == .block }.map(\.rawValue) : []
-            let result: PolicyEvaluation.Result = !applies ? .notApplied
-                : enforced ? (unmet.isEmpty ? .success : .failure) : (unmet.isEmpty ? .reportOnlySuccess : .reportOnlyFailure)
-            if enforced, !unmet.isEmpty { failed = true }
+            let result: PolicyEvaluation.Result = !applies ? .notApplied : enforced ? .failure : .reportOnlyFailure
+            if applies, enforced { failed = true }
+            let unmet = applies ? [ConditionalAccessPolicy.GrantControl.block.rawValue] : []
             decision.evaluations.append(PolicyEvaluation(policyId: policy.id, displayName: policy.displayName,
                                                          state: policy.state.rawValue, result: result, unmetControls: unmet))
         }
@@ -163,13 +162,13 @@ extension ConditionalAccessEvaluator {
     }
 
     /// Agent identities are matched by the agent lists, other applications by the service-principal
-    /// lists; managed identities and Microsoft's applications by neither. Exclusions win.
+    /// lists. Exclusions win. (Managed identities and Microsoft's applications, which these policies
+    /// do not cover, never get here: they have no credential for client credentials.)
     static func clientMatches(_ clients: ConditionalAccessPolicy.ClientApplications, _ client: Application) -> Bool {
         if client.agentIdentity != nil {
             if clients.excludeAgentIdentities.contains(client.appId) { return false }
             return clients.includeAllAgentIdentities || clients.includeAgentIdentities.contains(client.appId)
         }
-        guard client.managedIdentity == nil, !client.isBuiltIn else { return false }
         if clients.excludeServicePrincipals.contains(client.appId) { return false }
         return clients.includeAllServicePrincipals || clients.includeServicePrincipals.contains(client.appId)
     }

@@ -76,13 +76,11 @@ extension EntraError {
 
     /// 50013 (our wording): `user_federated_identity_credential` is not the agent's own exchange token.
     static func notAnExchangeToken(_ reason: String) -> EntraError {
-        EntraError(error: "invalid_grant", code: 50013,
-                   message: "Assertion failed validation. [Reason - The user federated identity credential is not the agent identity's exchange token: \(reason).]")
+        assertionFailed(reason: "The user federated identity credential is not the agent identity's exchange token: \(reason).")
     }
 
     /// 50013 (our wording): the user named is not the agent user of the agent identity asking.
     static func notTheAgentsUser(_ agent: Application) -> EntraError {
-        EntraError(error: "invalid_grant", code: 50013,
-                   message: "Assertion failed validation. [Reason - The user is not the agent user of agent identity '\(agent.appId)'.]")
+        assertionFailed(reason: "The user is not the agent user of agent identity '\(agent.appId)'.")
     }
 }

@@ -30,8 +30,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
-        try ResourceIndicator.check(parameters.optional("resource"), redeeming: grant.scope, request: context.request,
-                                    parameters: parameters)
+        if parameters.optional("scope") == nil { try ResourceIndicator.check(parameters.optional("resource"), scope: grant.scope) }
         let user = try stores.activeUser(of: grant.authentication, in: tenant)
 
         let (tokens, refreshToken) = try context.issueUserTokens(UserTokenRequest(

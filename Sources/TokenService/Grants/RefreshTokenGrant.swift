@@ -22,8 +22,9 @@ struct RefreshTokenGrant: GrantHandler {
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
         try context.checkOrigin(spaRedemption: grant.fixedExpiry != nil)
-        try ResourceIndicator.check(parameters.optional("resource"), redeeming: ScopeParser.firstResourceOnly(grant.originalScope),
-                                    request: context.request, parameters: parameters)
+        if parameters.optional("scope") == nil {
+            try ResourceIndicator.check(parameters.optional("resource"), scope: ScopeParser.firstResourceOnly(grant.originalScope))
+        }
         let user = try context.stores.activeUser(of: grant.authentication, in: tenant, grantIssuedAt: grant.issuedAt)
 
         return try context.issueUserTokens(UserTokenRequest(

@@ -32,8 +32,7 @@ extension GrantContext {
         let app = request.client.application
         try AccountTypes.check(app, authority: self.request.tenant)
         record.subject = .init(kind: "user", id: user.id, name: user.userPrincipalName)
-        let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant,
-                                                     inheritFromBlueprint: [.onBehalfOf, .refreshToken, .agentUser].contains(request.flow))
+        let grant = try DelegatedPermissions.resolve(parsed, client: app, user: user, tenant: request.tenant)
         let format = AccessTokenFormat(requestedVersion: grant.resource.requestedAccessTokenVersion)
         record.resource = .init(appId: grant.resource.appId, displayName: grant.resource.displayName,
                                 requestedAs: grant.requestedAs, tokenVersion: format.version)
