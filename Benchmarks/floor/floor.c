@@ -37,7 +37,7 @@ typedef struct {
 } Connection;
 
 static SSL_CTX *tls;
-static EVP_PKEY *signingKey;
+static RSA *signingKey;
 
 // What MockEntra signs for the default scenario's daemon, near enough in size and shape.
 static const char *payload =
@@ -68,22 +68,19 @@ static size_t base64url(const unsigned char *in, size_t n, char *out) {
 }
 
 static void respond(Connection *c) {
-    // One signing context per thread, set up once: MockEntra pools its contexts the same way.
-    static __thread EVP_PKEY_CTX *signer;
-    if (!signer) {
-        signer = EVP_PKEY_CTX_new(signingKey, NULL);
-        if (!signer || EVP_PKEY_sign_init(signer) != 1 || EVP_PKEY_CTX_set_rsa_padding(signer, RSA_PKCS1_PADDING) != 1 ||
-            EVP_PKEY_CTX_set_signature_md(signer, EVP_sha256()) != 1) { ERR_print_errors_fp(stderr); exit(1); }
-    }
     char token[4096];
     size_t n = base64url((const unsigned char *)header, strlen(header), token);
     token[n++] = '.';
     n += base64url((const unsigned char *)payload, strlen(payload), token + n);
+    // Signed as MockEntra signs RS256 (Sources/COpenSSL/shim.h): RSA_sign on the key's legacy copy
+    // with blinding off, shared by the threads.
     unsigned char digest[32], signature[512];
-    size_t signatureLength = sizeof signature;
-    unsigned int digestLength = 0;
+    unsigned int signatureLength = 0, digestLength = 0;
     if (EVP_Digest(token, n, digest, &digestLength, EVP_sha256(), NULL) != 1 ||
-        EVP_PKEY_sign(signer, signature, &signatureLength, digest, digestLength) != 1) { ERR_print_errors_fp(stderr); exit(1); }
+        RSA_sign(NID_sha256, digest, digestLength, signature, &signatureLength, signingKey) != 1) {
+        ERR_print_errors_fp(stderr);
+        exit(1);
+    }
     token[n++] = '.';
     n += base64url(signature, signatureLength, token + n);
     token[n] = 0;
@@ -164,8 +161,11 @@ int main(int argc, char **argv) {
     if (SSL_CTX_use_PrivateKey_file(tls, path, SSL_FILETYPE_PEM) != 1) { ERR_print_errors_fp(stderr); return 1; }
     snprintf(path, sizeof path, "%s/signing-1.key", argv[1]);
     FILE *file = fopen(path, "r");
-    if (!file || !(signingKey = PEM_read_PrivateKey(file, NULL, NULL, NULL))) { perror(path); return 1; }
+    EVP_PKEY *key = file ? PEM_read_PrivateKey(file, NULL, NULL, NULL) : NULL;
+    if (!key || !(signingKey = EVP_PKEY_get1_RSA(key))) { perror(path); return 1; }
     fclose(file);
+    RSA_blinding_off(signingKey);
+    RSA_set_flags(signingKey, RSA_FLAG_NO_BLINDING);
 
     int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # MockEntra's own CPU per token request, next to the signature it makes (no sockets, no TLS):
 #
-#   Benchmarks/inprocess/run.sh [cc|obo] [N]            wall time per request and per signature
-#   Benchmarks/inprocess/run.sh --callgrind [cc|obo]    instructions per request, by function
+#   Benchmarks/inprocess/run.sh [cc|obo|refresh] [N]            wall time per request and per signature
+#   Benchmarks/inprocess/run.sh --callgrind [cc|obo|refresh]    instructions per request, by function
 #
 # The first form times N requests and N bare signatures (same key, same API) in turns, five
 # rounds, and prints the difference: the parse / route / token-service / serialize work of one
@@ -43,7 +43,7 @@ a, b = load(200), load(700)
 per = {k: (b.get(k, 0) - a.get(k, 0)) / 500 for k in set(a) | set(b)}
 def top(pattern):
     return max([v for k, v in per.items() if re.search(pattern, k)] or [0])
-run, sign, verify = top(r"inprocess6handle"), top(r"^\?\?\?:EVP_PKEY_sign$"), top(r"^\?\?\?:EVP_PKEY_verify$")
+run, sign, verify = top(r"inprocess6handle"), top(r"^\?\?\?:(EVP_PKEY_sign|RSA_sign)$"), top(r"^\?\?\?:EVP_PKEY_verify$")
 summary = (f"{grant}: instructions per request {run:,.0f}; in the RSA signature {sign:,.0f}; in the RSA verification "
            f"{verify:,.0f}; MockEntra's own {run - sign - verify:,.0f}")
 with open(out, "w") as f:

@@ -2,6 +2,10 @@
 #ifndef MOCKENTRA_COPENSSL_SHIM_H
 #define MOCKENTRA_COPENSSL_SHIM_H
 
+// The legacy RSA calls below (RS256 without blinding) are deprecated in OpenSSL 3 but present in
+// every 3.x build that keeps the 3.0 API, which Debian's does; only those wrappers use them.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -36,6 +40,25 @@ static const unsigned long mockentra_XN_FLAG_RFC2253_UTF8 = XN_FLAG_RFC2253 & ~A
 // Swift-bridged C string would dangle (see shared/reference/swift-openssl.md).
 static inline const char *mockentra_param_rsa_n(void) { return OSSL_PKEY_PARAM_RSA_N; }
 static inline const char *mockentra_param_rsa_e(void) { return OSSL_PKEY_PARAM_RSA_E; }
+
+// RS256 (PKCS#1 v1.5 over SHA-256) without RSA blinding. Blinding hides a private key from timing
+// attacks; MockEntra signs only with its committed development keys, which are public already, so
+// it would protect nothing and costs ~5% of every signature (more when threads share the key).
+// The signature itself is the same either way: PKCS#1 v1.5 is deterministic.
+// The key is the EVP_PKEY's legacy copy, owned by the caller (free it with mockentra_rsa_free).
+static inline RSA *mockentra_rsa_unblinded(EVP_PKEY *pkey) {
+    RSA *rsa = EVP_PKEY_get1_RSA(pkey);
+    if (rsa != NULL) {
+        RSA_blinding_off(rsa);
+        RSA_set_flags(rsa, RSA_FLAG_NO_BLINDING);
+    }
+    return rsa;
+}
+static inline int mockentra_rsa_sign_sha256(RSA *rsa, const unsigned char *digest, unsigned char *signature,
+                                             unsigned int *length) {
+    return RSA_sign(NID_sha256, digest, 32, signature, length, rsa);
+}
+static inline void mockentra_rsa_free(RSA *rsa) { RSA_free(rsa); }
 
 // Swift 6 rejects the `stdout` global; line-buffer it through this accessor.
 static inline void mockentra_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

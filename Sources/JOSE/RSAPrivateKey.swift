@@ -29,14 +29,21 @@ public final class RSAPrivateKey: @unchecked Sendable {
             EVP_PKEY_free(key)
             throw error
         }
+        guard let unblinded = mockentra_rsa_unblinded(key) else {
+            EVP_PKEY_free(key)
+            throw JOSEError.fromOpenSSL("EVP_PKEY_get1_RSA")
+        }
         self.pkey = key
+        self.rs256Key = unblinded
         self.signatureLength = Int(EVP_PKEY_get_size(key))
         // Each context holds its own reference to the key, so freeing order does not matter.
-        self.rs256Contexts = PKeyContextPool(pkey: key, operation: .sign, algorithm: .rs256)
         self.ps256Contexts = PKeyContextPool(pkey: key, operation: .sign, algorithm: .ps256)
     }
 
-    deinit { EVP_PKEY_free(pkey) }
+    deinit {
+        mockentra_rsa_free(rs256Key)
+        EVP_PKEY_free(pkey)
+    }
 
     /// Signs `message` with SHA-256. RS256 output is deterministic and byte-identical to
     /// `openssl dgst -sha256 -sign`; PS256 uses a random 32-byte salt.
@@ -50,14 +57,17 @@ public final class RSAPrivateKey: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Signing contexts set up once per algorithm (see PKeyContextPool: ≈ 3 µs per signature).
-    private let rs256Contexts: PKeyContextPool
+    /// RS256, which signs every token: the key's legacy RSA copy with blinding off (shim.h says
+    /// why: these keys are public). `RSA_sign` keeps no per-call state in the key, so threads share it.
+    private let rs256Key: OpaquePointer
+    /// PS256, used only for client assertions in tests: signing contexts set up once
+    /// (see PKeyContextPool: ≈ 3 µs per signature), blinded as OpenSSL's default.
     private let ps256Contexts: PKeyContextPool
 
     private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
         let digest = Digest.sha256(buffer)
-        let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
-        let signed: [UInt8]? = pool.withContext { context in
+        if algorithm == .rs256 { return signRS256(digest: digest) }
+        let signed: [UInt8]? = ps256Contexts.withContext { context in
             var signature = [UInt8](repeating: 0, count: signatureLength)
             var length = signatureLength
             let ok = signature.withUnsafeMutableBufferPointer { output in
@@ -69,6 +79,16 @@ public final class RSAPrivateKey: @unchecked Sendable {
         }
         // fromOpenSSL drains this thread's error queue into the message.
         guard let signature = signed else { return .failure(JOSEError.fromOpenSSL("EVP_PKEY_sign")) }
+        return .success(signature)
+    }
+
+    private func signRS256(digest: [UInt8]) -> Result<[UInt8], JOSEError> {
+        var signature = [UInt8](repeating: 0, count: signatureLength)
+        var length: UInt32 = 0
+        let ok = signature.withUnsafeMutableBufferPointer { output in
+            mockentra_rsa_sign_sha256(rs256Key, digest, output.baseAddress, &length)
+        } == 1
+        guard ok, Int(length) == signatureLength else { return .failure(JOSEError.fromOpenSSL("RSA_sign")) }
         return .success(signature)
     }
 }

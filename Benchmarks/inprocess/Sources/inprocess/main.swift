@@ -1,7 +1,7 @@
 // inprocess GRANT N [timed]
 //
 // Runs N token requests of GRANT (`cc`: client credentials; `obo`: On-Behalf-Of with alice's
-// token) of the default scenario through the server's own path, without sockets or TLS:
+// token; `refresh`: alice's refresh token replayed, as the wrk benchmark does) of the default scenario through the server's own path, without sockets or TLS:
 // request-head parsing, the router, the token service, response serialization. With `timed`,
 // five rounds alternate N requests with N bare signatures over a payload of token size (same key,
 // same signer), and print the difference: the work MockEntra adds to its one signature.
@@ -36,12 +36,14 @@ func requestBytes(_ form: String) -> [UInt8] {
     return ResponseSerializer.serialize(router.handle(request), omitBody: false, close: false)
 }
 
-func accessToken(in response: [UInt8]) -> String? {
+func field(_ name: String, in response: [UInt8]) -> String? {
     let text = String(decoding: response, as: UTF8.self)
     guard let body = text.range(of: "\r\n\r\n").map({ text[$0.upperBound...] }),
           case .object(let members)? = try? JSONValue.parseStrict(Array(body.utf8)) else { return nil }
-    return members["access_token"]?.stringValue
+    return members[name]?.stringValue
 }
+
+func accessToken(in response: [UInt8]) -> String? { field("access_token", in: response) }
 
 let form: String
 switch grant {
@@ -52,11 +54,18 @@ case "obo":
     form = "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&requested_token_use=on_behalf_of"
         + "&client_id=6a0c3e8f-5d2b-4b7e-8f1a-9c3d2e1b0a4f&client_secret=contoso-api-secret"
         + "&assertion=\(assertion)&scope=https%3A%2F%2Fgraph.microsoft.com%2FUser.Read"
+case "refresh":
+    let signIn = handle(requestBytes("grant_type=password&client_id=4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f"
+        + "&username=alice%40contoso.test&password=alice-password"
+        + "&scope=api%3A%2F%2Fcontoso-api%2Faccess_as_user%20offline_access"))
+    guard let refreshToken = field("refresh_token", in: signIn) else { fatalError(String(decoding: signIn, as: UTF8.self)) }
+    form = "grant_type=refresh_token&client_id=4e2a8c6f-1d3b-4a5e-9f7c-0b8d6e4a2c1f&refresh_token=\(refreshToken)"
+        + "&scope=api%3A%2F%2Fcontoso-api%2Faccess_as_user%20offline_access"
 case "cc":
     form = "client_id=2d6f6a9c-3b8e-4f1a-9c2d-7e5b4a3f1c0d&client_secret=contoso-daemon-secret"
         + "&grant_type=client_credentials&scope=api%3A%2F%2Fcontoso-api%2F.default"
 default:
-    FileHandle.standardError.write(Data("usage: inprocess cc|obo [N] [timed]\n".utf8))
+    FileHandle.standardError.write(Data("usage: inprocess cc|obo|refresh [N] [timed]\n".utf8))
     exit(64)
 }
 let request = requestBytes(form)
