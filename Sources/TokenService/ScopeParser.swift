@@ -42,12 +42,12 @@ enum ScopeParser {
         var identifier: String?
         var names: [String] = []
         for item in split(scope) {
-            if openIDScopes.contains(item.lowercased()) {
+            if isOpenIDScope(item) {
                 openID.append(item)
                 continue
             }
             let (resource, name) = resourceAndName(item)
-            if let identifier, identifier.lowercased() != resource.lowercased() {
+            if let identifier, !sameResource(identifier, resource) {
                 throw .invalidScope(scope)
             }
             identifier = identifier ?? resource
@@ -63,16 +63,45 @@ enum ScopeParser {
     static func firstResourceOnly(_ scope: String) -> String {
         var first: String?
         let kept = split(scope).filter { item in
-            if openIDScopes.contains(item.lowercased()) { return true }
-            let resource = resourceAndName(item).resource.lowercased()
-            first = first ?? resource
-            return resource == first
+            if isOpenIDScope(item) { return true }
+            let resource = resourceAndName(item).resource
+            guard let first else {
+                first = resource
+                return true
+            }
+            return sameResource(resource, first)
         }
         return kept.joined(separator: " ")
     }
 
     static func resourceAndName(_ item: String) -> (resource: String, name: String) {
-        guard let slash = item.lastIndex(of: "/") else { return (graphIdentifier, item) }
+        // In ASCII every byte is a Character, so the byte search finds what the Character search
+        // would, without walking grapheme clusters (this runs for every scope of every request).
+        let slash = isASCII(item) ? item.utf8.lastIndex(of: UInt8(ascii: "/")) : item.lastIndex(of: "/")
+        guard let slash else { return (graphIdentifier, item) }
         return (String(item[..<slash]), String(item[item.index(after: slash)...]))
+    }
+
+    /// `openid`, `profile`, `email` or `offline_access`, in any case. Compared as ASCII without
+    /// lowercasing a copy: no non-ASCII character lowercases to a letter of these four words.
+    static func isOpenIDScope(_ item: String) -> Bool {
+        openIDScopes.contains { asciiCaseInsensitiveEqual($0, item) }
+    }
+
+    /// Two resource identifiers of one scope string name the same resource: compared without case.
+    static func sameResource(_ a: String, _ b: String) -> Bool {
+        guard isASCII(a), isASCII(b) else { return a.lowercased() == b.lowercased() }
+        return asciiCaseInsensitiveEqual(a, b)
+    }
+
+    private static func isASCII(_ text: String) -> Bool { text.utf8.allSatisfy { $0 < 0x80 } }
+
+    /// Byte-wise equality with ASCII letters folded to lowercase; other bytes must match exactly.
+    private static func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 }
