@@ -37,6 +37,8 @@ let package = Package(
         .executableTarget(name: "FuzzFormData", dependencies: ["HTTPServer", "FuzzSupport"], path: "Fuzz/FormData"),
         .executableTarget(name: "FuzzJWT", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/JWT"),
         .executableTarget(name: "FuzzScenario", dependencies: ["EntraDirectory", "FuzzSupport"], path: "Fuzz/Scenario"),
+        .executableTarget(name: "FuzzRouter", dependencies: ["MockEntra", "TokenService", "EntraDirectory", "HTTPServer", "FuzzSupport"],
+                          path: "Fuzz/Router"),
 
         .testTarget(name: "JOSETests", dependencies: ["JOSE"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),

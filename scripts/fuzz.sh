@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a libFuzzer target and runs it for a while.
-#   scripts/fuzz.sh TARGET [SECONDS]     TARGET = HTTPRequest | FormData | JWT | Scenario | all
+#   scripts/fuzz.sh TARGET [SECONDS]     TARGET = HTTPRequest | FormData | JWT | Scenario | Router | all
 # The working corpus lives in fuzz-corpus/<TARGET> (git-ignored), seeded from the committed seeds in
 # Fuzz/corpus/<TARGET>/. Crash inputs land in fuzz-corpus/<TARGET>-crashes/. Prints one summary line
 # per target and exits non-zero if any target crashed.
@@ -8,12 +8,12 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-TARGETS_ALL=(HTTPRequest FormData JWT Scenario)
+TARGETS_ALL=(HTTPRequest FormData JWT Scenario Router)
 TARGET=${1:-}
 SECONDS_TO_RUN=${2:-60}
 
 if [[ -z "$TARGET" ]]; then
-    echo "usage: $0 HTTPRequest|FormData|JWT|Scenario|all [SECONDS]" >&2
+    echo "usage: $0 HTTPRequest|FormData|JWT|Scenario|Router|all [SECONDS]" >&2
     exit 2
 fi
 if [[ "$TARGET" == all ]]; then

@@ -58,8 +58,9 @@ public final class MockEntraServer: Sendable {
             ListenerConfiguration(host: options.host, port: $0, tls: options.plainHTTP ? nil : tls)
         }
         configurations += options.httpPorts.map { ListenerConfiguration(host: options.host, port: $0, tls: nil) }
-        let router = Router(service: service, autoSignInLoginHint: options.autoSignInLoginHint, scenarioFile: scenario.sourceFile)
-        let server = try HTTPServer(listeners: configurations, limits: options.limits) { router.handle($0) }
+        let handler = InProcessHandler(service: service, scenarioFile: scenario.sourceFile,
+                                       autoSignInLoginHint: options.autoSignInLoginHint)
+        let server = try HTTPServer(listeners: configurations, limits: options.limits) { handler.handle($0) }
         self.listeners = try server.start()
         self.server = server
         self.scenario = scenario

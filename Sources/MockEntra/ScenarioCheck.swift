@@ -23,7 +23,7 @@ public enum ScenarioCheck {
     public static func run(_ scenario: Scenario, keysDirectory: String = BundledFiles.keysDirectory,
                            report: (StepResult) -> Void) throws -> Bool {
         let service = TokenService(scenario: scenario, keys: try KeyRing.load(directory: keysDirectory), log: try ExchangeLog())
-        let router = Router(service: service)
+        let router = InProcessHandler(service: service)
         var responses: [String: [String: JSONValue]] = [:]
         for step in scenario.steps {
             let result: StepResult
@@ -59,7 +59,7 @@ public enum ScenarioCheck {
     /// the server's own parser, so what a socket would refuse (a header that is no header, a request
     /// over the size limits) is not sent here either.
     private static func send(method: String, target: String, headers: [(String, String)], body: [UInt8],
-                             router: Router, expect: StepExpectation, control: Bool) -> StepOutcome {
+                             router: InProcessHandler, expect: StepExpectation, control: Bool) -> StepOutcome {
         // A line break would write a second header the step never named; the parser cannot tell.
         if let broken = headers.first(where: { ($0.0 + $0.1).unicodeScalars.contains { $0 == "\r" || $0 == "\n" } }) {
             return StepOutcome(summary: "not sent", failures: ["the server would refuse this request: 400 header '\(broken.0)' holds a line break"],
@@ -129,7 +129,7 @@ public enum ScenarioCheck {
         }
     }
 
-    private static func runToken(_ step: TokenStep, router: Router, responses: [String: [String: JSONValue]]) -> StepOutcome {
+    private static func runToken(_ step: TokenStep, router: InProcessHandler, responses: [String: [String: JSONValue]]) -> StepOutcome {
         var substitution = Substitution(responses: responses)
         let form = FormData(pairs: step.form.map { ($0.name, substitution.apply($0.value)) })
         var headers = HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")])
@@ -141,7 +141,7 @@ public enum ScenarioCheck {
                     router: router, expect: step.expect, control: false)
     }
 
-    private static func runControl(_ step: ControlStep, router: Router, responses: [String: [String: JSONValue]]) -> StepOutcome {
+    private static func runControl(_ step: ControlStep, router: InProcessHandler, responses: [String: [String: JSONValue]]) -> StepOutcome {
         var substitution = Substitution(responses: responses)
         // A reference in the path is one segment's (or query value's) worth of text: escaped so it stays one.
         var path = ""
