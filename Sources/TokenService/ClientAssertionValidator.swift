@@ -29,11 +29,11 @@ struct ClientAssertionValidator: Sendable {
         }
 
         try Self.checkTimes(jwt.payload, now: now)
-        let clientId = application.appId.lowercased()
-        guard jwt.payload["iss"]?.stringValue?.lowercased() == clientId,
-              jwt.payload["sub"]?.stringValue?.lowercased() == clientId else {
-            throw .assertionSubjectMismatch()
-        }
+        // `sub` must equal `iss` (50048, SubjectMismatchesIssuer), and `iss` name the client
+        // (700021). Which Entra checks first is not documented: this order is our choice.
+        let issuer = jwt.payload["iss"]?.stringValue
+        guard jwt.payload["sub"]?.stringValue?.lowercased() == issuer?.lowercased() else { throw .subjectMismatchesIssuer() }
+        guard issuer?.lowercased() == application.appId.lowercased() else { throw .assertionSubjectMismatch() }
         guard audienceMatches(jwt.payload["aud"]) else { throw .assertionAudienceMismatch() }
     }
 
@@ -84,23 +84,11 @@ struct ClientAssertionValidator: Sendable {
     }
 }
 
-/// JWT NumericDate claims as real clients write them: integers, floats (MSAL Python) or strings
-/// of digits (MSAL.NET).
-enum NumericDate {
-    static func read(_ value: JSONValue?, claim: String) throws(EntraError) -> Date? {
-        switch value {
-        case nil, .null?:
-            return nil
-        case .number(let seconds)?:
-            guard seconds.isFinite else { throw .malformedJWT("The '\(claim)' claim is not a valid number.") }
-            return Date(timeIntervalSince1970: seconds)
-        case .string(let text)?:
-            guard let seconds = Double(text), seconds.isFinite else {
-                throw .malformedJWT("The '\(claim)' claim is not a valid number.")
-            }
-            return Date(timeIntervalSince1970: seconds)
-        default:
-            throw .malformedJWT("The '\(claim)' claim is not a valid number.")
-        }
+extension EntraError {
+    /// 50048 (reference-error-codes "SubjectMismatchesIssuer"; the text as quoted in
+    /// AzureAD/microsoft-authentication-library-for-java#430). `invalid_client` is inferred.
+    static func subjectMismatchesIssuer() -> EntraError {
+        EntraError(error: "invalid_client", code: 50048,
+                   message: "Subject must match the issuer claim in the client assertion.")
     }
 }

@@ -109,7 +109,7 @@ extension TokenService {
             // falls back to its issue time (`iat` is backdated by five minutes).
             let tokenId = claims["uti"]?.stringValue ?? ""
             let signedInAt = stores.issuedTokens.authentication(tokenId: tokenId)?.authTime
-                ?? Date(timeIntervalSince1970: (claims["iat"]?.doubleValue ?? 0) + TokenMinter.backdating)
+                ?? (NumericDate.issued(claims["iat"]) ?? .distantPast).addingTimeInterval(TokenMinter.backdating)
             if signedInAt < validFrom { return .success(verdict(.sessionsRevoked, eventTime: validFrom)) }
         }
         return .success(verdict(nil))
@@ -135,7 +135,7 @@ extension TokenService {
               IssuedTokenCheck.isIssuer(issuer, ofTenant: tenant.id) else {
             return failure("The token was not issued by a tenant of this server.")
         }
-        guard let expiry = claims["exp"]?.doubleValue, Date(timeIntervalSince1970: expiry + IssuedTokenCheck.allowedSkew) > now else {
+        guard let expiry = NumericDate.issued(claims["exp"]), expiry.addingTimeInterval(IssuedTokenCheck.allowedSkew) > now else {
             return failure("The token has expired: a resource rejects it (invalid_token) before any CAE check.")
         }
         guard claims["scp"]?.stringValue != nil || IssuedTokenCheck.isAppToken(claims) else {

@@ -62,7 +62,11 @@ public struct StampedError: Error, Sendable, Equatable {
 /// Entra's error timestamps: `2023-05-06 06:03:00Z` (UTC, seconds, a space instead of `T`).
 public enum EntraTimestamp {
     public static func format(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        // Total, whatever date a hostile claim made: clamped to years 1...9999 (NumericDate.range),
+        // NaN as 1970, so the conversion to time_t can never trap.
+        let interval = date.timeIntervalSince1970
+        let clamped = interval.isNaN ? 0 : min(max(interval, NumericDate.range.lowerBound), NumericDate.range.upperBound)
+        var seconds = time_t(clamped.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }

@@ -31,7 +31,12 @@ struct FederatedAssertionValidator: Sendable {
         let byIssuer = application.federatedIdentityCredentials.filter { issuerMatches($0, issuer) }
         guard !byIssuer.isEmpty else { throw .noFederatedCredential(for: "issuer", issuer) }
         let bySubject = byIssuer.filter { $0.subject == subject }
-        guard !bySubject.isEmpty else { throw .noFederatedCredential(for: "subject", subject) }
+        guard !bySubject.isEmpty else {
+            if byIssuer.contains(where: { $0.subject.lowercased() == subject.lowercased() }) {
+                throw .federatedSubjectDiffersInCase(subject)
+            }
+            throw .noFederatedCredential(for: "subject", subject)
+        }
         guard let credential = bySubject.first(where: { credential in
             audiences.contains { audience in credential.audiences.contains { Self.sameAudience($0, audience, of: credential) } }
         }) else {
@@ -76,6 +81,13 @@ struct FederatedAssertionValidator: Sendable {
 }
 
 extension EntraError {
+    /// 7002138: the subject matches a credential's only when case is ignored (Entra's text as
+    /// quoted in Azure/login#515 and Azure/accelerator-bootstrap-modules#139).
+    static func federatedSubjectDiffersInCase(_ subject: String) -> EntraError {
+        EntraError(error: "invalid_client", code: 7002138,
+                   message: "No matching federated identity record found for presented assertion subject '\(subject)'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation")
+    }
+
     /// 700211 / 700213 / 700212: no federated identity credential of the app matches the assertion's
     /// issuer, then subject, then audience (wording from 2025 responses quoted in public issues).
     static func noFederatedCredential(for claim: String, _ value: String) -> EntraError {

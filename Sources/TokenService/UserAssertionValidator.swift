@@ -24,25 +24,31 @@ struct UserAssertionValidator: Sendable {
         let claims = jwt.payload
         try Self.checkTimes(claims, now: now)
         try checkAudience(claims["aud"]?.stringValue ?? "")
-        // A user token carries delegated scopes; an app token carries roles.
-        guard !IssuedTokenCheck.isAppToken(claims), claims["scp"]?.stringValue != nil,
-              let userId = claims["oid"]?.stringValue else {
-            throw .appOnlyAssertion()
+        // A user token carries delegated scopes; an app token carries roles; an ID token neither,
+        // and names no client (`azp`/`appid`), as access tokens all do.
+        if IssuedTokenCheck.isAppToken(claims) { throw .applicationOnBehalfOf(appId: client.appId) }
+        guard claims["scp"]?.stringValue != nil else {
+            if claims["azp"] == nil && claims["appid"] == nil { throw .idTokenAsAssertion() }
+            throw .assertionWithoutScopes()
         }
+        guard let userId = claims["oid"]?.stringValue else { throw .assertionWithoutScopes() }
         let tokenId = claims["uti"]?.stringValue ?? ""
         let authentication = index.authentication(tokenId: tokenId) ?? Authentication(
             tenantId: tenant.id, userId: userId,
-            authTime: Date(timeIntervalSince1970: claims["iat"]?.doubleValue ?? now.timeIntervalSince1970),
+            authTime: NumericDate.issued(claims["iat"]) ?? now,
             methods: claims["amr"]?.arrayValue?.compactMap(\.stringValue) ?? ["pwd"],
             sessionId: claims["sid"]?.stringValue ?? Identifiers.randomGUID())
         return ValidatedUserAssertion(tokenId: tokenId, authentication: authentication)
     }
 
     static func checkTimes(_ claims: [String: JSONValue], now: Date) throws(EntraError) {
-        guard let expiry = claims["exp"]?.doubleValue.map(Date.init(timeIntervalSince1970:)) else {
-            throw .malformedAssertion("The token has no expiry.")
+        guard let expiry = NumericDate.issued(claims["exp"]) else {
+            throw .malformedAssertion("The token has no valid expiry.")
         }
-        let notBefore = claims["nbf"]?.doubleValue.map(Date.init(timeIntervalSince1970:))
+        if claims["nbf"] != nil, NumericDate.issued(claims["nbf"]) == nil {
+            throw .malformedAssertion("The token's 'nbf' is not a valid date.")
+        }
+        let notBefore = NumericDate.issued(claims["nbf"])
         let skew = IssuedTokenCheck.allowedSkew
         if expiry.addingTimeInterval(skew) <= now || (notBefore.map { $0.addingTimeInterval(-skew) > now } ?? false) {
             throw .assertionOutsideValidity(now: now, expiry: expiry)
@@ -140,8 +146,23 @@ extension EntraError {
                    message: "Agent identities cannot use the '\(grantType)' grant: use client credentials or On-Behalf-Of with the blueprint's exchange token as client_assertion.")
     }
 
-    /// 50013 (inferred wording): an app-only token presented as a user assertion.
-    static func appOnlyAssertion() -> EntraError {
-        assertionFailed(reason: "The assertion is an application token; On-Behalf-Of requires a token issued to a user.")
+    /// 7000114: an app-only token presented as the user assertion. Entra's text as public reports
+    /// quote it (AzureAD/microsoft-authentication-library-for-dotnet#2130, microsoft/mcp#2192) and
+    /// the error-code reference lists it; that `{appid}` is the middle tier calling is inferred.
+    static func applicationOnBehalfOf(appId: String) -> EntraError {
+        EntraError(error: "unauthorized_client", code: 7000114,
+                   message: "Application '\(appId)' is not allowed to make application on-behalf-of calls.")
+    }
+
+    /// 240002: an ID token presented as the assertion (reference-error-codes "RequiredClaimIsMissing";
+    /// the response as quoted in microsoft/azure-spring-boot#333).
+    static func idTokenAsAssertion() -> EntraError {
+        EntraError(error: "invalid_request", code: 240002,
+                   message: "Input id_token cannot be used as 'urn:ietf:params:oauth:grant-type:jwt-bearer' grant.")
+    }
+
+    /// 50013 (inferred wording): a user-shaped token with no delegated scopes or no user.
+    static func assertionWithoutScopes() -> EntraError {
+        assertionFailed(reason: "The assertion carries no delegated scopes (scp) or no user (oid).")
     }
 }

@@ -1,7 +1,7 @@
 """On-Behalf-Of with unmodified msal and azure-identity, on the shipped Scenarios/obo-chains.json:
 SPA → Web API → Azure SQL (msal, azure-identity with a secret and with a certificate), the three-hop
 Assistant → Agent → MCP server → Microsoft Graph chain with msal at each hop and the chain query, and
-Entra's rejections (app-only assertion 50013, wrong audience 500131, missing consent 65001). Every
+Entra's rejections (app-only assertion 7000114, wrong audience 500131, missing consent 65001). Every
 token is verified with PyJWT against the served JWKS."""
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def error_of(result: dict, error: str, code: int) -> dict:
     return result
 
 
-def test_app_only_assertion_is_50013(obo_server):
+def test_app_only_assertion_is_7000114(obo_server):
     # The Agent's own client-credentials token for the Web API: right audience and tenant, but no user.
     app_only = middle_tier(obo_server, AGENT_ID, AGENT_SECRET).acquire_token_for_client(["api://fabrikam-web-api/.default"])
     assert "access_token" in app_only, app_only
@@ -232,7 +232,7 @@ def test_app_only_assertion_is_50013(obo_server):
     assert "idtyp" not in claims and "scp" not in claims and claims["oid"] == claims["sub"], claims  # no optional claim asked
     result = middle_tier(obo_server, WEB_API_ID, WEB_API_SECRET).acquire_token_on_behalf_of(
         app_only["access_token"], [f"{SQL}/.default"])
-    error_of(result, "invalid_grant", 50013)
+    error_of(result, "unauthorized_client", 7000114)
 
 
 def test_token_for_another_audience_is_500131(obo_server):

@@ -150,16 +150,24 @@ final class ClientAssertionTests: XCTestCase {
         }
     }
 
-    func testIssuerOrSubjectNotTheClientIs700021() throws {
+    func testIssuerNotTheClientIs700021() throws {
         var claims = Assertion.claims()
         claims["iss"] = .string(IDs.api)
-        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 700021)
-        claims = Assertion.claims()
         claims["sub"] = .string(IDs.api)
         fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 700021)
-        claims = Assertion.claims()
+    }
+
+    /// `sub` must equal `iss` (AADSTS50048), missing or naming someone else alike.
+    func testSubjectNotTheIssuerIs50048() throws {
+        var claims = Assertion.claims()
+        claims["sub"] = .string(IDs.api)
+        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 50048,
+                       messageContains: "Subject must match the issuer claim in the client assertion.")
         claims["sub"] = nil
-        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 700021)
+        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 50048)
+        claims = Assertion.claims()
+        claims["iss"] = .string(IDs.api)
+        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 50048)
     }
 
     func testGarbageAssertionIs50027() {
@@ -172,6 +180,25 @@ final class ClientAssertionTests: XCTestCase {
         var claims = Assertion.claims()
         claims["exp"] = "tomorrow"
         fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_request", code: 50027)
+    }
+
+    /// Dates outside years 1–9999, and strings a client would not write (hex, exponents, `inf`),
+    /// are malformed. An `exp` of 1e19 once trapped the server while its 700024 text was written.
+    func testOutOfRangeAndNonDecimalTimesAre50027() throws {
+        let values: [JSONValue] = [.number(1e19), .number(-1e19), .number(253_402_300_800), .string("1e19"), .string("-1e19"),
+                                   .string("0x6a3f0000"), .string("inf"), .string("nan"), .string("1.5e9"), .string(""),
+                                   .string("-"), .string("1."), .string(".5"), .string("+1800000000")]
+        for value in values {
+            for claim in ["exp", "nbf"] {
+                var claims = Assertion.claims()
+                claims[claim] = value
+                fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_request", code: 50027,
+                               messageContains: "The '\(claim)' claim is not a valid number.")
+            }
+        }
+        var claims = Assertion.claims()
+        claims["exp"] = .string("-1")   // a decimal date, long past: a date, refused for its time
+        fixture.reject(Form.assertion(try Assertion.rs256(claims)), error: "invalid_client", code: 700024)
     }
 
     func testAlgNoneIsRejected() throws {

@@ -58,13 +58,32 @@ final class FederatedCredentialTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.client?.authenticationMethod, .federatedCredential)
     }
 
+    /// The federated path reads times before any signature: a date no calendar holds, from anyone,
+    /// must be a 50027 and not bring the server down (it once trapped writing the 700024 text).
+    func testAnUnsignedAssertionWithAnImpossibleDateIs50027() throws {
+        for claim in ["exp", "nbf"] {
+            for value: JSONValue in [.number(1e19), .number(-1e19), .string("1e19")] {
+                var payload = try JWT.decode(try githubToken()).payload
+                payload[claim] = value
+                let forged = try Assertion.make(header: ["alg": "RS256", "typ": "JWT"], payload: payload, signature: Array(repeating: 0, count: 256))
+                fixture.reject(Form.assertion(forged, client: Self.deployer), error: "invalid_request", code: 50027)
+            }
+        }
+        XCTAssertEqual(EntraTimestamp.format(Date(timeIntervalSince1970: 1e19)), "9999-12-31 23:59:59Z")
+        XCTAssertEqual(EntraTimestamp.format(Date(timeIntervalSince1970: -1e19)), "1-01-01 00:00:00Z")
+        XCTAssertEqual(EntraTimestamp.format(Date(timeIntervalSince1970: .nan)), "1970-01-01 00:00:00Z")
+    }
+
     func testMismatchesAreRefusedWithEntrasCodes() throws {
         let client = Self.deployer
         fixture.reject(Form.assertion(try githubToken(issuer: "https://token.actions.githubusercontent.com/"), client: client),
                        error: "invalid_client", code: 700211, status: 401,
                        messageContains: "presented assertion issuer 'https://token.actions.githubusercontent.com/'")
-        // Case-sensitive, as Entra matches since 2025.
+        // Case-sensitive, as Entra matches since 2025: a subject equal but for case has its own code.
         fixture.reject(Form.assertion(try githubToken(subject: "repo:Contoso/app:ref:refs/heads/main"), client: client),
+                       error: "invalid_client", code: 7002138, status: 401,
+                       messageContains: "The subject matches with case-insensitive comparison, but not with case-sensitive comparison.")
+        fixture.reject(Form.assertion(try githubToken(subject: "repo:contoso/other:ref:refs/heads/main"), client: client),
                        error: "invalid_client", code: 700213, status: 401)
         fixture.reject(Form.assertion(try githubToken(audience: "api://contoso-api"), client: client),
                        error: "invalid_client", code: 700212, status: 401)

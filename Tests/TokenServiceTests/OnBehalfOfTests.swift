@@ -459,7 +459,18 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertNoThrow(try token(obo(t1, scope: "api://fabrikam-mcp/tools.read", client: OBO.agent, secret: OBO.agentSecret)))
     }
 
-    func testAppOnlyAssertionIs50013() throws {
+    /// An ID token names the user but carries no scopes and no client: Entra refuses it with 240002.
+    func testIDTokenAssertionIs240002() throws {
+        // The Web API signs Alice in itself (ROPC with its secret), so its ID token's audience is the Web API.
+        let signIn = try fixture.issue([("grant_type", "password"), ("client_id", OBO.webAPI), ("client_secret", OBO.webAPISecret),
+                                        ("username", OBO.alice), ("password", "alice-password"),
+                                        ("scope", "openid profile https://database.windows.net//.default")], tenant: OBO.tenant)
+        let idToken = try XCTUnwrap(signIn.idToken)
+        XCTAssertEqual(try payload(idToken)["aud"]?.stringValue, OBO.webAPI)
+        rejectOBO(obo(idToken), error: "invalid_request", code: 240002, messageContains: "Input id_token cannot be used")
+    }
+
+    func testAppOnlyAssertionIs7000114() throws {
         // The Agent's own client-credentials token for the Web API: right audience, right tenant, no user.
         let appOnly = try fixture.issue([("grant_type", "client_credentials"), ("client_id", OBO.agent),
                                          ("client_secret", OBO.agentSecret), ("scope", "api://fabrikam-web-api/.default")],
@@ -467,7 +478,8 @@ final class OnBehalfOfTests: XCTestCase {
         let p = try payload(appOnly)
         XCTAssertNil(p["idtyp"], "recognised without the optional claim: no scp, oid = sub")
         XCTAssertEqual(p["aud"]?.stringValue, OBO.webAPI)
-        rejectOBO(obo(appOnly), code: 50013, messageContains: "application token")
+        rejectOBO(obo(appOnly), error: "unauthorized_client", code: 7000114,
+                  messageContains: "Application '\(OBO.webAPI)' is not allowed to make application on-behalf-of calls.")
     }
 
     func testAlgNoneIs50027() throws {
@@ -506,6 +518,21 @@ final class OnBehalfOfTests: XCTestCase {
         for garbage in ["not-a-jwt", "a.b.c", "", "eyJhbGciOiJSUzI1NiJ9.e30"] where !garbage.isEmpty {
             rejectOBO(obo(garbage), error: "invalid_request", code: 50027)
         }
+    }
+
+    /// A token signed by our own (public) key with dates no calendar holds: malformed, and never a trap.
+    func testImpossibleDatesInASignedAssertionAre50027() throws {
+        let real = try JWT.decode(try webAPIToken())
+        for (claim, value) in [("exp", JSONValue.number(1e19)), ("exp", .number(-1e19)), ("nbf", .number(1e300)), ("exp", .string("4102444800"))] {
+            var payload = real.payload
+            payload[claim] = value
+            let resigned = try Assertion.make(header: real.header, payload: payload, key: service.keys.active.privateKey)
+            rejectOBO(obo(resigned), error: "invalid_request", code: 50027)
+        }
+        var payload = real.payload
+        payload["iat"] = .number(1e19)   // not checked, but read as the sign-in time: falls back to now
+        XCTAssertNoThrow(try fixture.issue(obo(try Assertion.make(header: real.header, payload: payload,
+                                                                  key: service.keys.active.privateKey)), tenant: OBO.tenant))
     }
 
     // MARK: Rejections of the request
