@@ -42,12 +42,14 @@ extension ControlRoutes {
         guard let input = ControlJSON.decode(SignInRequest.self, from: body) else {
             return .json(ControlError(error: "Expected a JSON body with authorizeUrl, username and optionally password."), status: 400)
         }
-        let (tenant, query) = Self.splitAuthorizeURL(input.authorizeUrl)
-        guard let pairs = try? FormData(parsing: Array(query.utf8)) else {
+        let (tenant, query, v1) = Self.splitAuthorizeURL(input.authorizeUrl)
+        guard let form = try? FormData(parsing: Array(query.utf8)) else {
             return .json(ControlError(error: "authorizeUrl has a malformed query string."), status: 400)
         }
+        var pairs = form.pairs.map { ($0.name, $0.value) }
+        if v1 { pairs = TokenService.v1AuthorizeParameters(pairs) }
         let request: AuthorizeRequest
-        switch service.validateAuthorize(pairs.pairs.map { ($0.name, $0.value) }, tenant: tenant) {
+        switch service.validateAuthorize(pairs, tenant: tenant) {
         case .errorPage(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .redirect(let response):
@@ -96,9 +98,11 @@ extension ControlRoutes {
 
     /// `/{tenant}/oauth2/v2.0/authorize?…` → (tenant, query). A bare query has no tenant: `common`
     /// then finds the one tenant that registers the client.
-    static func splitAuthorizeURL(_ text: String) -> (tenant: String, query: String) {
+    /// The tenant segment and query of an /authorize URL (or of a bare query: `common`), and whether
+    /// it is the v1 endpoint (`…/oauth2/authorize`, whose `resource=` the route translates to v2).
+    static func splitAuthorizeURL(_ text: String) -> (tenant: String, query: String, v1: Bool) {
         guard let mark = text.firstIndex(of: "?") else {
-            return text.contains("=") ? ("common", text) : ("common", "")
+            return text.contains("=") ? ("common", text, false) : ("common", "", false)
         }
         let query = String(text[text.index(after: mark)...].prefix { $0 != "#" })
         var path = Substring(text[..<mark])
@@ -107,8 +111,8 @@ extension ControlRoutes {
         }
         let segments = path.split(separator: "/").map { PercentEncoding.decode($0, plusAsSpace: false) ?? String($0) }
         // The segment before `oauth2` (…/{tenant}/oauth2/v2.0/authorize).
-        guard let oauth = segments.firstIndex(of: "oauth2"), oauth > 0 else { return ("common", query) }
-        return (segments[oauth - 1], query)
+        guard let oauth = segments.firstIndex(of: "oauth2"), oauth > 0 else { return ("common", query, false) }
+        return (segments[oauth - 1], query, segments.dropFirst(oauth + 1).first == "authorize")
     }
 
     static func result(_ response: AuthorizeResponse) -> SignInResult {

@@ -70,6 +70,23 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(logout.text.contains("You signed out"), logout.text)
     }
 
+    /// The test-control sign-in takes a v1 /oauth2/authorize URL (`resource=`, no `scope`) as the
+    /// page does, translated to its v2 form, and its code redeems at the v1 token endpoint.
+    func testHeadlessSignInTakesAV1AuthorizeURL() throws {
+        let v1Query = [("client_id", Self.desktop), ("response_type", "code"), ("redirect_uri", Self.redirect),
+                       ("resource", "api://contoso-api"), ("state", "v1")]
+        let url = "https://localhost:\(server.port)/\(Default.tenant)/oauth2/authorize?" + String(decoding: formBody(v1Query), as: UTF8.self)
+        let signedIn = try client.postJSON("/_mockentra/signin",
+                                           "{\"authorizeUrl\": \"\(url)\", \"username\": \"alice@contoso.test\", \"password\": \"alice-password\"}")
+        XCTAssertEqual(signedIn.status, 200, signedIn.text)
+        let code = try XCTUnwrap(signedIn.object()["code"]?.stringValue)
+        XCTAssertEqual(signedIn.object()["state"]?.stringValue, "v1")
+        let redeemed = try client.postForm("/\(Default.tenant)/oauth2/token",
+                                           [("grant_type", "authorization_code"), ("client_id", Self.desktop), ("code", code),
+                                            ("redirect_uri", Self.redirect), ("resource", "api://contoso-api")])
+        XCTAssertEqual(redeemed.status, 200, redeemed.text)
+    }
+
     func testPageThenWrongThenRightPasswordThenSSO() throws {
         let page = try client.get(authorizeURL(Self.query([("login_hint", "alice@contoso.test")])))
         XCTAssertEqual(page.status, 200)
