@@ -88,12 +88,25 @@ enum AuthorizeRedirect {
     /// The URL for `query` and `fragment` modes. A redirect URI may carry its own query; its own
     /// fragment is dropped (a redirect URI must not have one, and a second `#` would be ambiguous).
     static func url(_ response: AuthorizeResponse) -> String {
-        var base = response.redirectURI
+        var base = withPath(response.redirectURI)
         if let hash = base.firstIndex(of: "#") { base = String(base[..<hash]) }
         let encoded = encode(response.parameters)
         if response.responseMode == "fragment" { return base + "#" + encoded }
         let separator = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? "" : "&") : "?"
         return base + separator + encoded
+    }
+
+    /// An http(s) redirect URI registered without a path comes back with `/` as its path in query
+    /// and fragment responses ("Redirect URI (reply URL) restrictions": `http://localhost:7071` is
+    /// returned as `http://localhost:7071/`). Other schemes are left as registered: the doc shows
+    /// only http(s), and native apps match their custom-scheme URIs exactly (our choice).
+    static func withPath(_ uri: String) -> String {
+        guard let scheme = uri.range(of: "://"),
+              ["http", "https"].contains(uri[..<scheme.lowerBound].lowercased()) else { return uri }
+        let rest = uri[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard authorityEnd == rest.endIndex || rest[authorityEnd] != "/" else { return uri }
+        return String(uri[..<authorityEnd]) + "/" + String(uri[authorityEnd...])
     }
 
     static func response(_ response: AuthorizeResponse, headers extra: [(String, String)] = []) -> HTTPResponse {
