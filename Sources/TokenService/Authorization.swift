@@ -48,8 +48,14 @@ extension TokenService {
         func page(_ error: EntraError) -> AuthorizeValidation {
             .errorPage(StampedError.fresh(error, at: now))
         }
+        // A parameter sent twice is refused before anything else, on the error page: Entra shows
+        // "Sorry, but we're having trouble signing you in. AADSTS9000411" (anthropics/claude-code#21309,
+        // an MCP client appending `prompt` to an endpoint that carried one), and a request it cannot
+        // read has no redirect URI it could trust.
         var values: [String: String] = [:]
-        for (name, value) in query where values[name] == nil { values[name] = value }
+        for (name, value) in query {
+            guard values.updateValue(value, forKey: name) == nil else { return page(.duplicateParameter(name)) }
+        }
 
         guard let clientId = values["client_id"], !clientId.isEmpty else { return page(.missingParameter("client_id")) }
         let tenant: Tenant

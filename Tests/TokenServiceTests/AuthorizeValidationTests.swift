@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+import EntraDirectory
+@testable import TokenService
+
+/// /authorize requests Entra refuses before anyone signs in: which code, and whether it is shown on
+/// the error page or sent back to the redirect URI.
+final class AuthorizeValidationTests: XCTestCase {
+    var fixture: Fixture!
+    var service: TokenService { fixture.service }
+
+    override func setUpWithError() throws {
+        fixture = try Fixture(scenario: userScenarioText)
+    }
+
+    static let request = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect),
+                          ("scope", "\(UserIDs.apiScope) openid"), ("state", "s1")]
+
+    /// The error an invalid request is shown on the error page, or nil (with a failure) when it is not.
+    func errorPage(_ query: [(String, String)], file: StaticString = #filePath, line: UInt = #line) -> StampedError? {
+        guard case .errorPage(let stamped) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+            XCTFail("not shown on the error page", file: file, line: line)
+            return nil
+        }
+        return stamped
+    }
+
+    /// The `error` and `error_description` sent back to the redirect URI, or nil (with a failure).
+    func redirected(_ query: [(String, String)], file: StaticString = #filePath,
+                    line: UInt = #line) -> (response: AuthorizeResponse, error: String?, description: String)? {
+        guard case .redirect(let response) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+            XCTFail("not sent back to the redirect URI", file: file, line: line)
+            return nil
+        }
+        let value = { (name: String) in response.parameters.first { $0.name == name }?.value }
+        return (response, value("error"), value("error_description") ?? "")
+    }
+}
+
+// MARK: Duplicated parameters
+
+extension AuthorizeValidationTests {
+    /// `prompt=select_account&prompt=consent` (an MCP client appending `prompt` to an
+    /// authorization endpoint that carries one): Entra's error page, AADSTS9000411, for any
+    /// parameter, before the client or redirect URI is looked at; nothing goes to the redirect URI.
+    func testDuplicatedParameterIs9000411OnTheErrorPage() {
+        let twice: [(name: String, extra: [(String, String)])] = [
+            ("prompt", [("prompt", "select_account"), ("prompt", "consent")]),
+            ("login_hint", [("login_hint", "alice@contoso.test"), ("login_hint", "bob@contoso.test")]),
+            ("client_id", [("client_id", IDs.desktop)]),
+            ("redirect_uri", [("redirect_uri", "https://evil.example/cb")]),
+        ]
+        for (name, extra) in twice {
+            guard let stamped = errorPage(Self.request + extra) else { continue }
+            XCTAssertEqual(stamped.error.code, 9000411, name)
+            XCTAssertEqual(stamped.error.error, "invalid_request")
+            XCTAssertTrue(stamped.description.hasPrefix(
+                "AADSTS9000411: The request is not properly formatted. The parameter '\(name)' is duplicated."), stamped.description)
+        }
+        // The same parameter twice with the same value is still two parameters.
+        XCTAssertEqual(errorPage(Self.request + [("state", "s1")])?.error.code, 9000411)
+    }
+
+    /// v1 reads `resource` into a v2 `scope`; a duplicated `resource` must not vanish in that translation.
+    func testDuplicatedResourceOnV1IsStill9000411() {
+        let v1 = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect),
+                  ("resource", "api://contoso-api"), ("resource", "https://legacy.contoso.test")]
+        XCTAssertEqual(errorPage(TokenService.v1AuthorizeParameters(v1))?.error.code, 9000411)
+        guard case .failure(let device) = service.deviceAuthorization(
+            tenant: IDs.tenant, form: TokenService.v1DeviceCodeParameters([("client_id", IDs.desktop)] + v1.suffix(2)),
+            baseURL: IDs.baseURL) else { return XCTFail("a duplicated resource at the v1 device endpoint was accepted") }
+        XCTAssertEqual(device.error.code, 9000411)
+    }
+}
