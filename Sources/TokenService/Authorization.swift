@@ -88,6 +88,9 @@ extension TokenService {
         do { _ = try ScopeParser.parse(scope) } catch { return redirect("invalid_scope", error) }
         do { try ResourceIndicator.check(values["resource"], scope: scope) } catch { return redirect(error.error, error) }
         let challenge = values["code_challenge"]
+        // "Required if code_challenge_method is included" (auth-code flow doc): without it the code
+        // would later redeem without any verifier.
+        if challenge == nil, values["code_challenge_method"] != nil { return redirect("invalid_request", .missingCodeChallenge()) }
         let method = values["code_challenge_method"] ?? (challenge == nil ? nil : "plain")
         if let method, method != "S256", method != "plain" { return redirect("invalid_request", .invalidCodeChallengeMethod(method)) }
         if let challenge, let method, !Self.codeChallengeHasValidSize(challenge, method: method) {
@@ -219,6 +222,13 @@ extension EntraError {
     /// 501491 (MicrosoftDocs/azure-docs#42906; Entra's error-code list).
     static func invalidCodeChallengeSize() -> EntraError {
         EntraError(error: "invalid_request", code: 501491, message: "Invalid size of Code_Challenge parameter.")
+    }
+
+    /// 50147 MissingCodeChallenge: `code_challenge_method` without `code_challenge`. The error-code
+    /// reference names it; the text is the one Entra shows (michaelmsonne/ManagedIdentityPermissionManager#7).
+    /// The `error` value is inferred, as for the other PKCE errors.
+    static func missingCodeChallenge() -> EntraError {
+        EntraError(error: "invalid_request", code: 50147, message: "Invalid size of the code challenge parameter.")
     }
 
     /// 9002325: single-page apps must send a PKCE challenge.

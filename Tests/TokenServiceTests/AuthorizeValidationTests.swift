@@ -72,3 +72,20 @@ extension AuthorizeValidationTests {
         XCTAssertEqual(device.error.code, 9000411)
     }
 }
+
+// MARK: PKCE
+
+extension AuthorizeValidationTests {
+    /// `code_challenge` is "Required if `code_challenge_method` is included" (auth-code flow doc):
+    /// a method without a challenge is AADSTS50147 at the redirect URI, and no code is issued that
+    /// could later be redeemed without a verifier.
+    func testCodeChallengeMethodWithoutChallengeIs50147() {
+        for method in ["S256", "plain"] {
+            guard let refused = redirected(Self.request + [("code_challenge_method", method)]) else { continue }
+            XCTAssertEqual(refused.error, "invalid_request")
+            XCTAssertTrue(refused.description.hasPrefix("AADSTS50147: Invalid size of the code challenge parameter."),
+                          refused.description)
+            XCTAssertTrue(refused.response.parameters.contains { $0.name == "state" && $0.value == "s1" })
+        }
+    }
+}
