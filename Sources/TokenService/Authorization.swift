@@ -72,15 +72,15 @@ extension TokenService {
             return page(.unregisteredRedirectURI(redirectURI, appId: client.appId))
         }
         let state = values["state"]
-        let responseMode = values["response_mode"] ?? "query"
+        let requestedMode = values["response_mode"] ?? "query"
+        // An unknown mode's error goes back in the default mode, query (our choice: Entra's is not documented).
+        let responseMode = ["query", "fragment", "form_post"].contains(requestedMode) ? requestedMode : "query"
         func redirect(_ error: String, _ entra: EntraError) -> AuthorizeValidation {
             let stamped = StampedError.fresh(entra, at: now)
             return .redirect(Self.errorResponse(redirectURI: redirectURI, responseMode: responseMode, state: state,
                                                 error: error, description: stamped.description))
         }
-        guard ["query", "fragment", "form_post"].contains(responseMode) else {
-            return redirect("invalid_request", .invalidResponseMode(responseMode))
-        }
+        guard requestedMode == responseMode else { return redirect("invalid_request", .unsupportedResponseMode(requestedMode)) }
         guard values["response_type"] == "code" else {
             return redirect("unsupported_response_type", .unsupportedResponseType(values["response_type"] ?? ""))
         }
@@ -211,8 +211,11 @@ extension EntraError {
         EntraError(error: "unsupported_response_type", code: 700054, message: "Response_type '\(type)' is not enabled for the application.")
     }
 
-    static func invalidResponseMode(_ mode: String) -> EntraError {
-        EntraError(error: "invalid_request", code: 900144, message: "The value '\(mode)' is not a valid response_mode.")
+    /// 70007 UnsupportedResponseMode (error-code reference), worded and redirected as Entra does
+    /// (OfficeDev/microsoft-365-agents-toolkit#16748: `?error=invalid_request&error_description=AADSTS70007…`).
+    static func unsupportedResponseMode(_ mode: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 70007,
+                   message: "The application requested an unsupported mode '\(mode)' when requesting a token.")
     }
 
     static func invalidCodeChallengeMethod(_ method: String) -> EntraError {

@@ -89,3 +89,17 @@ extension AuthorizeValidationTests {
         }
     }
 }
+
+// MARK: Response mode
+
+extension AuthorizeValidationTests {
+    /// An unknown `response_mode` is AADSTS70007 (UnsupportedResponseMode), with the wording Entra
+    /// shows, sent back to the redirect URI in the default (query) mode.
+    func testUnknownResponseModeIs70007() {
+        guard let refused = redirected(Self.request + [("response_mode", "bogus")]) else { return }
+        XCTAssertEqual(refused.error, "invalid_request")
+        XCTAssertTrue(refused.description.hasPrefix(
+            "AADSTS70007: The application requested an unsupported mode 'bogus' when requesting a token."), refused.description)
+        XCTAssertEqual(refused.response.responseMode, "query")
+    }
+}
