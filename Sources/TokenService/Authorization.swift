@@ -65,6 +65,9 @@ extension TokenService {
         }
         let client: Application
         do { client = try ClientAuthenticator.application(clientId, in: tenant) } catch { return page(error) }
+        // Before the request's own redirect URI is looked at: the reported cases send one (often a
+        // right one, the app merely lacks the platform) and still get 500113.
+        guard !client.redirectURIs.isEmpty else { return page(.noRedirectURIRegistered()) }
         guard let redirectURI = values["redirect_uri"] ?? client.defaultRedirectURI else {
             return page(.missingParameter("redirect_uri"))
         }
@@ -193,10 +196,12 @@ extension TokenService {
 }
 
 extension Application {
+    /// Every platform's redirect URIs (web, single-page, mobile and desktop).
+    var redirectURIs: [String] { webRedirectUris + spaRedirectUris + publicClientRedirectUris }
+
     /// Entra uses the only registered redirect URI when a request names none.
     var defaultRedirectURI: String? {
-        let all = webRedirectUris + spaRedirectUris + publicClientRedirectUris
-        return all.count == 1 ? all[0] : nil
+        redirectURIs.count == 1 ? redirectURIs[0] : nil
     }
 }
 
@@ -205,6 +210,13 @@ extension EntraError {
     static func unregisteredRedirectURI(_ uri: String, appId: String) -> EntraError {
         EntraError(error: "invalid_request", code: 50011,
                    message: "The redirect URI '\(uri)' specified in the request does not match the redirect URIs configured for the application '\(appId)'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.")
+    }
+
+    /// 500113 at /authorize, on the error page, for an application with no redirect URI on any
+    /// platform (OneDrive/onedrive-sample-apibrowser-dotnet#27, KoenZomers/OneDriveAPI#33). Only the
+    /// page's text is seen; the `error` value is our choice.
+    static func noRedirectURIRegistered() -> EntraError {
+        EntraError(error: "invalid_request", code: 500113, message: "No reply address is registered for the application.")
     }
 
     static func unsupportedResponseType(_ type: String) -> EntraError {

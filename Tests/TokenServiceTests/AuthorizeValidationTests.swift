@@ -103,3 +103,19 @@ extension AuthorizeValidationTests {
         XCTAssertEqual(refused.response.responseMode, "query")
     }
 }
+
+// MARK: Redirect URIs
+
+extension AuthorizeValidationTests {
+    /// An application without any registered redirect URI is AADSTS500113 on the error page,
+    /// whether or not the request names one.
+    func testApplicationWithoutRedirectURIsIs500113() {
+        let api = Self.request.map { $0.0 == "client_id" ? ("client_id", IDs.api) : $0 }
+        for query in [api, api.filter { $0.0 != "redirect_uri" }] {
+            guard let stamped = errorPage(query) else { continue }
+            XCTAssertEqual(stamped.error.code, 500113)
+            XCTAssertTrue(stamped.description.hasPrefix("AADSTS500113: No reply address is registered for the application."),
+                          stamped.description)
+        }
+    }
+}
