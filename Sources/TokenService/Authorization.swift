@@ -103,7 +103,7 @@ extension TokenService {
         if kind == .spa, challenge == nil { return redirect("invalid_request", .pkceRequired()) }
         let prompt = values["prompt"]
         if let prompt, !["login", "none", "select_account", "consent", "create"].contains(prompt) {
-            return redirect("invalid_request", .invalidPrompt(prompt))
+            return redirect("invalid_request", .unsupportedPrompt())
         }
         return .valid(AuthorizeRequest(
             tenant: tenant, client: client, redirectURI: redirectURI, redirectKind: kind, responseMode: responseMode,
@@ -251,8 +251,10 @@ extension EntraError {
         EntraError(error: "invalid_request", code: 9002325, message: "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
     }
 
-    static func invalidPrompt(_ prompt: String) -> EntraError {
-        EntraError(error: "invalid_request", code: 90023, message: "The value '\(prompt)' is not a valid prompt.")
+    /// 90023 as Entra words it, without the value (AzureAD/passport-azure-ad#331 for `admin_consent`,
+    /// opencloud-eu/desktop#871 for `consent select_account`: one value only, unlike OIDC's list).
+    static func unsupportedPrompt() -> EntraError {
+        EntraError(error: "invalid_request", code: 90023, message: "Unsupported 'prompt' value.")
     }
 
     /// 50058: `prompt=none` with no signed-in user.

@@ -119,3 +119,17 @@ extension AuthorizeValidationTests {
         }
     }
 }
+
+// MARK: Prompt
+
+extension AuthorizeValidationTests {
+    /// An unknown `prompt`, or several values in one (OIDC allows a list; Entra does not), is
+    /// AADSTS90023 with Entra's observed wording.
+    func testUnsupportedPromptIs90023() {
+        for prompt in ["admin_consent", "consent select_account", "unspecified"] {
+            guard let refused = redirected(Self.request + [("prompt", prompt)]) else { continue }
+            XCTAssertEqual(refused.error, "invalid_request")
+            XCTAssertTrue(refused.description.hasPrefix("AADSTS90023: Unsupported 'prompt' value.\r\n"), refused.description)
+        }
+    }
+}
