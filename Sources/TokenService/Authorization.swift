@@ -88,8 +88,12 @@ extension TokenService {
             return redirect("unsupported_response_type", .unsupportedResponseType(values["response_type"] ?? ""))
         }
         guard let scope = values["scope"], !scope.isEmpty else { return redirect("invalid_request", .missingParameter("scope")) }
-        do { _ = try ScopeParser.parse(scope) } catch { return redirect("invalid_scope", error) }
-        do { try ResourceIndicator.check(values["resource"], scope: scope) } catch { return redirect(error.error, error) }
+        do { try ScopeParser.checkAtAuthorize(scope) } catch { return redirect("invalid_scope", error) }
+        // With several resources, `resource` (RFC 8707) must name the first: the one a redemption
+        // without `scope` is for (our choice; Entra's rule for several resources is not documented).
+        do { try ResourceIndicator.check(values["resource"], scope: ScopeParser.firstResourceOnly(scope)) } catch {
+            return redirect(error.error, error)
+        }
         let challenge = values["code_challenge"]
         // "Required if code_challenge_method is included" (auth-code flow doc): without it the code
         // would later redeem without any verifier.
