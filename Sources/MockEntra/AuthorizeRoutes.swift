@@ -21,6 +21,9 @@ struct AuthorizeRoutes: Sendable {
         guard request.method == "GET" || request.method == "POST" else {
             return .text("Method not allowed\n", status: 405)
         }
+        // A POST's query and body are read as one request, so a parameter in both is duplicated
+        // (9000411), as one sent twice in either is. Whether Entra merges them so is not
+        // documented (our choice: a client that sends two values cannot expect either to win).
         var pairs = context.query.pairs.map { ($0.name, $0.value) }
         if request.method == "POST", let form = try? FormData(parsing: request.body) {
             pairs += form.pairs.map { ($0.name, $0.value) }

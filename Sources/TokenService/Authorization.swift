@@ -48,8 +48,14 @@ extension TokenService {
         func page(_ error: EntraError) -> AuthorizeValidation {
             .errorPage(StampedError.fresh(error, at: now))
         }
+        // A parameter sent twice is refused before anything else, on the error page: Entra shows
+        // "Sorry, but we're having trouble signing you in. AADSTS9000411" (anthropics/claude-code#21309,
+        // an MCP client appending `prompt` to an endpoint that carried one), and a request it cannot
+        // read has no redirect URI it could trust.
         var values: [String: String] = [:]
-        for (name, value) in query where values[name] == nil { values[name] = value }
+        for (name, value) in query {
+            guard values.updateValue(value, forKey: name) == nil else { return page(.duplicateParameter(name)) }
+        }
 
         guard let clientId = values["client_id"], !clientId.isEmpty else { return page(.missingParameter("client_id")) }
         let tenant: Tenant
@@ -59,6 +65,9 @@ extension TokenService {
         }
         let client: Application
         do { client = try ClientAuthenticator.application(clientId, in: tenant) } catch { return page(error) }
+        // Before the request's own redirect URI is looked at: the reported cases send one (often a
+        // right one, the app merely lacks the platform) and still get 500113.
+        guard !client.redirectURIs.isEmpty else { return page(.noRedirectURIRegistered()) }
         guard let redirectURI = values["redirect_uri"] ?? client.defaultRedirectURI else {
             return page(.missingParameter("redirect_uri"))
         }
@@ -66,22 +75,29 @@ extension TokenService {
             return page(.unregisteredRedirectURI(redirectURI, appId: client.appId))
         }
         let state = values["state"]
-        let responseMode = values["response_mode"] ?? "query"
+        let requestedMode = values["response_mode"] ?? "query"
+        // An unknown mode's error goes back in the default mode, query (our choice: Entra's is not documented).
+        let responseMode = ["query", "fragment", "form_post"].contains(requestedMode) ? requestedMode : "query"
         func redirect(_ error: String, _ entra: EntraError) -> AuthorizeValidation {
             let stamped = StampedError.fresh(entra, at: now)
             return .redirect(Self.errorResponse(redirectURI: redirectURI, responseMode: responseMode, state: state,
                                                 error: error, description: stamped.description))
         }
-        guard ["query", "fragment", "form_post"].contains(responseMode) else {
-            return redirect("invalid_request", .invalidResponseMode(responseMode))
-        }
+        guard requestedMode == responseMode else { return redirect("invalid_request", .unsupportedResponseMode(requestedMode)) }
         guard values["response_type"] == "code" else {
             return redirect("unsupported_response_type", .unsupportedResponseType(values["response_type"] ?? ""))
         }
         guard let scope = values["scope"], !scope.isEmpty else { return redirect("invalid_request", .missingParameter("scope")) }
-        do { _ = try ScopeParser.parse(scope) } catch { return redirect("invalid_scope", error) }
-        do { try ResourceIndicator.check(values["resource"], scope: scope) } catch { return redirect(error.error, error) }
+        do { try ScopeParser.checkAtAuthorize(scope) } catch { return redirect("invalid_scope", error) }
+        // With several resources, `resource` (RFC 8707) must name the first: the one a redemption
+        // without `scope` is for (our choice; Entra's rule for several resources is not documented).
+        do { try ResourceIndicator.check(values["resource"], scope: ScopeParser.firstResourceOnly(scope)) } catch {
+            return redirect(error.error, error)
+        }
         let challenge = values["code_challenge"]
+        // "Required if code_challenge_method is included" (auth-code flow doc): without it the code
+        // would later redeem without any verifier.
+        if challenge == nil, values["code_challenge_method"] != nil { return redirect("invalid_request", .missingCodeChallenge()) }
         let method = values["code_challenge_method"] ?? (challenge == nil ? nil : "plain")
         if let method, method != "S256", method != "plain" { return redirect("invalid_request", .invalidCodeChallengeMethod(method)) }
         if let challenge, let method, !Self.codeChallengeHasValidSize(challenge, method: method) {
@@ -91,7 +107,7 @@ extension TokenService {
         if kind == .spa, challenge == nil { return redirect("invalid_request", .pkceRequired()) }
         let prompt = values["prompt"]
         if let prompt, !["login", "none", "select_account", "consent", "create"].contains(prompt) {
-            return redirect("invalid_request", .invalidPrompt(prompt))
+            return redirect("invalid_request", .unsupportedPrompt())
         }
         return .valid(AuthorizeRequest(
             tenant: tenant, client: client, redirectURI: redirectURI, redirectKind: kind, responseMode: responseMode,
@@ -184,10 +200,12 @@ extension TokenService {
 }
 
 extension Application {
+    /// Every platform's redirect URIs (web, single-page, mobile and desktop).
+    var redirectURIs: [String] { webRedirectUris + spaRedirectUris + publicClientRedirectUris }
+
     /// Entra uses the only registered redirect URI when a request names none.
     var defaultRedirectURI: String? {
-        let all = webRedirectUris + spaRedirectUris + publicClientRedirectUris
-        return all.count == 1 ? all[0] : nil
+        redirectURIs.count == 1 ? redirectURIs[0] : nil
     }
 }
 
@@ -198,12 +216,22 @@ extension EntraError {
                    message: "The redirect URI '\(uri)' specified in the request does not match the redirect URIs configured for the application '\(appId)'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.")
     }
 
+    /// 500113 at /authorize, on the error page, for an application with no redirect URI on any
+    /// platform (OneDrive/onedrive-sample-apibrowser-dotnet#27, KoenZomers/OneDriveAPI#33). Only the
+    /// page's text is seen; the `error` value is our choice.
+    static func noRedirectURIRegistered() -> EntraError {
+        EntraError(error: "invalid_request", code: 500113, message: "No reply address is registered for the application.")
+    }
+
     static func unsupportedResponseType(_ type: String) -> EntraError {
         EntraError(error: "unsupported_response_type", code: 700054, message: "Response_type '\(type)' is not enabled for the application.")
     }
 
-    static func invalidResponseMode(_ mode: String) -> EntraError {
-        EntraError(error: "invalid_request", code: 900144, message: "The value '\(mode)' is not a valid response_mode.")
+    /// 70007 UnsupportedResponseMode (error-code reference), worded and redirected as Entra does
+    /// (OfficeDev/microsoft-365-agents-toolkit#16748: `?error=invalid_request&error_description=AADSTS70007…`).
+    static func unsupportedResponseMode(_ mode: String) -> EntraError {
+        EntraError(error: "invalid_request", code: 70007,
+                   message: "The application requested an unsupported mode '\(mode)' when requesting a token.")
     }
 
     static func invalidCodeChallengeMethod(_ method: String) -> EntraError {
@@ -215,13 +243,22 @@ extension EntraError {
         EntraError(error: "invalid_request", code: 501491, message: "Invalid size of Code_Challenge parameter.")
     }
 
+    /// 50147 MissingCodeChallenge: `code_challenge_method` without `code_challenge`. The error-code
+    /// reference names it; the text is the one Entra shows (michaelmsonne/ManagedIdentityPermissionManager#7).
+    /// The `error` value is inferred, as for the other PKCE errors.
+    static func missingCodeChallenge() -> EntraError {
+        EntraError(error: "invalid_request", code: 50147, message: "Invalid size of the code challenge parameter.")
+    }
+
     /// 9002325: single-page apps must send a PKCE challenge.
     static func pkceRequired() -> EntraError {
         EntraError(error: "invalid_request", code: 9002325, message: "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
     }
 
-    static func invalidPrompt(_ prompt: String) -> EntraError {
-        EntraError(error: "invalid_request", code: 90023, message: "The value '\(prompt)' is not a valid prompt.")
+    /// 90023 as Entra words it, without the value (AzureAD/passport-azure-ad#331 for `admin_consent`,
+    /// opencloud-eu/desktop#871 for `consent select_account`: one value only, unlike OIDC's list).
+    static func unsupportedPrompt() -> EntraError {
+        EntraError(error: "invalid_request", code: 90023, message: "Unsupported 'prompt' value.")
     }
 
     /// 50058: `prompt=none` with no signed-in user.

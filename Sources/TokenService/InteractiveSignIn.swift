@@ -75,7 +75,9 @@ extension TokenService {
         guard let user = tenant.user(id: authentication.userId) else {
             return SignInDecision(step: .complete, evaluations: [])
         }
-        let requested = (try? ScopeParser.parse(scope))?.resource?.identifier ?? ScopeParser.graphIdentifier
+        // An /authorize scope may name several resources: the first is the one the code's token is
+        // for when its redemption names none, so its policies are the ones met here (our choice).
+        let requested = (try? ScopeParser.parse(ScopeParser.firstResourceOnly(scope)))?.resource?.identifier ?? ScopeParser.graphIdentifier
         let resourceAppId = tenant.resource(identifier: requested)?.appId ?? ""
         let facts = SignInFacts(user: user, tenant: tenant, resourceAppId: resourceAppId,
                                 requestedContexts: ClaimsRequest.authenticationContexts(claims), clientAppType: clientAppType,

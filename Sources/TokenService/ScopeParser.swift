@@ -11,7 +11,7 @@ struct ResourceScopes: Sendable, Equatable {
     var isDefault: Bool { names == [".default"] }
 }
 
-/// A parsed `scope` parameter: at most one resource plus the OpenID Connect scopes.
+/// A parsed `scope` parameter of a token request: at most one resource plus the OpenID Connect scopes.
 struct ParsedScopes: Sendable, Equatable {
     let resource: ResourceScopes?
     let openIDScopes: [String]
@@ -20,8 +20,8 @@ struct ParsedScopes: Sendable, Equatable {
 /// Splits `scope` the way Entra reads it (entra-wire §4.4): `{resource}/{name}` where the resource
 /// is everything before the last `/` (so `https://management.azure.com//.default` names
 /// `https://management.azure.com/`); a bare name such as `User.Read` is a Microsoft Graph scope;
-/// `openid profile email offline_access` are OpenID Connect scopes. One resource per request, and
-/// `.default` is never mixed with named scopes (AADSTS70011).
+/// `openid profile email offline_access` are OpenID Connect scopes. One resource per token request
+/// (several at /authorize), and `.default` is never mixed with named scopes (AADSTS70011).
 enum ScopeParser {
     static let openIDScopes: Set<String> = ["openid", "profile", "email", "offline_access"]
     static let graphIdentifier = "https://graph.microsoft.com"
@@ -56,6 +56,17 @@ enum ScopeParser {
         if names.contains(".default") && names.count > 1 { throw .invalidScope(scope) }
         let resource = identifier.map { ResourceScopes(identifier: $0, names: names) }
         return ParsedScopes(resource: resource, openIDScopes: openID)
+    }
+
+    /// The /authorize reading: there the scope "can cover multiple resources" (auth-code flow doc),
+    /// so one sign-in can ask consent for several APIs (MSAL's extraScopesToConsent); only the token
+    /// request is limited to one. `.default` still never mixes with named scopes, of its own resource
+    /// or another: Entra refuses that at /authorize with 70011 ".default scope can't be combined with
+    /// resource-specific scopes" (microsoft-authentication-library-for-js#1718). Several `.default`s
+    /// of different resources pass (our choice: that message names only the mix).
+    static func checkAtAuthorize(_ scope: String) throws(EntraError) {
+        let names = split(scope).filter { !isOpenIDScope($0) }.map { resourceAndName($0).name }
+        if names.contains(".default") && names.contains(where: { $0 != ".default" }) { throw .invalidScope(scope) }
     }
 
     /// The refresh grant's reading: when the scopes span several resources, the first resource

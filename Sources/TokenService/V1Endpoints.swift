@@ -22,6 +22,10 @@ extension TokenService {
     /// Replaces `resource` and `scope` by the one `scope` the v2 handlers read.
     private static func v1Parameters(_ pairs: [(String, String)],
                                      scope: (_ resource: String?, _ scope: String?) -> String?) -> [(String, String)] {
+        // A duplicated `resource` or `scope` stays as sent, so the v2 reading refuses it (9000411)
+        // as it refuses any duplicated parameter, instead of the translation keeping one silently.
+        let isDuplicated = { (name: String) in pairs.filter { $0.0 == name }.count > 1 }
+        if isDuplicated("resource") || isDuplicated("scope") { return pairs }
         let resource = pairs.first { $0.0 == "resource" }?.1.nilIfEmpty
         let requested = pairs.first { $0.0 == "scope" }?.1.nilIfEmpty
         var translated = pairs.filter { $0.0 != "resource" && $0.0 != "scope" }

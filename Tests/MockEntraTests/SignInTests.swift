@@ -171,6 +171,24 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertTrue(response.text.contains("https://evil.example/cb"))
     }
 
+    /// A parameter sent twice (in the query, or once in the query and once in a POST body) is
+    /// AADSTS9000411 on the error page, never a redirect; so is a duplicated v1 `resource`.
+    func testDuplicatedParameterIsAnErrorPage() throws {
+        let prompts = try client.get(authorizeURL(Self.query([("prompt", "select_account"), ("prompt", "consent")])))
+        let queryAndBody = try client.postForm(authorizeURL([("prompt", "select_account")]), Self.query([("prompt", "consent")]))
+        let v1Query = [("client_id", Self.desktop), ("response_type", "code"), ("redirect_uri", Self.redirect),
+                       ("resource", "api://contoso-api"), ("resource", "https://graph.microsoft.com")]
+        let v1 = try client.get("/\(Default.tenant)/oauth2/authorize?" + String(decoding: formBody(v1Query), as: UTF8.self))
+        for (response, name) in [(prompts, "prompt"), (queryAndBody, "prompt"), (v1, "resource")] {
+            XCTAssertEqual(response.status, 400, response.text)
+            XCTAssertNil(response.headers["Location"])
+            XCTAssertTrue(response.text.contains("AADSTS9000411: The request is not properly formatted. The parameter &#39;\(name)&#39; is duplicated."),
+                          response.text)
+        }
+        // Without the duplicate, the same POST is an ordinary sign-in page.
+        XCTAssertEqual(try client.postForm(authorizePath, Self.query([("prompt", "consent")])).status, 200)
+    }
+
     func testFormPostAndFragmentModes() throws {
         let page = try client.get(authorizeURL(Self.query(responseMode: "form_post")))
         let posted = try client.postForm(loginPath, [("ctx", try context(page)), ("login", "alice@contoso.test"),

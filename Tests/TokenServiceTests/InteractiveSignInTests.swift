@@ -56,6 +56,16 @@ final class InteractiveSignInTests: XCTestCase {
         XCTAssertEqual(try step(try signIn(methods: ["pwd", "mfa"]), scope: CA.sqlScope).step.kind, "complete")
     }
 
+    /// A sign-in asking consent for several resources meets the policies of the first: the resource
+    /// a redemption without `scope` gets its token for. The others are met when their tokens are asked for.
+    func testSeveralResourcesAreJudgedByTheFirst() throws {
+        let sql = "https://database.windows.net//user_impersonation"
+        let sqlFirst = try step(try signIn(), scope: "\(sql) \(CA.webAPIScope)")
+        XCTAssertEqual(sqlFirst.step.kind, "secondFactor")
+        XCTAssertEqual(sqlFirst.step.error?.error.claims, CA.sqlCapolids)
+        XCTAssertEqual(try step(try signIn(), scope: "\(CA.webAPIScope) \(sql)").step.kind, "complete")
+    }
+
     /// The OBO round trip's middle step: the client re-acquires a token for the *Web API* with the
     /// challenge the OBO hop returned. No policy targets the Web API, yet the challenge names the
     /// Azure SQL policy, so the sign-in must perform MFA. A session with MFA already satisfies it.

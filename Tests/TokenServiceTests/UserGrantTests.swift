@@ -328,6 +328,48 @@ final class UserGrantTests: XCTestCase {
         XCTAssertEqual(response.parameters.first { $0.name == "state" }?.value, "s")
     }
 
+    /// The /authorize scope "can cover multiple resources" (auth-code flow doc; MSAL's
+    /// extraScopesToConsent): the code carries them all. The token request still names one resource
+    /// (70011 for several); a redemption without `scope` (RFC 8707 `resource`) is for the first, as a refresh is.
+    func testAuthorizeAcceptsScopesOfSeveralResources() throws {
+        let legacyScope = "https://legacy.contoso.test/user_impersonation"
+        let several = "\(UserIDs.apiScope) \(legacyScope) openid profile offline_access"
+        let withScope = { (code: String, scope: String) in self.redeem(code).map { $0.0 == "scope" ? ("scope", scope) : $0 } }
+
+        let legacy = try fixture.issue(withScope(try authorizeCode(scope: several), "\(legacyScope) openid offline_access"))
+        XCTAssertEqual(try payload(legacy.accessToken)["aud"]?.stringValue, "https://legacy.contoso.test")
+        XCTAssertEqual(try payload(legacy.idToken)["nonce"]?.stringValue, "n-0S6_WzA2Mj")
+        fixture.reject(withScope(try authorizeCode(scope: several), several), error: "invalid_scope", code: 70011)
+
+        let withoutScope = { (code: String) in self.redeem(code).filter { $0.0 != "scope" } }
+        let first = try fixture.issue(withoutScope(try authorizeCode(scope: several)))
+        XCTAssertEqual(try payload(first.accessToken)["aud"]?.stringValue, IDs.api)
+        XCTAssertEqual(try payload(first.accessToken)["scp"]?.stringValue, "access_as_user")
+        XCTAssertEqual(try payload(first.idToken)["nonce"]?.stringValue, "n-0S6_WzA2Mj")
+        // Its refresh token stands for the first resource too; asked for the other, it answers for that one.
+        let refreshToken = try XCTUnwrap(first.refreshToken)
+        XCTAssertEqual(try payload(try fixture.issue(refresh(refreshToken)).accessToken)["aud"]?.stringValue, IDs.api)
+        XCTAssertEqual(try payload(try fixture.issue(refresh(refreshToken, scope: legacyScope)).accessToken)["aud"]?.stringValue,
+                       "https://legacy.contoso.test")
+        // `resource` without `scope` must name the first resource.
+        XCTAssertNotNil(try fixture.issue(withoutScope(try authorizeCode(scope: several)) + [("resource", "api://contoso-api")]).accessToken)
+        fixture.reject(withoutScope(try authorizeCode(scope: several)) + [("resource", "https://legacy.contoso.test")],
+                       error: "invalid_target", code: 9010010)
+
+        // `.default` still never mixes with named scopes, of its own resource or another.
+        for mixed in ["api://contoso-api/.default \(legacyScope)", "\(legacyScope) api://contoso-api/.default"] {
+            let query = [("client_id", IDs.desktop), ("response_type", "code"), ("redirect_uri", UserIDs.redirect), ("scope", mixed)]
+            guard case .redirect(let response) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+                XCTFail("\(mixed) accepted")
+                continue
+            }
+            XCTAssertEqual(response.parameters.first { $0.name == "error" }?.value, "invalid_scope")
+            XCTAssertTrue(response.parameters.first { $0.name == "error_description" }?.value.hasPrefix("AADSTS70011:") ?? false)
+        }
+        // `.default` of several resources is no such mix (our choice).
+        XCTAssertNotNil(try authorizeCode(scope: "api://contoso-api/.default https://legacy.contoso.test/.default openid"))
+    }
+
     /// Entra refuses a PKCE challenge of the wrong size (501491), back at the redirect URI.
     func testCodeChallengeOfWrongSizeIs501491() throws {
         let padded = Self.s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") + "="

@@ -30,12 +30,15 @@ struct AuthorizationCodeGrant: GrantHandler {
         try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
-        if parameters.optional("scope") == nil { try ResourceIndicator.check(parameters.optional("resource"), scope: grant.scope) }
+        // A code's scope may name several resources (/authorize allows it); without `scope` the token
+        // is for the first, as for a refresh token.
+        let codeScope = ScopeParser.firstResourceOnly(grant.scope)
+        if parameters.optional("scope") == nil { try ResourceIndicator.check(parameters.optional("resource"), scope: codeScope) }
         let user = try stores.activeUser(of: grant.authentication, in: tenant)
 
         let (tokens, refreshToken) = try context.issueUserTokens(UserTokenRequest(
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
-            scope: parameters.optional("scope") ?? grant.scope, nonce: grant.nonce,
+            scope: parameters.optional("scope") ?? codeScope, nonce: grant.nonce,
             issuedToSPA: grant.issuedToSPA, flow: .authorizationCode,
             claims: parameters.optional("claims") ?? grant.claims), record: &record)
         if let refreshToken { stores.authorizationCodes.recordRefreshToken(refreshToken, for: code) }
