@@ -36,9 +36,7 @@ struct Router: Sendable {
         if s.first == ControlRoutes.prefix {
             return control.route(context, path: s.dropFirst())
         }
-        if method == "OPTIONS" {
-            return HTTPResponse(status: 204, headers: HTTPHeaders(DiscoveryRoutes.cacheHeaders))
-        }
+        if method == "OPTIONS" { return CORSPreflight.response(to: request) }
         let isRead = method == "GET" || method == "HEAD"
         switch s.count {
         case 4 where s[0] == "metadata" && s[1] == "identity" && s[2] == "oauth2" && s[3] == "token":

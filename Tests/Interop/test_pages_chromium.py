@@ -121,3 +121,25 @@ def test_mfa_step_renders_in_chromium(mockentra_bin):
         assert ca.session().get(f"{ca.host}/_mockentra/users/alice@woodgrove.test/mfa-code", timeout=10).json()["code"] == code
     finally:
         ca.stop()
+
+
+def test_cross_origin_refresh_with_msal_browsers_headers(server):
+    """msal-browser sends every silent refresh with `X-AnchorMailbox` (and `client-request-id`), headers that make
+    the browser ask first (CORS preflight). Unless that answer allows POST and those headers, the browser never sends
+    the refresh: the page sees only 'Failed to fetch'. A made-up refresh token gets Entra's error, readable
+    cross-origin, which proves the call itself went through."""
+    script = f"""
+      fetch({server.url + '/oauth2/v2.0/token'!r}, {{method: "POST",
+        headers: {{"Content-Type": "application/x-www-form-urlencoded", "X-AnchorMailbox": "Oid:x@y",
+                   "client-request-id": "6a1b2c3d-0000-4000-8000-000000000000"}},
+        body: "grant_type=refresh_token&client_id={DESKTOP_ID}&refresh_token=made-up&scope=openid"}})
+      .then(r => r.json().then(j => {{ document.getElementById("result").textContent =
+          "status:" + r.status + " codes:" + (j.error_codes || []).join(","); }}))
+      .catch(e => {{ document.getElementById("result").textContent = "failed:" + e; }});
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "spa.html"
+        page.write_text(f'<html><body><p id="result">pending</p><script>{script}</script></body></html>')
+        dom = chromium(page.as_uri())
+    result = re.search(r'<p id="result">([^<]*)</p>', dom)
+    assert result and result.group(1).startswith("status:400 codes:"), dom

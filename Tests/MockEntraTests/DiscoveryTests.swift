@@ -7,6 +7,23 @@ import MockEntra
 /// OpenID discovery, JWKS, instance discovery and user realm over real TLS sockets.
 final class DiscoveryTests: ShippedScenarioServerTestCase {
 
+    /// A browser's preflight before msal-browser's silent refresh (POST with `X-AnchorMailbox`):
+    /// the answer must allow POST and every header asked for, or the browser never sends the call.
+    func testPreflightAllowsPostAndTheHeadersAskedFor() throws {
+        let preflight = try client.send(method: "OPTIONS", path: "/\(Default.tenant)/oauth2/v2.0/token", headers: [
+            ("Origin", "http://localhost:3000"), ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type,x-anchormailbox,x-client-sku")])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(preflight.headers["Access-Control-Allow-Origin"], "*")
+        XCTAssertTrue(preflight.headers["Access-Control-Allow-Methods"]?.contains("POST") ?? false)
+        XCTAssertEqual(preflight.headers["Access-Control-Allow-Headers"], "content-type,x-anchormailbox,x-client-sku")
+        // Discovery, fetched cross-origin by single-page apps too.
+        let discovery = try client.send(method: "OPTIONS", path: "/\(Default.tenant)/v2.0/.well-known/openid-configuration",
+                                        headers: [("Origin", "http://localhost:3000"), ("Access-Control-Request-Method", "GET")])
+        XCTAssertEqual(discovery.status, 204)
+        XCTAssertNil(discovery.headers["Access-Control-Allow-Headers"])
+    }
+
     func testV2DocumentByTenantId() throws {
         let response = try client.get("/\(Default.tenant)/v2.0/.well-known/openid-configuration")
         XCTAssertEqual(response.status, 200)
