@@ -20,7 +20,6 @@ struct StoredDeviceCode: Sendable {
     let claims: String?
     let expiresAt: Date
     let interval: TimeInterval
-    var lastPollAt: Date?
     var state: State
 }
 
@@ -50,7 +49,7 @@ final class DeviceCodeStore: @unchecked Sendable {
         let code = StoredDeviceCode(deviceCode: "DAQABIQEAAAB" + Base64URL.encode(SecureRandom.bytes(48)), userCode: userCode,
                                     clientId: clientId, tenantId: tenantId, scope: scope, claims: claims,
                                     expiresAt: now.addingTimeInterval(Self.lifetime), interval: Self.interval,
-                                    lastPollAt: nil, state: .pending)
+                                    state: .pending)
         lock.lock()
         purge(now: now)
         byDeviceCode[code.deviceCode] = code
@@ -94,12 +93,12 @@ final class DeviceCodeStore: @unchecked Sendable {
         defer { lock.unlock() }
         guard var code = byDeviceCode[deviceCode], code.clientId == clientId else { throw .badVerificationCode() }
         guard code.expiresAt > now else { throw .deviceCodeExpired() }
-        let tooSoon = code.lastPollAt.map { now.timeIntervalSince($0) < code.interval } ?? false
-        code.lastPollAt = now
-        byDeviceCode[deviceCode] = code
         switch code.state {
         case .pending:
-            throw tooSoon ? .slowDown() : .authorizationPending()
+            // Polled faster than `interval` too: Entra documents no `slow_down` (its device-code page
+            // lists pending, declined, bad code, expired), and MSAL.NET and ADAL stop at any error
+            // but `authorization_pending`, so a client polling early must not fail here.
+            throw .authorizationPending()
         case .declined:
             throw .authorizationDeclined()
         case .redeemed:
@@ -139,13 +138,6 @@ extension EntraError {
     static func authorizationPending() -> EntraError {
         EntraError(error: "authorization_pending", code: 70016,
                    message: "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
-    }
-
-    /// RFC 8628 `slow_down` when polled faster than `interval`. Entra does not document a code for
-    /// it; 70016 (the pending code) is our choice. MSAL adds 5 s to its interval and keeps polling.
-    static func slowDown() -> EntraError {
-        EntraError(error: "slow_down", code: 70016,
-                   message: "OAuth 2.0 device flow error. Authorization is pending and the client is polling faster than the interval. Slow down and continue polling.")
     }
 
     /// The user declined on the device-login page. 65004 (user declined) is our choice of code.

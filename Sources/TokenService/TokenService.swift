@@ -86,7 +86,10 @@ public final class TokenService: Sendable {
             if let clientId = record.client?.appId { record.client?.displayName = tenant.application(appId: clientId)?.displayName }
         }
 
-        let grantType = try parameters.required("grant_type")
+        var grantType = try parameters.required("grant_type")
+        // ADAL polls the v1 endpoint with the short name (adal/constants.py `DEVICE_CODE = 'device_code'`,
+        // the device code in `code`): v1 takes it for the device code grant.
+        if request.version == .v1, grantType == "device_code" { grantType = DeviceCodeGrant.grantType }
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
         // Client credentials checks `resource` itself, after its own `.default` rules; On-Behalf-Of
         // maps the v1 `resource` itself.

@@ -67,11 +67,12 @@ final class DeviceCodeGrantTests: XCTestCase {
         fixture.reject(poll(code), error: "invalid_grant", code: 50173)
     }
 
-    func testPendingThenSlowDownThenTokensAfterApproval() throws {
+    func testPendingThenTokensAfterApproval() throws {
         let code = try start()
         fixture.reject(poll(code), error: "authorization_pending", code: 70016)
-        // Polled again at once: faster than the interval.
-        fixture.reject(poll(code), error: "slow_down", code: 70016)
+        // Polled again at once, faster than the interval: still pending (Entra documents no slow_down,
+        // and MSAL.NET and ADAL give up on any other error).
+        fixture.reject(poll(code), error: "authorization_pending", code: 70016)
         XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
         fixture.clock.advance(by: 6)
         let tokens = try fixture.issue(poll(code))
@@ -83,6 +84,21 @@ final class DeviceCodeGrantTests: XCTestCase {
         // The code is spent.
         fixture.clock.advance(by: 6)
         fixture.reject(poll(code), error: "invalid_grant", code: 54005)
+    }
+
+    /// ADAL's device flow on the v1 endpoint: `/oauth2/devicecode` with `resource`, then polls
+    /// `/oauth2/token` with `grant_type=device_code`, the device code in `code`, and `resource`.
+    func testADALPollsTheV1EndpointWithTheShortGrantName() throws {
+        let code = try service.deviceAuthorization(tenant: IDs.tenant, form: TokenService.v1DeviceCodeParameters(
+            [("client_id", IDs.desktop), ("resource", "api://contoso-api")]), baseURL: IDs.baseURL).get()
+        let adalPoll = [("grant_type", "device_code"), ("client_id", IDs.desktop), ("code", code.deviceCode),
+                        ("resource", "api://contoso-api")]
+        fixture.reject(adalPoll, version: .v1, error: "authorization_pending", code: 70016)
+        XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
+        let tokens = try fixture.issue(adalPoll, version: .v1)
+        XCTAssertEqual(try JWT.decode(tokens.accessToken).payload["aud"]?.stringValue, IDs.api)
+        // The short name is v1's: v2 does not know it.
+        fixture.reject(poll(code).map { $0.0 == "grant_type" ? ($0.0, "device_code") : $0 }, error: "unsupported_grant_type", code: 70003)
     }
 
     func testDeclined() throws {
