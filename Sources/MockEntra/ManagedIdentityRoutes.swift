@@ -22,8 +22,9 @@ struct ManagedIdentityRoutes: Sendable {
 
     func imds(_ context: RequestContext) -> HTTPResponse {
         // IMDS answers 400 to a request without the header; azure-identity's availability probe
-        // sends none on purpose and takes any answer as "IMDS is here".
-        guard context.request.headers["Metadata"]?.lowercased() == "true" else {
+        // sends none on purpose and takes any answer as "IMDS is here". The value is `true` "in all
+        // lower case" (how-to-use-vm-token: bad_request_102 otherwise).
+        guard context.request.headers["Metadata"] == "true" else {
             return imdsError(400, "bad_request_102", "Required metadata header not specified")
         }
         guard context.request.method == "GET" else { return imdsError(405, "invalid_request", "Only GET is supported") }

@@ -17,6 +17,10 @@ final class ManagedIdentityRouteTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(probe.status, 400)
         XCTAssertEqual(probe.object()["error"]?.stringValue, "bad_request_102")
         XCTAssertEqual(probe.object()["error_description"]?.stringValue, "Required metadata header not specified")
+        // "true", in all lower case (how-to-use-vm-token).
+        for value in ["True", "TRUE", "1", ""] {
+            XCTAssertEqual(try client.get(imds, headers: [("Metadata", value)]).object()["error"]?.stringValue, "bad_request_102", value)
+        }
 
         let response = try client.get(imds, headers: [("Metadata", "true")])
         XCTAssertEqual(response.status, 200, response.text)
