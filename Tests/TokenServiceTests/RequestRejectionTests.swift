@@ -53,12 +53,14 @@ final class RequestRejectionTests: XCTestCase {
         fixture.reject(form, error: "invalid_request", code: 900144, messageContains: "'client_id'")
     }
 
-    func testMissingScopeIs900144() {
+    /// Client credentials without `scope` get Entra's own 90014, not the generic 900144.
+    func testClientCredentialsWithoutScopeIs90014() {
         let form = Form.secret().filter { $0.0 != "scope" }
-        fixture.reject(form, error: "invalid_request", code: 900144, messageContains: "'scope'")
+        fixture.reject(form, error: "invalid_request", code: 90014,
+                       messageContains: "The required field 'scope' is missing from the credential.")
         // An empty value counts as missing.
         let empty = Form.secret().filter { $0.0 != "scope" } + [("scope", "")]
-        fixture.reject(empty, error: "invalid_request", code: 900144, messageContains: "'scope'")
+        fixture.reject(empty, error: "invalid_request", code: 90014)
     }
 
     func testDuplicatedParameterIs9000411() {

@@ -93,7 +93,7 @@ struct ClientCredentialsGrant: GrantHandler {
         if parameters.optional("scope") == nil, parameters.optional("resource") != nil {
             throw .resourceParameterNotSupported()
         }
-        let scope = try parameters.required("scope")
+        guard let scope = parameters.optional("scope") else { throw .clientCredentialsScopeMissing() }
         let items = ScopeParser.split(scope)
         // Scope-string rules (one resource, `.default` never mixed with names) come first and give
         // 70011; only then the client-credentials rule that the one scope must be `.default`.
@@ -108,5 +108,14 @@ struct ClientCredentialsGrant: GrantHandler {
             throw .resourceDoesNotMatchScopes(resource: indicator)
         }
         return resource.identifier
+    }
+}
+
+extension EntraError {
+    /// 90014, not the generic 900144: what Entra answers a client-credentials request without
+    /// `scope` (reproduced with curl in mullerpeter/databricks-grafana#99; also ctron/oidc-cli#7).
+    static func clientCredentialsScopeMissing() -> EntraError {
+        EntraError(error: "invalid_request", code: 90014,
+                   message: "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.")
     }
 }
