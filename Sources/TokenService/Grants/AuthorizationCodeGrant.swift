@@ -16,11 +16,15 @@ struct AuthorizationCodeGrant: GrantHandler {
         record.tenantId = tenant.id
 
         let application = try ClientAuthenticator.application(clientId, in: tenant)
-        let publicRedirect = RedirectURIs.kind(of: redirectURI, registeredOn: application).map { $0 != .web } ?? false
+        // The platform of the redirect URI decides: `spa` and mobile/desktop make the client public;
+        // `web` makes it confidential even for an app that allows public client flows
+        // (`isFallbackPublicClient`), which Entra applies only to flows without a redirect URI
+        // (Azure/azure-sdk-for-go#22386: an app with only a web redirect URI must authenticate).
+        let redirectKind = RedirectURIs.kind(of: redirectURI, registeredOn: application)
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
-            requireCredential: false, publicFlow: publicRedirect)
+            requireCredential: redirectKind == .web, publicFlow: redirectKind.map { $0 != .web } ?? false)
         record.identify(client)
 
         let stores = context.stores
@@ -37,7 +41,7 @@ struct AuthorizationCodeGrant: GrantHandler {
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope") ?? grant.scope, nonce: grant.nonce,
             issuedToSPA: grant.issuedToSPA, flow: .authorizationCode,
-            claims: parameters.optional("claims") ?? grant.claims), record: &record)
+            claims: parameters.optional("claims") ?? grant.claims, confidentialFlow: redirectKind == .web), record: &record)
         if let refreshToken { stores.authorizationCodes.recordRefreshToken(refreshToken, for: code) }
         return tokens
     }
