@@ -1,4 +1,5 @@
 import Foundation
+import EntraDirectory
 import JOSE
 
 /// What an authorization code stands for: the sign-in and the /authorize request it answered.
@@ -15,6 +16,31 @@ struct StoredAuthorizationCode: Sendable {
     let authentication: Authentication
     let expiresAt: Date
     let issuedToSPA: Bool
+    /// The authority /authorize was called at; the code redeems only there (700005). Nil for a
+    /// code whose issuer did not say, which is then not checked.
+    var authority: CodeAuthority? = nil
+}
+
+/// The authority of a code request: one tenant (named by its id or any of its domains: Entra's
+/// text says "same tenant", so both names count as one — our reading), or a tenantless segment,
+/// which must be the same one (`/organizations` is not `/common`; the error-code reference names
+/// only "/common or /{tenant-ID}", so this is our choice).
+enum CodeAuthority: Equatable, Sendable {
+    case tenant(id: String)
+    case tenantless(String)
+
+    /// `segment` as the request named it; `tenant` the one it resolved to.
+    init(segment: String, tenant: Tenant) {
+        let lowered = segment.lowercased()
+        self = Directory.tenantlessSegments.contains(lowered) ? .tenantless(lowered) : .tenant(id: tenant.id)
+    }
+
+    init(_ selection: TenantSelection) {
+        switch selection {
+        case .tenant(let tenant): self = .tenant(id: tenant.id)
+        case .tenantless(let name): self = .tenantless(name)
+        }
+    }
 }
 
 /// Authorization codes: single use, about ten minutes. Redemption is atomic, so concurrent
@@ -87,6 +113,14 @@ final class AuthorizationCodeStore: @unchecked Sendable {
 }
 
 extension EntraError {
+    /// 700005 (InvalidGrantRedeemAgainstWrongTenant in the error-code reference, so `invalid_grant`):
+    /// a code redeemed at another tenant or authority than the one it was requested at. The text
+    /// is Entra's (MicrosoftDocs/azure-docs#51023, nextauthjs/next-auth#11602).
+    static func codeForAnotherTenant() -> EntraError {
+        EntraError(error: "invalid_grant", code: 700005,
+                   message: "Provided Authorization Code is intended to use against other tenant, thus rejected.")
+    }
+
     /// 54005 (`invalid_grant` inferred).
     static func codeAlreadyRedeemed() -> EntraError {
         EntraError(error: "invalid_grant", code: 54005,

@@ -4,7 +4,7 @@ import JOSE
 
 /// `grant_type=authorization_code`: redeems a code from /authorize, once. The client authenticates
 /// first (a wrong secret must not burn the code); then the code is taken atomically, and the
-/// redirect URI and PKCE verifier must match what /authorize saw.
+/// authority, redirect URI and PKCE verifier must match what /authorize saw.
 struct AuthorizationCodeGrant: GrantHandler {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = context.parameters
@@ -29,7 +29,10 @@ struct AuthorizationCodeGrant: GrantHandler {
 
         let stores = context.stores
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
-        guard grant.clientId == application.appId, grant.tenantId == tenant.id else { throw .grantIssuedToAnotherClient() }
+        guard grant.clientId == application.appId else { throw .grantIssuedToAnotherClient() }
+        guard grant.tenantId == tenant.id, grant.authority.map({ $0 == CodeAuthority(context.tenantSelection) }) ?? true else {
+            throw .codeForAnotherTenant()
+        }
         guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
         try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
