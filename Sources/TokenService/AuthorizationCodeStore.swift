@@ -69,6 +69,15 @@ final class AuthorizationCodeStore: @unchecked Sendable {
         return code
     }
 
+    /// The grant behind a code not yet redeemed (nor expired), without taking it: for what Entra
+    /// refuses before the client authenticates.
+    func pending(_ code: String, now: Date) -> StoredAuthorizationCode? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard case .pending(let grant)? = codes[code], grant.expiresAt > now else { return nil }
+        return grant
+    }
+
     /// Takes the code: the first caller gets the grant, every later one 54005.
     func redeem(_ code: String, now: Date, onReplay revoke: ([String]) -> Void) throws(EntraError) -> StoredAuthorizationCode {
         lock.lock()

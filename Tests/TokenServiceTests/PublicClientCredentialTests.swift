@@ -44,11 +44,11 @@ final class PublicClientCredentialTests: XCTestCase {
         fixture = try Fixture(scenario: Self.scenario)
     }
 
-    func code(redirect: String, client: String = hybrid) throws -> String {
+    func code(redirect: String, client: String = hybrid, pkce: Bool = true) throws -> String {
         let challenge = Base64URL.encode(Digest.sha256(Array(Self.verifier.utf8)))
-        let query = [("client_id", client), ("response_type", "code"), ("redirect_uri", redirect),
-                     ("scope", "\(UserIDs.apiScope) openid offline_access"), ("state", "s"),
-                     ("code_challenge", challenge), ("code_challenge_method", "S256")]
+        var query = [("client_id", client), ("response_type", "code"), ("redirect_uri", redirect),
+                     ("scope", "\(UserIDs.apiScope) openid offline_access"), ("state", "s")]
+        if pkce { query += [("code_challenge", challenge), ("code_challenge_method", "S256")] }
         guard case .valid(let request) = service.validateAuthorize(query, tenant: IDs.tenant) else {
             XCTFail("authorize request invalid")
             throw XCTSkip("authorize request invalid")
@@ -140,5 +140,21 @@ final class PublicClientCredentialTests: XCTestCase {
         let ropc = try fixture.issue([("grant_type", "password"), ("client_id", app), ("username", "alice@contoso.test"),
                                       ("password", "alice-password"), ("scope", "\(UserIDs.apiScope) offline_access")])
         XCTAssertNotNil(try fixture.issue(refresh(try XCTUnwrap(ropc.refreshToken), client: app)).accessToken)
+    }
+
+    /// AADSTS9002325 is a token-endpoint error ("…required for cross-origin authorization code
+    /// redemption"): /authorize issues the code, and redeeming it fails. Server-side redemptions
+    /// with a secret and no `Origin` get it too (stevenmaguire/oauth2-microsoft#26,
+    /// thobach/MMM-MicrosoftToDo#27), so it comes before 700025 and 9002327.
+    func testASPACodeWithoutPKCEIsRefusedWhenRedeemed() throws {
+        let code = try code(redirect: Self.spaRedirect, pkce: false)
+        let message = "Proof Key for Code Exchange is required for cross-origin authorization code redemption."
+        fixture.reject(redeem(code, redirect: Self.spaRedirect, secret: Self.secret), error: "invalid_request",
+                       code: 9002325, messageContains: message)
+        fixture.reject(redeem(code, redirect: Self.spaRedirect), error: "invalid_request", code: 9002325)
+        let outcome = fixture.token(redeem(code, redirect: Self.spaRedirect), origin: Self.spaOrigin)
+        guard case .failure(let stamped) = outcome.result else { return XCTFail("a SPA code without PKCE redeemed") }
+        XCTAssertEqual(stamped.error.code, 9002325)
+        XCTAssertEqual(stamped.error.message, message)
     }
 }

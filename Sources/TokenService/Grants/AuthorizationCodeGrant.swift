@@ -16,6 +16,14 @@ struct AuthorizationCodeGrant: GrantHandler {
         record.tenantId = tenant.id
 
         let application = try ClientAuthenticator.application(clientId, in: tenant)
+        // A single-page app's code must carry a PKCE challenge. /authorize issues it anyway; the
+        // redemption fails (9002325), before the client's credential or `Origin` is looked at:
+        // server-side redemptions with a secret get this error too (stevenmaguire/oauth2-microsoft#26,
+        // thobach/MMM-MicrosoftToDo#27). Peeked, not taken: no verifier could ever redeem it anyway.
+        if let pending = context.stores.authorizationCodes.pending(code, now: context.now),
+           pending.issuedToSPA, pending.codeChallenge == nil {
+            throw .pkceRequired()
+        }
         // The platform of the redirect URI decides: `spa` and mobile/desktop make the client public;
         // `web` makes it confidential even for an app that allows public client flows
         // (`isFallbackPublicClient`), which Entra applies only to flows without a redirect URI
