@@ -161,10 +161,12 @@ extension EntraError {
                    message: "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
     }
 
-    /// 50011 at the token endpoint: redirect_uri differs from the one used at /authorize. Entra
-    /// answers it with `invalid_client` (entra-wire §3, and a 2023 response quoted in a public issue).
-    static func redirectURIMismatch(_ uri: String) -> EntraError {
-        EntraError(error: "invalid_client", code: 50011,
-                   message: "The redirect URI '\(uri)' specified in the request does not match the redirect URI used when the authorization code was requested.")
+    /// 500112 at the token endpoint: redirect_uri differs from the one used at /authorize, whether
+    /// or not it is registered. Code, `invalid_client` and text as a 2024 response shows them
+    /// (snok/django-auth-adfs#354, for an unregistered URI); 2018 responses said 50011 with the same
+    /// sentence (entra-wire §3). The code stays used up, as after every check that follows taking it.
+    static func redirectURIMismatch(requested: String, issuedFor: String) -> EntraError {
+        EntraError(error: "invalid_client", code: 500112,
+                   message: "The reply address '\(requested)' does not match the reply address '\(issuedFor)' provided when requesting Authorization code.")
     }
 }

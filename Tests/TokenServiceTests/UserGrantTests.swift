@@ -273,8 +273,12 @@ final class UserGrantTests: XCTestCase {
         let missing = try authorizeCode(challenge: Self.s256("v"), method: "S256")
         fixture.reject(redeem(missing), error: "invalid_grant", code: 501481)
 
+        // AADSTS500112 (snok/django-auth-adfs#354, 2024), also for a redirect URI that is not registered.
         let redirect = try authorizeCode()
-        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_client", code: 50011, status: 401)
+        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_client", code: 500112, status: 401,
+                       messageContains: "The reply address 'http://localhost:9999' does not match the reply address '\(UserIDs.redirect)' provided when requesting Authorization code.")
+        fixture.reject(redeem(try authorizeCode(), redirect: "https://unregistered.test/cb?code=x"), error: "invalid_client",
+                       code: 500112, status: 401)
         let client = try authorizeCode()
         fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
     }

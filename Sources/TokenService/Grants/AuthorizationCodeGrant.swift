@@ -41,7 +41,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard grant.tenantId == tenant.id, grant.authority.map({ $0 == CodeAuthority(context.tenantSelection) }) ?? true else {
             throw .codeForAnotherTenant()
         }
-        guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
+        guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(requested: redirectURI, issuedFor: grant.redirectURI) }
         try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
