@@ -73,13 +73,21 @@ enum SessionCookie {
         return nil
     }
 
-    /// HttpOnly (no script may read it), SameSite=Lax (sent on the top-level navigation back from
-    /// an application, not on cross-site posts), Secure whenever the request came over TLS.
+    /// HttpOnly (no script may read it). Over TLS `SameSite=None; Secure`, as Entra's own session
+    /// cookie: a single-page app's silent sign-in (`prompt=none` in a hidden iframe, MSAL.js
+    /// `ssoSilent`) is a cross-site request, and only a `None` cookie is sent with it. Over plain
+    /// HTTP (`--http`) browsers refuse `SameSite=None` without `Secure`, and `Secure` cookies are not
+    /// stored from http://, so the cookie stays `SameSite=Lax` there: SSO then works for top-level
+    /// navigations only, never in a cross-site iframe.
     static func set(_ sessionId: String, secure: Bool) -> (String, String) {
-        ("Set-Cookie", "\(BrowserSessionStore.cookieName)=\(sessionId); Path=/; HttpOnly; SameSite=Lax\(secure ? "; Secure" : "")")
+        ("Set-Cookie", "\(BrowserSessionStore.cookieName)=\(sessionId); Path=/; HttpOnly\(attributes(secure: secure))")
     }
 
     static func clear(secure: Bool) -> (String, String) {
-        ("Set-Cookie", "\(BrowserSessionStore.cookieName)=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax\(secure ? "; Secure" : "")")
+        ("Set-Cookie", "\(BrowserSessionStore.cookieName)=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly\(attributes(secure: secure))")
+    }
+
+    private static func attributes(secure: Bool) -> String {
+        secure ? "; SameSite=None; Secure" : "; SameSite=Lax"
     }
 }

@@ -103,8 +103,6 @@ extension TokenService {
         if let challenge, let method, !Self.codeChallengeHasValidSize(challenge, method: method) {
             return redirect("invalid_request", .invalidCodeChallengeSize())
         }
-        // Single-page apps must use PKCE (auth-code flow doc).
-        if kind == .spa, challenge == nil { return redirect("invalid_request", .pkceRequired()) }
         let prompt = values["prompt"]
         if let prompt, !["login", "none", "select_account", "consent", "create"].contains(prompt) {
             return redirect("invalid_request", .unsupportedPrompt())

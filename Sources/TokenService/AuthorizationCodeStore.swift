@@ -1,4 +1,5 @@
 import Foundation
+import EntraDirectory
 import JOSE
 
 /// What an authorization code stands for: the sign-in and the /authorize request it answered.
@@ -15,6 +16,31 @@ struct StoredAuthorizationCode: Sendable {
     let authentication: Authentication
     let expiresAt: Date
     let issuedToSPA: Bool
+    /// The authority /authorize was called at; the code redeems only there (700005). Nil for a
+    /// code whose issuer did not say, which is then not checked.
+    var authority: CodeAuthority? = nil
+}
+
+/// The authority of a code request: one tenant (named by its id or any of its domains: Entra's
+/// text says "same tenant", so both names count as one — our reading), or a tenantless segment,
+/// which must be the same one (`/organizations` is not `/common`; the error-code reference names
+/// only "/common or /{tenant-ID}", so this is our choice).
+enum CodeAuthority: Equatable, Sendable {
+    case tenant(id: String)
+    case tenantless(String)
+
+    /// `segment` as the request named it; `tenant` the one it resolved to.
+    init(segment: String, tenant: Tenant) {
+        let lowered = segment.lowercased()
+        self = Directory.tenantlessSegments.contains(lowered) ? .tenantless(lowered) : .tenant(id: tenant.id)
+    }
+
+    init(_ selection: TenantSelection) {
+        switch selection {
+        case .tenant(let tenant): self = .tenant(id: tenant.id)
+        case .tenantless(let name): self = .tenantless(name)
+        }
+    }
 }
 
 /// Authorization codes: single use, about ten minutes. Redemption is atomic, so concurrent
@@ -41,6 +67,15 @@ final class AuthorizationCodeStore: @unchecked Sendable {
         codes[code] = .pending(grant)
         lock.unlock()
         return code
+    }
+
+    /// The grant behind a code not yet redeemed (nor expired), without taking it: for what Entra
+    /// refuses before the client authenticates.
+    func pending(_ code: String, now: Date) -> StoredAuthorizationCode? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard case .pending(let grant)? = codes[code], grant.expiresAt > now else { return nil }
+        return grant
     }
 
     /// Takes the code: the first caller gets the grant, every later one 54005.
@@ -87,6 +122,14 @@ final class AuthorizationCodeStore: @unchecked Sendable {
 }
 
 extension EntraError {
+    /// 700005 (InvalidGrantRedeemAgainstWrongTenant in the error-code reference, so `invalid_grant`):
+    /// a code redeemed at another tenant or authority than the one it was requested at. The text
+    /// is Entra's (MicrosoftDocs/azure-docs#51023, nextauthjs/next-auth#11602).
+    static func codeForAnotherTenant() -> EntraError {
+        EntraError(error: "invalid_grant", code: 700005,
+                   message: "Provided Authorization Code is intended to use against other tenant, thus rejected.")
+    }
+
     /// 54005 (`invalid_grant` inferred).
     static func codeAlreadyRedeemed() -> EntraError {
         EntraError(error: "invalid_grant", code: 54005,
@@ -118,10 +161,12 @@ extension EntraError {
                    message: "The Code_Verifier does not match the code_challenge supplied in the authorization request.")
     }
 
-    /// 50011 at the token endpoint: redirect_uri differs from the one used at /authorize. Entra
-    /// answers it with `invalid_client` (entra-wire §3, and a 2023 response quoted in a public issue).
-    static func redirectURIMismatch(_ uri: String) -> EntraError {
-        EntraError(error: "invalid_client", code: 50011,
-                   message: "The redirect URI '\(uri)' specified in the request does not match the redirect URI used when the authorization code was requested.")
+    /// 500112 at the token endpoint: redirect_uri differs from the one used at /authorize, whether
+    /// or not it is registered. Code, `invalid_client` and text as a 2024 response shows them
+    /// (snok/django-auth-adfs#354, for an unregistered URI); 2018 responses said 50011 with the same
+    /// sentence (entra-wire §3). The code stays used up, as after every check that follows taking it.
+    static func redirectURIMismatch(requested: String, issuedFor: String) -> EntraError {
+        EntraError(error: "invalid_client", code: 500112,
+                   message: "The reply address '\(requested)' does not match the reply address '\(issuedFor)' provided when requesting Authorization code.")
     }
 }

@@ -54,7 +54,8 @@ struct ClientAuthenticator: Sendable {
     }
 
     /// Authenticates the client. `requireCredential` is true for grants only confidential clients
-    /// may use (client credentials, OBO); a public client may otherwise present nothing.
+    /// may use (client credentials, OBO) and for a code sent to a web redirect URI (and its refresh
+    /// tokens); otherwise a public client may present nothing.
     /// `publicFlow`: the request belongs to a public-client flow (a code sent to a `spa` or
     /// mobile/desktop redirect URI, or a refresh token such a flow produced), where a client
     /// without a credential is expected even if the app is not marked as a fallback public client,
@@ -100,6 +101,9 @@ struct ClientAuthenticator: Sendable {
                 .validate(jwt)
             return AuthenticatedClient(application: application, method: .privateKeyJWT)
         }
+        // `isFallbackPublicClient` ("Allow public client flows") only decides flows that carry no
+        // redirect URI (ROPC, device code, and their refresh tokens): a web redirect URI's code
+        // arrives here with `requireCredential` set.
         if requireCredential || !(application.isFallbackPublicClient || publicFlow) {
             throw .missingClientCredential()
         }

@@ -15,6 +15,9 @@ struct StoredRefreshToken: Sendable {
     /// Issued to a client that authenticated with no credential: it redeems it the same way, and a
     /// credential presented with it is refused (700025).
     let issuedToPublicClient: Bool
+    /// Issued from a code sent to a web redirect URI (or by refreshing such a token): redeemed only
+    /// with the client's credential, even when the app allows public client flows (7000218).
+    let requiresClientCredential: Bool
 }
 
 /// Issued refresh tokens. Using one does not revoke it (Entra keeps the old token valid), but each

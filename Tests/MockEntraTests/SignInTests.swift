@@ -38,6 +38,24 @@ final class SignInTests: ShippedScenarioServerTestCase {
                                                ("passwd", password), ("action", "signin")])
     }
 
+    /// Over plain HTTP (`--http`) browsers drop a `SameSite=None` cookie without `Secure`, so the
+    /// session cookie stays Lax there (top-level sign-ins keep their SSO; hidden iframes cannot).
+    func testSessionCookieOverPlainHTTPIsLax() throws {
+        let plain = try startServer(plainHTTP: true)
+        defer { plain.stop() }
+        let http = try HTTPClient(host: "localhost", port: plain.port, caFile: nil)
+        defer { http.close() }
+        let page = try http.get(authorizeURL(Self.query()))
+        XCTAssertEqual(page.status, 200, page.text)
+        let signedIn = try http.postForm(loginPath, [("ctx", try context(page)), ("login", "alice@contoso.test"),
+                                                     ("passwd", "alice-password"), ("action", "signin")])
+        let setCookie = try XCTUnwrap(signedIn.headers["Set-Cookie"])
+        XCTAssertTrue(setCookie.hasPrefix("ESTSAUTH="), setCookie)
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] { XCTAssertTrue(setCookie.contains(attribute), setCookie) }
+        XCTAssertFalse(setCookie.contains("Secure"), setCookie)
+        XCTAssertFalse(setCookie.contains("SameSite=None"), setCookie)
+    }
+
     /// The v1 endpoints the v1 discovery document names: /oauth2/authorize with `resource` (ADAL's
     /// request, no `scope`), its code redeemed at the v1 token endpoint, /oauth2/devicecode and
     /// /oauth2/logout.
@@ -109,7 +127,9 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertNotNil(parameters["code"])
         let setCookie = try XCTUnwrap(right.headers["Set-Cookie"])
         XCTAssertTrue(setCookie.hasPrefix("ESTSAUTH="))
-        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] { XCTAssertTrue(setCookie.contains(attribute), setCookie) }
+        // SameSite=None, as Entra's: prompt=none in a cross-site hidden iframe (MSAL.js ssoSilent) must find the session.
+        for attribute in ["HttpOnly", "Secure", "SameSite=None", "Path=/"] { XCTAssertTrue(setCookie.contains(attribute), setCookie) }
+        XCTAssertFalse(setCookie.contains("SameSite=Lax"), setCookie)
 
         // Single sign-on: the cookie gives a code without a page.
         let session = try XCTUnwrap(right.sessionCookie)

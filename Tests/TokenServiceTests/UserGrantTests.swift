@@ -273,10 +273,45 @@ final class UserGrantTests: XCTestCase {
         let missing = try authorizeCode(challenge: Self.s256("v"), method: "S256")
         fixture.reject(redeem(missing), error: "invalid_grant", code: 501481)
 
+        // AADSTS500112 (snok/django-auth-adfs#354, 2024), also for a redirect URI that is not registered.
         let redirect = try authorizeCode()
-        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_client", code: 50011, status: 401)
+        fixture.reject(redeem(redirect, redirect: "http://localhost:9999"), error: "invalid_client", code: 500112, status: 401,
+                       messageContains: "The reply address 'http://localhost:9999' does not match the reply address '\(UserIDs.redirect)' provided when requesting Authorization code.")
+        fixture.reject(redeem(try authorizeCode(), redirect: "https://unregistered.test/cb?code=x"), error: "invalid_client",
+                       code: 500112, status: 401)
         let client = try authorizeCode()
         fixture.reject(redeem(client, client: UserIDs.tool), error: "invalid_grant", code: 70000)
+    }
+
+    /// A code issued at `authority` (what /authorize stores with it), for Desktop's loopback redirect.
+    func code(issuedAt authority: CodeAuthority) throws -> String {
+        let authentication = try service.signIn(userName: "alice@contoso.test", password: "alice-password", tenant: tenant).get()
+        return service.stores.authorizationCodes.issue(StoredAuthorizationCode(
+            clientId: IDs.desktop, tenantId: tenant.id, redirectURI: UserIDs.redirect,
+            scope: "\(UserIDs.apiScope) openid profile offline_access", nonce: nil, codeChallenge: nil,
+            codeChallengeMethod: nil, claims: nil, authentication: authentication,
+            expiresAt: service.clock.now().addingTimeInterval(AuthorizationCodeStore.lifetime), issuedToSPA: false,
+            authority: authority))
+    }
+
+    /// 700005: a code is redeemed at the authority it was requested at (error-code reference:
+    /// "/common or /{tenant-ID} as appropriate"); the tenant's id and its domain name are one authority.
+    func testCodeIsRedeemedOnlyAtTheAuthorityItWasIssuedAt() throws {
+        let message = "Provided Authorization Code is intended to use against other tenant, thus rejected."
+        let atTenant = CodeAuthority(segment: IDs.tenant, tenant: tenant)
+        let atCommon = CodeAuthority(segment: "common", tenant: tenant)
+        let atOrganizations = CodeAuthority(segment: "Organizations", tenant: tenant)
+        fixture.reject(redeem(try code(issuedAt: atTenant)), tenant: "common", error: "invalid_grant", code: 700005,
+                       messageContains: message)
+        fixture.reject(redeem(try code(issuedAt: atCommon)), tenant: IDs.tenant, error: "invalid_grant", code: 700005)
+        fixture.reject(redeem(try code(issuedAt: atOrganizations)), tenant: "common", error: "invalid_grant", code: 700005)
+
+        XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: atCommon)), tenant: "common").accessToken)
+        XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: atOrganizations)), tenant: "organizations").accessToken)
+        XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: atTenant)), tenant: IDs.tenant).accessToken)
+        XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: atTenant)), tenant: "contoso.test").accessToken)
+        XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: CodeAuthority(segment: "CONTOSO.test", tenant: tenant))),
+                                          tenant: IDs.tenant).accessToken)
     }
 
     /// RFC 8707 `resource` on v2 (MCP clients always send it): accepted next to scopes of the same

@@ -4,7 +4,7 @@ import JOSE
 
 /// `grant_type=authorization_code`: redeems a code from /authorize, once. The client authenticates
 /// first (a wrong secret must not burn the code); then the code is taken atomically, and the
-/// redirect URI and PKCE verifier must match what /authorize saw.
+/// authority, redirect URI and PKCE verifier must match what /authorize saw.
 struct AuthorizationCodeGrant: GrantHandler {
     func handle(_ context: GrantContext, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         let parameters = context.parameters
@@ -16,17 +16,32 @@ struct AuthorizationCodeGrant: GrantHandler {
         record.tenantId = tenant.id
 
         let application = try ClientAuthenticator.application(clientId, in: tenant)
-        let publicRedirect = RedirectURIs.kind(of: redirectURI, registeredOn: application).map { $0 != .web } ?? false
+        // A single-page app's code must carry a PKCE challenge. /authorize issues it anyway; the
+        // redemption fails (9002325), before the client's credential or `Origin` is looked at:
+        // server-side redemptions with a secret get this error too (stevenmaguire/oauth2-microsoft#26,
+        // thobach/MMM-MicrosoftToDo#27). Peeked, not taken: no verifier could ever redeem it anyway.
+        if let pending = context.stores.authorizationCodes.pending(code, now: context.now),
+           pending.issuedToSPA, pending.codeChallenge == nil {
+            throw .pkceRequired()
+        }
+        // The platform of the redirect URI decides: `spa` and mobile/desktop make the client public;
+        // `web` makes it confidential even for an app that allows public client flows
+        // (`isFallbackPublicClient`), which Entra applies only to flows without a redirect URI
+        // (Azure/azure-sdk-for-go#22386: an app with only a web redirect URI must authenticate).
+        let redirectKind = RedirectURIs.kind(of: redirectURI, registeredOn: application)
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
-            requireCredential: false, publicFlow: publicRedirect)
+            requireCredential: redirectKind == .web, publicFlow: redirectKind.map { $0 != .web } ?? false)
         record.identify(client)
 
         let stores = context.stores
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
-        guard grant.clientId == application.appId, grant.tenantId == tenant.id else { throw .grantIssuedToAnotherClient() }
-        guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(redirectURI) }
+        guard grant.clientId == application.appId else { throw .grantIssuedToAnotherClient() }
+        guard grant.tenantId == tenant.id, grant.authority.map({ $0 == CodeAuthority(context.tenantSelection) }) ?? true else {
+            throw .codeForAnotherTenant()
+        }
+        guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(requested: redirectURI, issuedFor: grant.redirectURI) }
         try context.checkOrigin(spaRedemption: grant.issuedToSPA)
         try Self.verifyPKCE(challenge: grant.codeChallenge, method: grant.codeChallengeMethod,
                             verifier: parameters.optional("code_verifier"))
@@ -40,7 +55,7 @@ struct AuthorizationCodeGrant: GrantHandler {
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope") ?? codeScope, nonce: grant.nonce,
             issuedToSPA: grant.issuedToSPA, flow: .authorizationCode,
-            claims: parameters.optional("claims") ?? grant.claims), record: &record)
+            claims: parameters.optional("claims") ?? grant.claims, confidentialFlow: redirectKind == .web), record: &record)
         if let refreshToken { stores.authorizationCodes.recordRefreshToken(refreshToken, for: code) }
         return tokens
     }

@@ -18,7 +18,7 @@ struct RefreshTokenGrant: GrantHandler {
         let client = try ClientAuthenticator.authenticate(
             parameters, basic: context.request.basicCredentials, tenant: tenant,
             allowedAudiences: context.assertionAudiences(for: tenant), federation: context.federation, now: context.now,
-            requireCredential: false, publicFlow: grant.issuedToPublicClient)
+            requireCredential: grant.requiresClientCredential, publicFlow: grant.issuedToPublicClient)
         record.identify(client)
         guard client.application.appId == grant.clientId else { throw .grantIssuedToAnotherClient() }
         try context.checkOrigin(spaRedemption: grant.fixedExpiry != nil)
@@ -31,6 +31,7 @@ struct RefreshTokenGrant: GrantHandler {
             client: client, user: user, authentication: grant.authentication, tenant: tenant,
             scope: parameters.optional("scope").map(ScopeParser.firstResourceOnly) ?? grant.originalScope, nonce: nil,
             issuedToSPA: grant.fixedExpiry != nil, flow: .refreshToken,
-            claims: parameters.optional("claims"), inheritedExpiry: grant.fixedExpiry), record: &record).0
+            claims: parameters.optional("claims"), inheritedExpiry: grant.fixedExpiry,
+            confidentialFlow: grant.requiresClientCredential), record: &record).0
     }
 }

@@ -19,6 +19,9 @@ struct UserTokenRequest: Sendable {
     /// A refresh of a `spa` refresh token: the expiry the first one had, which the new one keeps
     /// (refresh-tokens doc: tokens obtained from it "carry over that expiration time").
     var inheritedExpiry: Date? = nil
+    /// A code sent to a web redirect URI, or a refresh of its refresh tokens: the client is
+    /// confidential there, so each refresh token it gets must be redeemed with its credential.
+    var confidentialFlow = false
 }
 
 /// The shared second half of the user grants: resolve the delegated scopes, mint the access
@@ -84,7 +87,7 @@ extension GrantContext {
             refreshToken = stores.refreshTokens.issue(StoredRefreshToken(
                 clientId: app.appId, tenantId: request.tenant.id, authentication: request.authentication,
                 originalScope: request.scope, issuedAt: now, fixedExpiry: fixedExpiry,
-                issuedToPublicClient: request.client.method == .none))
+                issuedToPublicClient: request.client.method == .none, requiresClientCredential: request.confidentialFlow))
             // Refresh tokens are opaque; the record names them by a digest so tests can follow them.
             record.issuedTokens.append(.init(type: "refresh_token", uti: Identifiers.grantId(refreshToken: refreshToken ?? ""),
                                              expiresAt: fixedExpiry ?? now.addingTimeInterval(RefreshTokenStore.maximumInactivity)))
