@@ -19,6 +19,8 @@ public struct AuthorizeRequest: Sendable {
     public let loginHint: String?
     /// The `claims` request parameter (JSON), kept with the code for Conditional Access.
     public let claims: String?
+    /// The authority /authorize was called at: the code redeems only there (700005).
+    let authority: CodeAuthority
 }
 
 /// Where the browser goes next: the redirect URI with these parameters, in this response mode.
@@ -110,7 +112,8 @@ extension TokenService {
         return .valid(AuthorizeRequest(
             tenant: tenant, client: client, redirectURI: redirectURI, redirectKind: kind, responseMode: responseMode,
             state: state, nonce: values["nonce"], scope: scope, codeChallenge: challenge, codeChallengeMethod: method,
-            prompt: prompt, loginHint: values["login_hint"], claims: values["claims"]))
+            prompt: prompt, loginHint: values["login_hint"], claims: values["claims"],
+            authority: CodeAuthority(segment: segment, tenant: tenant)))
     }
 
     /// Password sign-in for the sign-in page and the headless test-control call. `mfa: true` is the
@@ -156,7 +159,8 @@ extension TokenService {
             clientId: request.client.appId, tenantId: request.tenant.id, redirectURI: request.redirectURI,
             scope: request.scope, nonce: request.nonce, codeChallenge: request.codeChallenge,
             codeChallengeMethod: request.codeChallengeMethod, claims: request.claims, authentication: authentication,
-            expiresAt: now.addingTimeInterval(AuthorizationCodeStore.lifetime), issuedToSPA: request.redirectKind == .spa))
+            expiresAt: now.addingTimeInterval(AuthorizationCodeStore.lifetime), issuedToSPA: request.redirectKind == .spa,
+            authority: request.authority))
         var parameters = [AuthorizeResponse.Parameter(name: "code", value: code)]
         if let state = request.state { parameters.append(.init(name: "state", value: state)) }
         parameters.append(.init(name: "session_state", value: authentication.sessionId))

@@ -220,13 +220,14 @@ final class UserGrantTests: XCTestCase {
 
     /// Validates an /authorize request, signs alice in and returns the code.
     func authorizeCode(client: String = IDs.desktop, redirect: String = UserIDs.redirect, challenge: String? = nil,
-                       method: String? = nil, nonce: String? = "n-0S6_WzA2Mj", scope: String? = nil) throws -> String {
+                       method: String? = nil, nonce: String? = "n-0S6_WzA2Mj", scope: String? = nil,
+                       at authority: String = IDs.tenant) throws -> String {
         var query = [("client_id", client), ("response_type", "code"), ("redirect_uri", redirect),
                      ("scope", scope ?? "\(UserIDs.apiScope) openid profile offline_access"), ("state", "s1")]
         if let challenge { query.append(("code_challenge", challenge)) }
         if let method { query.append(("code_challenge_method", method)) }
         if let nonce { query.append(("nonce", nonce)) }
-        guard case .valid(let request) = service.validateAuthorize(query, tenant: IDs.tenant) else {
+        guard case .valid(let request) = service.validateAuthorize(query, tenant: authority) else {
             XCTFail("authorize request invalid")
             throw XCTSkip("authorize request invalid")
         }
@@ -312,6 +313,14 @@ final class UserGrantTests: XCTestCase {
         XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: atTenant)), tenant: "contoso.test").accessToken)
         XCTAssertNotNil(try fixture.issue(redeem(try code(issuedAt: CodeAuthority(segment: "CONTOSO.test", tenant: tenant))),
                                           tenant: IDs.tenant).accessToken)
+    }
+
+    /// The same through /authorize: the authority a code was requested at is stored with it.
+    func testAuthorizeStoresTheAuthorityItWasCalledAt() throws {
+        fixture.reject(redeem(try authorizeCode(at: "common")), tenant: IDs.tenant, error: "invalid_grant", code: 700005)
+        fixture.reject(redeem(try authorizeCode(at: IDs.tenant)), tenant: "organizations", error: "invalid_grant", code: 700005)
+        XCTAssertNotNil(try fixture.issue(redeem(try authorizeCode(at: "common")), tenant: "common").accessToken)
+        XCTAssertNotNil(try fixture.issue(redeem(try authorizeCode(at: "contoso.test")), tenant: IDs.tenant).accessToken)
     }
 
     /// RFC 8707 `resource` on v2 (MCP clients always send it): accepted next to scopes of the same
