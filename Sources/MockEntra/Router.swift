@@ -33,6 +33,9 @@ struct Router: Sendable {
         let s = context.segments
         let method = request.method
 
+        // The control API first, and never behind a preflight answer: a web page cannot send it a
+        // JSON POST because its preflight goes unanswered (the page would otherwise revoke sessions,
+        // move the clock or sign users in). InProcessHandlerTests pins this.
         if s.first == ControlRoutes.prefix {
             return control.route(context, path: s.dropFirst())
         }

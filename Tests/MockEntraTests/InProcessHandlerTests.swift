@@ -24,6 +24,23 @@ final class InProcessHandlerTests: XCTestCase {
         XCTAssertEqual(document["issuer"]?.stringValue, "https://localhost:8443/\(tenant)/v2.0")
     }
 
+    /// The control API answers no CORS preflight, so no web page can POST JSON to it (move the
+    /// clock, sign users in, revoke sessions); Entra's endpoints answer theirs.
+    func testControlAPIAnswersNoPreflight() throws {
+        let entra = try handler()
+        for path in ["/_mockentra/signin", "/_mockentra/clock", "/_mockentra/users/alice@contoso.test/revoke-sessions"] {
+            let preflight = entra.handle(HTTPRequest(method: "OPTIONS", target: path, headers: HTTPHeaders([
+                ("Host", "localhost:8443"), ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type")]), isTLS: true))
+            XCTAssertNil(preflight.headers["Access-Control-Allow-Origin"], path)
+            XCTAssertNil(preflight.headers["Access-Control-Allow-Headers"], path)
+            XCTAssertNotEqual(preflight.status / 100, 2, path)
+        }
+        let token = entra.handle(HTTPRequest(method: "OPTIONS", target: "/\(Default.tenant)/oauth2/v2.0/token", headers: HTTPHeaders([
+            ("Host", "localhost:8443"), ("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")]), isTLS: true))
+        XCTAssertEqual(token.status, 204)
+    }
+
     func testIssuesATokenAndRecordsTheExchange() throws {
         let entra = try handler()
         let form = "client_id=\(Default.daemon)&client_secret=\(Default.daemonSecret)&grant_type=client_credentials"

@@ -555,6 +555,23 @@ final class OnBehalfOfTests: XCTestCase {
         XCTAssertEqual(fixture.log.records().last?.assertionTokenId, try uti(hop2), "rejected hops still name their assertion")
     }
 
+    /// A refresh token obtained On-Behalf-Of was obtained with the middle tier's credential: its
+    /// refresh needs that credential too, even when the app also allows public client flows.
+    func testOBORefreshTokenNeedsTheMiddleTiersCredential() throws {
+        let text = try OBO.scenarioText.replacingOccurrences(
+            of: #""identifierUris": [ "api://fabrikam-agent" ],"#, with: #""identifierUris": [ "api://fabrikam-agent" ], "isFallbackPublicClient": true,"#)
+        XCTAssertNotEqual(text, try OBO.scenarioText)
+        fixture = try Fixture(scenario: text)
+        let t1 = try userToken()
+        rejectOBO(obo(t1, scope: "api://fabrikam-mcp/.default", client: OBO.agent, secret: nil), error: "invalid_client", code: 7000218)
+        let hop = try fixture.issue(obo(t1, scope: "api://fabrikam-mcp/.default offline_access", client: OBO.agent,
+                                        secret: OBO.agentSecret), tenant: OBO.tenant)
+        let refresh = [("grant_type", "refresh_token"), ("client_id", OBO.agent), ("refresh_token", try XCTUnwrap(hop.refreshToken)),
+                       ("scope", "api://fabrikam-mcp/.default")]
+        fixture.reject(refresh, tenant: OBO.tenant, error: "invalid_client", code: 7000218)
+        XCTAssertNotNil(try fixture.issue(refresh + [("client_secret", OBO.agentSecret)], tenant: OBO.tenant).accessToken)
+    }
+
     /// A scope the resource disabled is not granted through `.default` even where it was consented,
     /// just as naming it is refused.
     func testDefaultLeavesOutDisabledScopes() throws {

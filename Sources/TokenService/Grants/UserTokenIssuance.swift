@@ -87,7 +87,11 @@ extension GrantContext {
             refreshToken = stores.refreshTokens.issue(StoredRefreshToken(
                 clientId: app.appId, tenantId: request.tenant.id, authentication: request.authentication,
                 originalScope: request.scope, issuedAt: now, fixedExpiry: fixedExpiry,
-                issuedToPublicClient: request.client.method == .none, requiresClientCredential: request.confidentialFlow))
+                issuedToPublicClient: request.client.method == .none,
+                // A client that authenticated to get it (On-Behalf-Of, user_fic, a confidential
+                // client's code or ROPC) must authenticate to refresh it, even if it also allows
+                // public client flows; so must a web redirect URI's code (confidentialFlow).
+                requiresClientCredential: request.confidentialFlow || request.client.method != .none))
             // Refresh tokens are opaque; the record names them by a digest so tests can follow them.
             record.issuedTokens.append(.init(type: "refresh_token", uti: Identifiers.grantId(refreshToken: refreshToken ?? ""),
                                              expiresAt: fixedExpiry ?? now.addingTimeInterval(RefreshTokenStore.maximumInactivity)))
