@@ -48,8 +48,12 @@ extension ControlRoutes {
         }
         var pairs = form.pairs.map { ($0.name, $0.value) }
         if v1 { pairs = TokenService.v1AuthorizeParameters(pairs) }
+        // No tenant in the URL: the tenant that registers the client, so the code redeems at
+        // /{tenant} as a test expects (a code is bound to its authority: 700005); else `common`.
+        let clientId = form.first("client_id")?.lowercased()
+        let home = service.directory.tenants.first { tenant in clientId.map { tenant.application(appId: $0) != nil } ?? false }
         let request: AuthorizeRequest
-        switch service.validateAuthorize(pairs, tenant: tenant) {
+        switch service.validateAuthorize(pairs, tenant: tenant ?? home?.id ?? "common") {
         case .errorPage(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .redirect(let response):
@@ -96,13 +100,12 @@ extension ControlRoutes {
         return .json(["userPrincipalName": user.userPrincipalName, "code": code])
     }
 
-    /// `/{tenant}/oauth2/v2.0/authorize?…` → (tenant, query). A bare query has no tenant: `common`
-    /// then finds the one tenant that registers the client.
-    /// The tenant segment and query of an /authorize URL (or of a bare query: `common`), and whether
-    /// it is the v1 endpoint (`…/oauth2/authorize`, whose `resource=` the route translates to v2).
-    static func splitAuthorizeURL(_ text: String) -> (tenant: String, query: String, v1: Bool) {
+    /// The tenant segment and query of an /authorize URL, and whether it is the v1 endpoint
+    /// (`…/oauth2/authorize`, whose `resource=` the route translates to v2). A bare query, or a URL
+    /// without `/oauth2/`, names no tenant (nil).
+    static func splitAuthorizeURL(_ text: String) -> (tenant: String?, query: String, v1: Bool) {
         guard let mark = text.firstIndex(of: "?") else {
-            return text.contains("=") ? ("common", text, false) : ("common", "", false)
+            return text.contains("=") ? (nil, text, false) : (nil, "", false)
         }
         let query = String(text[text.index(after: mark)...].prefix { $0 != "#" })
         var path = Substring(text[..<mark])
@@ -111,7 +114,7 @@ extension ControlRoutes {
         }
         let segments = path.split(separator: "/").map { PercentEncoding.decode($0, plusAsSpace: false) ?? String($0) }
         // The segment before `oauth2` (…/{tenant}/oauth2/v2.0/authorize).
-        guard let oauth = segments.firstIndex(of: "oauth2"), oauth > 0 else { return ("common", query, false) }
+        guard let oauth = segments.firstIndex(of: "oauth2"), oauth > 0 else { return (nil, query, false) }
         return (segments[oauth - 1], query, segments.dropFirst(oauth + 1).first == "authorize")
     }
 

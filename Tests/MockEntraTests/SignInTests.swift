@@ -105,6 +105,21 @@ final class SignInTests: ShippedScenarioServerTestCase {
         XCTAssertEqual(redeemed.status, 200, redeemed.text)
     }
 
+    /// A bare query names no tenant: the sign-in happens in the tenant that registers the client,
+    /// and the code redeems there (codes are bound to their authority, 700005).
+    func testHeadlessSignInFromABareQueryRedeemsAtTheClientsTenant() throws {
+        let query = String(decoding: formBody(Self.query()), as: UTF8.self)
+        let signedIn = try client.postJSON("/_mockentra/signin",
+                                           "{\"authorizeUrl\": \"\(query)\", \"username\": \"alice@contoso.test\", \"password\": \"alice-password\"}")
+        XCTAssertEqual(signedIn.status, 200, signedIn.text)
+        let code = try XCTUnwrap(signedIn.object()["code"]?.stringValue)
+        let redeemed = try client.postForm("/\(Default.tenant)/oauth2/v2.0/token",
+                                           [("grant_type", "authorization_code"), ("client_id", Self.desktop), ("code", code),
+                                            ("redirect_uri", Self.redirect), ("scope", "api://contoso-api/access_as_user"),
+                                            ("code_verifier", Self.verifier)])
+        XCTAssertEqual(redeemed.status, 200, redeemed.text)
+    }
+
     func testPageThenWrongThenRightPasswordThenSSO() throws {
         let page = try client.get(authorizeURL(Self.query([("login_hint", "alice@contoso.test")])))
         XCTAssertEqual(page.status, 200)
