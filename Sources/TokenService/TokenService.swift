@@ -64,6 +64,13 @@ public final class TokenService: Sendable {
         return TokenOutcome(result: result, exchangeSequence: sequence, traceId: traceId, correlationId: correlationId)
     }
 
+    /// The grant a `grant_type` names. ADAL polls the v1 endpoint with the short name
+    /// (adal/constants.py `DEVICE_CODE = 'device_code'`, the device code in `code`): on v1 that is
+    /// the device code grant, recorded and matched by fault rules under its full name.
+    static func grantTypeName(_ sent: String, version: TokenEndpointVersion) -> String {
+        version == .v1 && sent == "device_code" ? DeviceCodeGrant.grantType : sent
+    }
+
     private func issue(_ request: TokenRequest, now: Date, record: inout ExchangeRecord) throws(EntraError) -> IssuedTokens {
         var parameters = try RequestParameters(request.form)
         // Who asked and for what is recorded before anything can fail, so a rejected request
@@ -76,7 +83,7 @@ public final class TokenService: Sendable {
         } else if let resource = parameters.optional("resource") {
             record.requestedScopes = [resource]
         }
-        record.grantType = parameters.optional("grant_type")
+        record.grantType = parameters.optional("grant_type").map { Self.grantTypeName($0, version: request.version) }
         // An injected outage answers before anything is looked at, as a failing front end would.
         if let fault = faults.take(clientId: record.client?.appId, grantType: record.grantType) { throw fault }
         let directory = self.directory  // one snapshot per request, whatever a reload does meanwhile
@@ -86,10 +93,7 @@ public final class TokenService: Sendable {
             if let clientId = record.client?.appId { record.client?.displayName = tenant.application(appId: clientId)?.displayName }
         }
 
-        var grantType = try parameters.required("grant_type")
-        // ADAL polls the v1 endpoint with the short name (adal/constants.py `DEVICE_CODE = 'device_code'`,
-        // the device code in `code`): v1 takes it for the device code grant.
-        if request.version == .v1, grantType == "device_code" { grantType = DeviceCodeGrant.grantType }
+        let grantType = Self.grantTypeName(try parameters.required("grant_type"), version: request.version)
         guard let grant = grants[grantType] else { throw .unsupportedGrantType(grantType) }
         // Client credentials checks `resource` itself, after its own `.default` rules; On-Behalf-Of
         // maps the v1 `resource` itself.

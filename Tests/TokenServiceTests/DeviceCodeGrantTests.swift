@@ -96,6 +96,7 @@ final class DeviceCodeGrantTests: XCTestCase {
         fixture.reject(adalPoll, version: .v1, error: "authorization_pending", code: 70016)
         XCTAssertTrue(service.approveDevice(try info(code), authentication: try alice(), method: "headless"))
         let tokens = try fixture.issue(adalPoll, version: .v1)
+        XCTAssertEqual(fixture.log.records().last?.grantType, DeviceCodeGrant.grantType, "recorded under the grant's full name")
         XCTAssertEqual(try JWT.decode(tokens.accessToken).payload["aud"]?.stringValue, IDs.api)
         // The short name is v1's: v2 does not know it.
         fixture.reject(poll(code).map { $0.0 == "grant_type" ? ($0.0, "device_code") : $0 }, error: "unsupported_grant_type", code: 70003)
