@@ -2,10 +2,13 @@
 // sign-in and device-login pages, the managed-identity endpoints and the test-control API.
 //
 // One input is up to four requests in a row (head, then `Content-Length` bytes of body), served
-// in order by a fresh emulator on the default scenario, so a sign-in can lead to a code or refresh
-// token redemption within one input and every input replays the same way. Any request must get
-// an answer with a valid status; a trap anywhere is a bug. Built normally, the target replays
-// the files named on the command line (Fuzz/corpus/Router: one request of each kind).
+// in order by a fresh emulator on the default scenario, so every input replays the same way and
+// state one request makes reaches the next: a clock change, an injected fault, a sign-in page's
+// form posted back. (Codes and tokens are random, so an input cannot redeem one it obtained.)
+// Any request must get an answer with a valid status; a trap anywhere is a bug. Built normally,
+// the target replays the files named on the command line (Fuzz/corpus/Router: recorded from a
+// live server: every grant, the sign-in form with its real `ctx`, an On-Behalf-Of exchange behind
+// a clock set back to when its assertion was valid, managed identity, discovery, the control API).
 import EntraDirectory
 import FuzzSupport
 import HTTPServer
