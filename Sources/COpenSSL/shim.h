@@ -2,9 +2,6 @@
 #ifndef MOCKENTRA_COPENSSL_SHIM_H
 #define MOCKENTRA_COPENSSL_SHIM_H
 
-// The legacy RSA calls below (RS256 without blinding) are deprecated in OpenSSL 3 but present in
-// every 3.x build that keeps the 3.0 API, which Debian's does; only those wrappers use them.
-#define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -41,9 +38,13 @@ static const unsigned long mockentra_XN_FLAG_RFC2253_UTF8 = XN_FLAG_RFC2253 & ~A
 static inline const char *mockentra_param_rsa_n(void) { return OSSL_PKEY_PARAM_RSA_N; }
 static inline const char *mockentra_param_rsa_e(void) { return OSSL_PKEY_PARAM_RSA_E; }
 
-// RS256 (PKCS#1 v1.5 over SHA-256) without RSA blinding. Blinding hides a private key from timing
-// attacks; MockEntra signs only with its committed development keys, which are public already, so
-// it would protect nothing and costs ~5% of every signature (more when threads share the key).
+// The legacy RSA calls below are deprecated in OpenSSL 3 but present in every 3.x build that keeps
+// the 3.0 API, which Debian's does. The warning is silenced for these wrappers only.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+// RS256 (PKCS#1 v1.5 over SHA-256) without RSA blinding, for keys whose owner says they are public
+// (RSAPrivateKey's `signsWithoutBlinding`): blinding hides a private key from timing attacks, which
+// protects nothing for such a key, and costs ~5% of every signature (more when threads share it).
 // The signature itself is the same either way: PKCS#1 v1.5 is deterministic.
 // The key is the EVP_PKEY's legacy copy, owned by the caller (free it with mockentra_rsa_free).
 static inline RSA *mockentra_rsa_unblinded(EVP_PKEY *pkey) {
@@ -59,6 +60,7 @@ static inline int mockentra_rsa_sign_sha256(RSA *rsa, const unsigned char *diges
     return RSA_sign(NID_sha256, digest, 32, signature, length, rsa);
 }
 static inline void mockentra_rsa_free(RSA *rsa) { RSA_free(rsa); }
+#pragma clang diagnostic pop
 
 // Swift 6 rejects the `stdout` global; line-buffer it through this accessor.
 static inline void mockentra_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

@@ -4,7 +4,8 @@ import COpenSSL
 ///
 /// The `EVP_PKEY` is never mutated after init and every `sign` call borrows a signing context no
 /// other thread holds meanwhile (PKeyContextPool), so one instance can sign from many threads at
-/// once (swift-openssl.md: OpenSSL allows this).
+/// once (swift-openssl.md: OpenSSL allows this). An unblinded RS256 key (`signsWithoutBlinding`)
+/// is shared by all threads: `RSA_sign` only reads it (its Montgomery caches fill under a lock).
 public final class RSAPrivateKey: @unchecked Sendable {
     private let pkey: OpaquePointer
     public let publicKey: RSAPublicKey
@@ -12,7 +13,11 @@ public final class RSAPrivateKey: @unchecked Sendable {
 
     /// PKCS#8 ("PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY") PEM. Encrypted keys, non-RSA keys
     /// and keys under 2048 bits are refused.
-    public init(pem: String) throws(JOSEError) {
+    ///
+    /// `signsWithoutBlinding`: sign RS256 without RSA blinding, the countermeasure that hides a
+    /// private key from timing measurements. Only for a key that is public anyway (a test
+    /// identity provider's committed keys), where it protects nothing and costs ~5% per signature.
+    public init(pem: String, signsWithoutBlinding: Bool = false) throws(JOSEError) {
         let key: OpaquePointer = try OpenSSLSupport.withMemoryBIO(Array(pem.utf8)) { bio throws(JOSEError) in
             // The password callback refuses: OpenSSL's default would prompt on the terminal.
             guard let key = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil) else {
@@ -29,19 +34,24 @@ public final class RSAPrivateKey: @unchecked Sendable {
             EVP_PKEY_free(key)
             throw error
         }
-        guard let unblinded = mockentra_rsa_unblinded(key) else {
-            EVP_PKEY_free(key)
-            throw JOSEError.fromOpenSSL("EVP_PKEY_get1_RSA")
+        var unblinded: OpaquePointer?
+        if signsWithoutBlinding {
+            guard let legacy = mockentra_rsa_unblinded(key) else {
+                EVP_PKEY_free(key)
+                throw JOSEError.fromOpenSSL("EVP_PKEY_get1_RSA")
+            }
+            unblinded = legacy
         }
         self.pkey = key
-        self.rs256Key = unblinded
+        self.unblindedRS256Key = unblinded
         self.signatureLength = Int(EVP_PKEY_get_size(key))
         // Each context holds its own reference to the key, so freeing order does not matter.
+        self.rs256Contexts = PKeyContextPool(pkey: key, operation: .sign, algorithm: .rs256)
         self.ps256Contexts = PKeyContextPool(pkey: key, operation: .sign, algorithm: .ps256)
     }
 
     deinit {
-        mockentra_rsa_free(rs256Key)
+        if let unblindedRS256Key { mockentra_rsa_free(unblindedRS256Key) }
         EVP_PKEY_free(pkey)
     }
 
@@ -57,17 +67,19 @@ public final class RSAPrivateKey: @unchecked Sendable {
         return try result.get()
     }
 
-    /// RS256, which signs every token: the key's legacy RSA copy with blinding off (shim.h says
-    /// why: these keys are public). `RSA_sign` keeps no per-call state in the key, so threads share it.
-    private let rs256Key: OpaquePointer
-    /// PS256, used only for client assertions in tests: signing contexts set up once
-    /// (see PKeyContextPool: ≈ 3 µs per signature), blinded as OpenSSL's default.
+    /// With `signsWithoutBlinding`, RS256 signs with the key's legacy RSA copy, blinding off.
+    /// `RSA_sign` keeps no per-call state in the key, so threads share it.
+    private let unblindedRS256Key: OpaquePointer?
+    /// Otherwise, and for PS256: signing contexts set up once (see PKeyContextPool: ≈ 3 µs per
+    /// signature), blinded as OpenSSL's default.
+    private let rs256Contexts: PKeyContextPool
     private let ps256Contexts: PKeyContextPool
 
     private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
         let digest = Digest.sha256(buffer)
-        if algorithm == .rs256 { return signRS256(digest: digest) }
-        let signed: [UInt8]? = ps256Contexts.withContext { context in
+        if algorithm == .rs256, let unblindedRS256Key { return signUnblindedRS256(digest: digest, key: unblindedRS256Key) }
+        let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
+        let signed: [UInt8]? = pool.withContext { context in
             var signature = [UInt8](repeating: 0, count: signatureLength)
             var length = signatureLength
             let ok = signature.withUnsafeMutableBufferPointer { output in
@@ -82,11 +94,11 @@ public final class RSAPrivateKey: @unchecked Sendable {
         return .success(signature)
     }
 
-    private func signRS256(digest: [UInt8]) -> Result<[UInt8], JOSEError> {
+    private func signUnblindedRS256(digest: [UInt8], key: OpaquePointer) -> Result<[UInt8], JOSEError> {
         var signature = [UInt8](repeating: 0, count: signatureLength)
         var length: UInt32 = 0
         let ok = signature.withUnsafeMutableBufferPointer { output in
-            mockentra_rsa_sign_sha256(rs256Key, digest, output.baseAddress, &length)
+            mockentra_rsa_sign_sha256(key, digest, output.baseAddress, &length)
         } == 1
         guard ok, Int(length) == signatureLength else { return .failure(JOSEError.fromOpenSSL("RSA_sign")) }
         return .success(signature)

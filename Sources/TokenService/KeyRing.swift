@@ -35,7 +35,8 @@ public struct KeyRing: Sendable {
             guard let certificate = try X509Certificate.parsePEM(certificatePEM).first else {
                 throw JOSEError.invalidPEM("\(directory)/\(name).pem holds no certificate")
             }
-            return SigningKey(privateKey: try RSAPrivateKey(pem: keyPEM), certificate: certificate)
+            // Without blinding: a test identity provider's signing keys are public (Keys/README.md).
+            return SigningKey(privateKey: try RSAPrivateKey(pem: keyPEM, signsWithoutBlinding: true), certificate: certificate)
         }
         return KeyRing(active: try key("signing-1"), rotation: [try key("signing-2")])
     }

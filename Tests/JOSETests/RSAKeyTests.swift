@@ -112,8 +112,22 @@ final class RSAKeyTests: XCTestCase {
         XCTAssertFalse(key.verify(signature: [UInt8](repeating: 0xFF, count: 256), message: message, algorithm: .ps256))
     }
 
+    /// Without blinding the RS256 bytes are the same (PKCS#1 v1.5 is deterministic), and the
+    /// shared legacy key signs correctly from many threads at once.
+    func testUnblindedRS256IsByteIdenticalAndThreadSafe() throws {
+        let blinded = try TestKeys.signing1()
+        let unblinded = try RSAPrivateKey(pem: TestKeys.text("signing-1.key"), signsWithoutBlinding: true)
+        XCTAssertEqual(try unblinded.sign(message, algorithm: .rs256), try blinded.sign(message, algorithm: .rs256))
+        XCTAssertTrue(blinded.publicKey.verify(signature: try unblinded.sign(message, algorithm: .ps256), message: message,
+                                               algorithm: .ps256))
+        try assertConcurrentSigning(with: unblinded)
+    }
+
     func testConcurrentSigningFromEightThreadsGivesValidSignatures() throws {
-        let key = try TestKeys.signing1()
+        try assertConcurrentSigning(with: try TestKeys.signing1())
+    }
+
+    private func assertConcurrentSigning(with key: RSAPrivateKey) throws {
         let message = self.message
         let expected = try key.sign(message, algorithm: .rs256)
         let failures = Counter()
