@@ -252,11 +252,6 @@ extension EntraError {
         EntraError(error: "invalid_request", code: 50147, message: "Invalid size of the code challenge parameter.")
     }
 
-    /// 9002325: single-page apps must send a PKCE challenge.
-    static func pkceRequired() -> EntraError {
-        EntraError(error: "invalid_request", code: 9002325, message: "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
-    }
-
     /// 90023 as Entra words it, without the value (AzureAD/passport-azure-ad#331 for `admin_consent`,
     /// opencloud-eu/desktop#871 for `consent select_account`: one value only, unlike OIDC's list).
     static func unsupportedPrompt() -> EntraError {

@@ -16,9 +16,8 @@ struct StoredAuthorizationCode: Sendable {
     let authentication: Authentication
     let expiresAt: Date
     let issuedToSPA: Bool
-    /// The authority /authorize was called at; the code redeems only there (700005). Nil for a
-    /// code whose issuer did not say, which is then not checked.
-    var authority: CodeAuthority? = nil
+    /// The authority /authorize was called at; the code redeems only there (700005).
+    let authority: CodeAuthority
 }
 
 /// The authority of a code request: one tenant (named by its id or any of its domains: Entra's

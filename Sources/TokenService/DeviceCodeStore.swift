@@ -19,7 +19,6 @@ struct StoredDeviceCode: Sendable {
     /// The `claims` the device authorization asked for (a step-up challenge passed on by the app).
     let claims: String?
     let expiresAt: Date
-    let interval: TimeInterval
     var state: State
 }
 
@@ -48,8 +47,7 @@ final class DeviceCodeStore: @unchecked Sendable {
         let userCode = String(random.map { Self.userCodeAlphabet[Int($0) % Self.userCodeAlphabet.count] })
         let code = StoredDeviceCode(deviceCode: "DAQABIQEAAAB" + Base64URL.encode(SecureRandom.bytes(48)), userCode: userCode,
                                     clientId: clientId, tenantId: tenantId, scope: scope, claims: claims,
-                                    expiresAt: now.addingTimeInterval(Self.lifetime), interval: Self.interval,
-                                    state: .pending)
+                                    expiresAt: now.addingTimeInterval(Self.lifetime), state: .pending)
         lock.lock()
         purge(now: now)
         byDeviceCode[code.deviceCode] = code

@@ -24,8 +24,7 @@ enum ResourceIndicator {
     static func v1Scope(resource: String, requested: String?) -> String {
         // `X/` + `/.default` keeps the slash in the resource's name, as v1 echoes it in `aud`.
         let openID = ScopeParser.split(requested ?? "").filter {
-            let name = $0.lowercased()
-            return ScopeParser.openIDScopes.contains(name) && name != "offline_access"
+            ScopeParser.isOpenIDScope($0) && $0.lowercased() != "offline_access"
         }
         return ([resource + "/.default"] + openID + ["offline_access"]).joined(separator: " ")
     }

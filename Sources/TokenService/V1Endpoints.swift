@@ -7,7 +7,7 @@ extension TokenService {
     /// /oauth2/authorize: `openid` (what ADAL asks for) plus the resource's `.default`.
     public static func v1AuthorizeParameters(_ pairs: [(String, String)]) -> [(String, String)] {
         v1Parameters(pairs) { resource, scope in
-            let openID = ScopeParser.split(scope ?? "openid").filter { ScopeParser.openIDScopes.contains($0.lowercased()) }
+            let openID = ScopeParser.split(scope ?? "openid").filter(ScopeParser.isOpenIDScope)
             return ((openID.isEmpty ? ["openid"] : openID) + (resource.map { [$0 + "/.default"] } ?? [])).joined(separator: " ")
         }
     }

@@ -38,7 +38,7 @@ struct AuthorizationCodeGrant: GrantHandler {
         let stores = context.stores
         let grant = try stores.authorizationCodes.redeem(code, now: context.now) { stores.refreshTokens.revoke($0) }
         guard grant.clientId == application.appId else { throw .grantIssuedToAnotherClient() }
-        guard grant.tenantId == tenant.id, grant.authority.map({ $0 == CodeAuthority(context.tenantSelection) }) ?? true else {
+        guard grant.tenantId == tenant.id, grant.authority == CodeAuthority(context.tenantSelection) else {
             throw .codeForAnotherTenant()
         }
         guard grant.redirectURI == redirectURI else { throw .redirectURIMismatch(requested: redirectURI, issuedFor: grant.redirectURI) }
@@ -76,5 +76,13 @@ struct AuthorizationCodeGrant: GrantHandler {
         guard let verifier else { throw .pkceMismatch() }
         let computed = (method ?? "plain") == "S256" ? Base64URL.encode(Digest.sha256(Array(verifier.utf8))) : verifier
         guard ClientAuthenticator.constantTimeEqual(computed.utf8, challenge.utf8) else { throw .pkceMismatch() }
+    }
+}
+
+extension EntraError {
+    /// 9002325: a code sent to a single-page app's redirect URI without a PKCE challenge, refused
+    /// when it is redeemed (the text is about redemption, and public reports show it there).
+    static func pkceRequired() -> EntraError {
+        EntraError(error: "invalid_request", code: 9002325, message: "Proof Key for Code Exchange is required for cross-origin authorization code redemption.")
     }
 }

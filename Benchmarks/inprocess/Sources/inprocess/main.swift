@@ -20,7 +20,7 @@ let timed = arguments.count > 3 && arguments[3] == "timed"
 let scenario = try ScenarioLoader.load(file: BundledFiles.defaultScenario)
 let keys = try KeyRing.load(directory: BundledFiles.keysDirectory)
 let service = TokenService(directory: scenario.directory, keys: keys, log: try ExchangeLog())
-let router = Router(service: service)
+let handler = InProcessHandler(service: service)
 let tenant = scenario.directory.tenants[0].id
 
 func requestBytes(_ form: String) -> [UInt8] {
@@ -33,7 +33,7 @@ func requestBytes(_ form: String) -> [UInt8] {
     guard case .head(let head, let length) = HTTPRequestParser.parseHead(bytes[...]) else { fatalError("unparsable request") }
     let request = HTTPRequest(method: head.method, target: head.target, headers: head.headers, body: Array(bytes[length...]),
                               remoteAddress: "127.0.0.1", localPort: 8443, isTLS: true)
-    return ResponseSerializer.serialize(router.handle(request), omitBody: false, close: false)
+    return ResponseSerializer.serialize(handler.handle(request), omitBody: false, close: false)
 }
 
 func field(_ name: String, in response: [UInt8]) -> String? {
