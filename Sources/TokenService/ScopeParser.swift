@@ -51,6 +51,8 @@ enum ScopeParser {
                 throw .invalidScope(scope)
             }
             identifier = identifier ?? resource
+            // The same resource's `.default` twice asks for one thing (as /authorize reads it).
+            if name == ".default", names.contains(".default") { continue }
             names.append(name)
         }
         if names.contains(".default") && names.count > 1 { throw .invalidScope(scope) }

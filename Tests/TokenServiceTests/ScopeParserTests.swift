@@ -44,6 +44,9 @@ final class ScopeParserTests: XCTestCase {
         XCTAssertEqual(parsed.resource?.names, ["a", "b"])
         XCTAssertEqual(parsed.openIDScopes, ["openid", "OFFLINE_ACCESS"])
         XCTAssertThrowsError(try ScopeParser.parse("api://a/x api://b/y"))
+        // One resource's `.default` twice is one `.default`, as /authorize accepts it; mixed with a name, still 70011.
+        XCTAssertEqual(try ScopeParser.parse("api://a/.default API://A/.default").resource?.names, [".default"])
+        XCTAssertThrowsError(try ScopeParser.parse("api://a/.default api://a/x"))
     }
 
     func testRefreshKeepsTheFirstResourceAndTheOpenIDScopes() {
