@@ -96,6 +96,9 @@ extension TokenService {
         do { try ResourceIndicator.check(values["resource"], scope: ScopeParser.firstResourceOnly(scope)) } catch {
             return redirect(error.error, error)
         }
+        do { try DelegatedPermissions.checkAtAuthorize(scope, client: client, tenant: tenant) } catch {
+            return redirect(error.error, error)
+        }
         let challenge = values["code_challenge"]
         // "Required if code_challenge_method is included" (auth-code flow doc): without it the code
         // would later redeem without any verifier.

@@ -56,6 +56,27 @@ enum DelegatedPermissions {
         return DelegatedGrant(resource: resource, requestedAs: requested.identifier, scopes: granted)
     }
 
+    /// What /authorize checks of its `scope` before anyone signs in: each resource it names is in
+    /// the tenant (AADSTS500011) and exposes each named scope (650053). Consent is not checked
+    /// there: Entra would ask for it on a consent page, which MockEntra does not have, so missing
+    /// consent still surfaces at redemption (65001).
+    static func checkAtAuthorize(_ scope: String, client: Application, tenant: Tenant) throws(EntraError) {
+        for item in ScopeParser.split(scope) where !ScopeParser.isOpenIDScope(item) {
+            let (identifier, name) = ScopeParser.resourceAndName(item)
+            guard let resource = tenant.resource(identifier: identifier) else {
+                throw .resourceNotFound(identifier, tenantName: tenant.displayName)
+            }
+            if name != ".default",
+               !resource.oauth2PermissionScopes.contains(where: { $0.value.lowercased() == name.lowercased() && $0.isEnabled }) {
+                // At /authorize Entra sends 650053 back as `invalid_client` (as quoted from an
+                // OpenID Connect middleware in damienbod/AspNetCoreMicrosoftGraph#1).
+                var error = EntraError.scopeNotExposed(name, resource: resource, client: client)
+                error.error = "invalid_client"
+                throw error
+            }
+        }
+    }
+
     /// Lowercased scope names consented for this client, resource and user, with what an agent
     /// identity inherits from its blueprint.
     static func consentedScopes(client: Application, resource: Application, user: User, tenant: Tenant) -> Set<String> {

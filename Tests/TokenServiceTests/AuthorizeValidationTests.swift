@@ -133,3 +133,31 @@ extension AuthorizeValidationTests {
         }
     }
 }
+
+// MARK: Resources and scopes
+
+extension AuthorizeValidationTests {
+    /// Entra refuses at /authorize, before any sign-in, a resource the tenant does not have
+    /// (500011) and a scope its resource does not expose (650053, `invalid_client` there), for every
+    /// resource the scope names; consent is left to redemption (MockEntra has no consent page).
+    func testUnknownResourceOrScopeIsRefusedAtAuthorize() {
+        func with(scope: String) -> [(String, String)] { Self.request.map { $0.0 == "scope" ? ("scope", scope) : $0 } }
+        for scope in ["api://nope/x openid", "api://nope/.default", "\(UserIDs.apiScope) api://nope/x"] {
+            guard let refused = redirected(with(scope: scope)) else { continue }
+            XCTAssertEqual(refused.error, "invalid_resource", scope)
+            XCTAssertTrue(refused.description.hasPrefix("AADSTS500011: The resource principal named api://nope was not found"),
+                          refused.description)
+        }
+        guard let refused = redirected(with(scope: "api://contoso-api/nope openid")) else { return }
+        XCTAssertEqual(refused.error, "invalid_client")
+        XCTAssertTrue(refused.description.hasPrefix("AADSTS650053: The application 'Contoso Desktop' asked for scope 'nope'"),
+                      refused.description)
+        // Known resources and scopes pass, consented or not, Microsoft Graph's included.
+        for scope in ["\(UserIDs.apiScope) openid", "api://contoso-api/.default", "User.Read Mail.Send openid"] {
+            guard case .valid = service.validateAuthorize(with(scope: scope), tenant: IDs.tenant) else {
+                XCTFail("refused: \(scope)")
+                continue
+            }
+        }
+    }
+}
