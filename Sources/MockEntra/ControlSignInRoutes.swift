@@ -50,10 +50,9 @@ extension ControlRoutes {
         if v1 { pairs = TokenService.v1AuthorizeParameters(pairs) }
         // No tenant in the URL: the tenant that registers the client, so the code redeems at
         // /{tenant} as a test expects (a code is bound to its authority: 700005); else `common`.
-        let clientId = form.first("client_id")?.lowercased()
-        let home = service.directory.tenants.first { tenant in clientId.map { tenant.application(appId: $0) != nil } ?? false }
+        let home = form.first("client_id").flatMap(service.homeTenantId(ofClient:))
         let request: AuthorizeRequest
-        switch service.validateAuthorize(pairs, tenant: tenant ?? home?.id ?? "common") {
+        switch service.validateAuthorize(pairs, tenant: tenant ?? home ?? "common") {
         case .errorPage(let stamped):
             return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: 400)
         case .redirect(let response):

@@ -47,7 +47,7 @@ enum DelegatedPermissions {
         }
         var granted: [String] = []
         for name in requested.names {
-            guard let scope = resource.oauth2PermissionScopes.first(where: { $0.value.lowercased() == name.lowercased() && $0.isEnabled }) else {
+            guard let scope = exposedScope(name, on: resource) else {
                 throw .scopeNotExposed(name, resource: resource, client: client)
             }
             guard consented.contains(scope.value.lowercased()) else { throw .consentRequired(client: client) }
@@ -66,8 +66,7 @@ enum DelegatedPermissions {
             guard let resource = tenant.resource(identifier: identifier) else {
                 throw .resourceNotFound(identifier, tenantName: tenant.displayName)
             }
-            if name != ".default",
-               !resource.oauth2PermissionScopes.contains(where: { $0.value.lowercased() == name.lowercased() && $0.isEnabled }) {
+            if name != ".default", exposedScope(name, on: resource) == nil {
                 // At /authorize Entra sends 650053 back as `invalid_client` (as quoted from an
                 // OpenID Connect middleware in damienbod/AspNetCoreMicrosoftGraph#1).
                 var error = EntraError.scopeNotExposed(name, resource: resource, client: client)
@@ -75,6 +74,11 @@ enum DelegatedPermissions {
                 throw error
             }
         }
+    }
+
+    /// The enabled delegated scope of `resource` named `name` (case-insensitive), if it exposes one.
+    private static func exposedScope(_ name: String, on resource: Application) -> PermissionScope? {
+        resource.oauth2PermissionScopes.first { $0.value.lowercased() == name.lowercased() && $0.isEnabled }
     }
 
     /// Lowercased scope names consented for this client, resource and user, with what an agent

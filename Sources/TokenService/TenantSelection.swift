@@ -41,3 +41,11 @@ enum TenantSelection: Sendable {
         return homes[0]
     }
 }
+
+extension TokenService {
+    /// The id of the one tenant that registers `clientId` (built-in resources excluded), or nil
+    /// when none or several do: what a tenantless authority means for that client.
+    public func homeTenantId(ofClient clientId: String) -> String? {
+        try? TenantSelection.homeTenant(of: clientId.lowercased(), in: directory, segment: "common").id
+    }
+}

@@ -161,3 +161,15 @@ extension AuthorizeValidationTests {
         }
     }
 }
+
+// MARK: Tenantless authorities
+
+extension AuthorizeValidationTests {
+    /// What a tenantless authority means for a client: the one tenant that registers it. A built-in
+    /// resource (Microsoft Graph, in every tenant) and an unknown client have none.
+    func testHomeTenantOfAClient() {
+        XCTAssertEqual(service.homeTenantId(ofClient: IDs.desktop.uppercased()), IDs.tenant)
+        XCTAssertNil(service.homeTenantId(ofClient: "00000003-0000-0000-c000-000000000000"))
+        XCTAssertNil(service.homeTenantId(ofClient: "11111111-2222-4333-8444-555555555555"))
+    }
+}
