@@ -43,7 +43,7 @@ fi
 # The floor server (a C baseline: TLS + one signature per request), against the system OpenSSL.
 if [ -z "${MOCKENTRA_BIN:-}" ] && [ "$build" = 1 ]; then
   mkdir -p .build-bench
-  if ! cc -O2 -Wall -Wno-deprecated-declarations -o .build-bench/floor Benchmarks/floor/floor.c -lssl -lcrypto -lpthread >&2; then
+  if ! cc -O2 -Wall -o .build-bench/floor Benchmarks/floor/floor.c -lssl -lcrypto -lpthread >&2; then
     echo "run.sh: the floor server did not build; its rows are skipped" >&2
     args+=(--no-floor)
   fi

@@ -28,6 +28,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+// MockEntra's own RS256 for its public keys (mockentra_rs256_sign), so the floor signs exactly as it does.
+#include "../../Sources/COpenSSL/shim.h"
+
 typedef struct {
     int fd;
     SSL *ssl;
@@ -37,7 +40,7 @@ typedef struct {
 } Connection;
 
 static SSL_CTX *tls;
-static RSA *signingKey;
+static mockentra_rs256_key *signingKey;
 
 // What MockEntra signs for the default scenario's daemon, near enough in size and shape.
 static const char *payload =
@@ -72,12 +75,13 @@ static void respond(Connection *c) {
     size_t n = base64url((const unsigned char *)header, strlen(header), token);
     token[n++] = '.';
     n += base64url((const unsigned char *)payload, strlen(payload), token + n);
-    // Signed as MockEntra signs RS256 (Sources/COpenSSL/shim.h): RSA_sign on the key's legacy copy
-    // with blinding off, shared by the threads.
+    // Signed as MockEntra signs RS256 with its public keys (Sources/COpenSSL/shim.h): the bare CRT,
+    // no blinding, no fault check, one key shared by the threads.
     unsigned char digest[32], signature[512];
-    unsigned int signatureLength = 0, digestLength = 0;
+    unsigned int digestLength = 0;
+    size_t signatureLength = (size_t)signingKey->length;
     if (EVP_Digest(token, n, digest, &digestLength, EVP_sha256(), NULL) != 1 ||
-        RSA_sign(NID_sha256, digest, digestLength, signature, &signatureLength, signingKey) != 1) {
+        mockentra_rs256_sign(signingKey, digest, signature) != 1) {
         ERR_print_errors_fp(stderr);
         exit(1);
     }
@@ -162,10 +166,8 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/signing-1.key", argv[1]);
     FILE *file = fopen(path, "r");
     EVP_PKEY *key = file ? PEM_read_PrivateKey(file, NULL, NULL, NULL) : NULL;
-    if (!key || !(signingKey = EVP_PKEY_get1_RSA(key))) { perror(path); return 1; }
+    if (!key || !(signingKey = mockentra_rs256_key_new(key))) { perror(path); return 1; }
     fclose(file);
-    RSA_blinding_off(signingKey);
-    RSA_set_flags(signingKey, RSA_FLAG_NO_BLINDING);
 
     int listener = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

@@ -4,8 +4,8 @@ import COpenSSL
 ///
 /// The `EVP_PKEY` is never mutated after init and every `sign` call borrows a signing context no
 /// other thread holds meanwhile (PKeyContextPool), so one instance can sign from many threads at
-/// once (swift-openssl.md: OpenSSL allows this). An unblinded RS256 key (`signsWithoutBlinding`)
-/// is shared by all threads: `RSA_sign` only reads it (its Montgomery caches fill under a lock).
+/// once (swift-openssl.md: OpenSSL allows this). A public key's RS256 material (`keyIsPublic`) is
+/// read-only after init, so all threads share it too.
 public final class RSAPrivateKey: @unchecked Sendable {
     private let pkey: OpaquePointer
     public let publicKey: RSAPublicKey
@@ -14,10 +14,11 @@ public final class RSAPrivateKey: @unchecked Sendable {
     /// PKCS#8 ("PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY") PEM. Encrypted keys, non-RSA keys
     /// and keys under 2048 bits are refused.
     ///
-    /// `signsWithoutBlinding`: sign RS256 without RSA blinding, the countermeasure that hides a
-    /// private key from timing measurements. Only for a key that is public anyway (a test
-    /// identity provider's committed keys), where it protects nothing and costs ~5% per signature.
-    public init(pem: String, signsWithoutBlinding: Bool = false) throws(JOSEError) {
+    /// `keyIsPublic`: the key is published (a test identity provider's committed keys), so RS256
+    /// skips the defenses that only keep a private key secret, RSA blinding and the CRT fault
+    /// check, which cost ~8% of every signature (COpenSSL's shim.h says how). PS256, and RS256 with
+    /// a key of more than two primes, sign as without it.
+    public init(pem: String, keyIsPublic: Bool = false) throws(JOSEError) {
         let key: OpaquePointer = try OpenSSLSupport.withMemoryBIO(Array(pem.utf8)) { bio throws(JOSEError) in
             // The password callback refuses: OpenSSL's default would prompt on the terminal.
             guard let key = PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil) else {
@@ -34,16 +35,9 @@ public final class RSAPrivateKey: @unchecked Sendable {
             EVP_PKEY_free(key)
             throw error
         }
-        var unblinded: OpaquePointer?
-        if signsWithoutBlinding {
-            guard let legacy = mockentra_rsa_unblinded(key) else {
-                EVP_PKEY_free(key)
-                throw JOSEError.fromOpenSSL("EVP_PKEY_get1_RSA")
-            }
-            unblinded = legacy
-        }
+        // nil for a multi-prime key: it signs through EVP like any other.
+        self.publicRS256 = keyIsPublic ? mockentra_rs256_key_new(key) : nil
         self.pkey = key
-        self.unblindedRS256Key = unblinded
         self.signatureLength = Int(EVP_PKEY_get_size(key))
         // Each context holds its own reference to the key, so freeing order does not matter.
         self.rs256Contexts = PKeyContextPool(pkey: key, operation: .sign, algorithm: .rs256)
@@ -51,7 +45,7 @@ public final class RSAPrivateKey: @unchecked Sendable {
     }
 
     deinit {
-        if let unblindedRS256Key { mockentra_rsa_free(unblindedRS256Key) }
+        mockentra_rs256_key_free(publicRS256)
         EVP_PKEY_free(pkey)
     }
 
@@ -67,9 +61,8 @@ public final class RSAPrivateKey: @unchecked Sendable {
         return try result.get()
     }
 
-    /// With `signsWithoutBlinding`, RS256 signs with the key's legacy RSA copy, blinding off.
-    /// `RSA_sign` keeps no per-call state in the key, so threads share it.
-    private let unblindedRS256Key: OpaquePointer?
+    /// With `keyIsPublic` (two primes), RS256 signs with the bare CRT over these primes and exponents.
+    private let publicRS256: UnsafeMutablePointer<mockentra_rs256_key>?
     /// Otherwise, and for PS256: signing contexts set up once (see PKeyContextPool: ≈ 3 µs per
     /// signature), blinded as OpenSSL's default.
     private let rs256Contexts: PKeyContextPool
@@ -77,7 +70,7 @@ public final class RSAPrivateKey: @unchecked Sendable {
 
     private func sign(buffer: UnsafeBufferPointer<UInt8>, algorithm: JWSAlgorithm) -> Result<[UInt8], JOSEError> {
         let digest = Digest.sha256(buffer)
-        if algorithm == .rs256, let unblindedRS256Key { return signUnblindedRS256(digest: digest, key: unblindedRS256Key) }
+        if algorithm == .rs256, let publicRS256 { return signPublicRS256(digest: digest, key: publicRS256) }
         let pool = algorithm == .rs256 ? rs256Contexts : ps256Contexts
         let signed: [UInt8]? = pool.withContext { context in
             var signature = [UInt8](repeating: 0, count: signatureLength)
@@ -94,13 +87,12 @@ public final class RSAPrivateKey: @unchecked Sendable {
         return .success(signature)
     }
 
-    private func signUnblindedRS256(digest: [UInt8], key: OpaquePointer) -> Result<[UInt8], JOSEError> {
+    private func signPublicRS256(digest: [UInt8], key: UnsafeMutablePointer<mockentra_rs256_key>) -> Result<[UInt8], JOSEError> {
         var signature = [UInt8](repeating: 0, count: signatureLength)
-        var length: UInt32 = 0
         let ok = signature.withUnsafeMutableBufferPointer { output in
-            mockentra_rsa_sign_sha256(key, digest, output.baseAddress, &length)
+            mockentra_rs256_sign(key, digest, output.baseAddress)
         } == 1
-        guard ok, Int(length) == signatureLength else { return .failure(JOSEError.fromOpenSSL("RSA_sign")) }
+        guard ok else { return .failure(JOSEError.fromOpenSSL("RSA-CRT signature")) }
         return .success(signature)
     }
 }

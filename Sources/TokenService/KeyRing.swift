@@ -35,8 +35,9 @@ public struct KeyRing: Sendable {
             guard let certificate = try X509Certificate.parsePEM(certificatePEM).first else {
                 throw JOSEError.invalidPEM("\(directory)/\(name).pem holds no certificate")
             }
-            // Without blinding: a test identity provider's signing keys are public (Keys/README.md).
-            return SigningKey(privateKey: try RSAPrivateKey(pem: keyPEM, signsWithoutBlinding: true), certificate: certificate)
+            // A test identity provider's signing keys are public (Keys/README.md): RS256 skips the
+            // defenses that keep a private key secret.
+            return SigningKey(privateKey: try RSAPrivateKey(pem: keyPEM, keyIsPublic: true), certificate: certificate)
         }
         return KeyRing(active: try key("signing-1"), rotation: [try key("signing-2")])
     }

@@ -109,7 +109,7 @@ enum CommandLineParser {
       --host H              address to bind (default 127.0.0.1)
       --record FILE         append every exchange record to FILE as JSON lines
       --keys DIR            development keys folder (default: the repository's Keys/); test keys
-                            only: tokens are signed without RSA blinding (Keys/README.md)
+                            only: tokens are signed without blinding or fault check (Keys/README.md)
 
     The first line printed is one JSON object: url, tenant, caFile, port, ports, issuer, tokenEndpoint.
     Exit codes: 0 stopped cleanly (check: every step passed), 1 a step of check failed, 64 usage error,

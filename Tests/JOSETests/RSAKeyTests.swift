@@ -112,15 +112,28 @@ final class RSAKeyTests: XCTestCase {
         XCTAssertFalse(key.verify(signature: [UInt8](repeating: 0xFF, count: 256), message: message, algorithm: .ps256))
     }
 
-    /// Without blinding the RS256 bytes are the same (PKCS#1 v1.5 is deterministic), and the
-    /// shared legacy key signs correctly from many threads at once.
-    func testUnblindedRS256IsByteIdenticalAndThreadSafe() throws {
-        let blinded = try TestKeys.signing1()
-        let unblinded = try RSAPrivateKey(pem: TestKeys.text("signing-1.key"), signsWithoutBlinding: true)
-        XCTAssertEqual(try unblinded.sign(message, algorithm: .rs256), try blinded.sign(message, algorithm: .rs256))
-        XCTAssertTrue(blinded.publicKey.verify(signature: try unblinded.sign(message, algorithm: .ps256), message: message,
-                                               algorithm: .ps256))
-        try assertConcurrentSigning(with: unblinded)
+    /// A published key signs RS256 by the bare CRT (no blinding, no fault check): the bytes must be
+    /// OpenSSL's own (PKCS#1 v1.5 is deterministic) for every message and key shape: 1024-bit primes
+    /// (the AVX-512 pair path), 1280-bit primes (its fallback), three primes (signed through EVP);
+    /// and the shared key must sign correctly from many threads at once.
+    func testPublicKeyRS256IsByteIdenticalToOpenSSLAndThreadSafe() throws {
+        let widerPrimes = try OpenSSLCLI.text(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2560"])
+        let threePrimes = try OpenSSLCLI.text(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072",
+                                               "-pkeyopt", "rsa_keygen_primes:3"])
+        for pem in [try TestKeys.text("signing-1.key"), try TestKeys.text("signing-2.key"), widerPrimes, threePrimes] {
+            let openSSL = try RSAPrivateKey(pem: pem)
+            let published = try RSAPrivateKey(pem: pem, keyIsPublic: true)
+            for index in 0..<40 {
+                let input = Array("message \(index) ".utf8) + [UInt8](repeating: UInt8(index), count: index * 7)
+                XCTAssertEqual(try published.sign(input, algorithm: .rs256), try openSSL.sign(input, algorithm: .rs256))
+            }
+            XCTAssertTrue(openSSL.publicKey.verify(signature: try published.sign(message, algorithm: .ps256), message: message,
+                                                   algorithm: .ps256))
+        }
+        let published = try RSAPrivateKey(pem: TestKeys.text("signing-1.key"), keyIsPublic: true)
+        XCTAssertEqual(try OpenSSLCLI.run(["dgst", "-sha256", "-sign", TestKeys.path("signing-1.key")], input: message),
+                       try published.sign(message, algorithm: .rs256))
+        try assertConcurrentSigning(with: published)
     }
 
     func testConcurrentSigningFromEightThreadsGivesValidSignatures() throws {
