@@ -21,14 +21,20 @@ public enum GUID {
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` from 16 bytes.
     public static func format(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (position, byte) in bytes.enumerated() {
-            if position == 4 || position == 6 || position == 8 || position == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+        // Written straight into the string's storage: every token request makes a trace id.
+        String(unsafeUninitializedCapacity: bytes.count * 2 + 4) { out in
+            var index = 0
+            for (position, byte) in bytes.enumerated() {
+                if position == 4 || position == 6 || position == 8 || position == 10 {
+                    out[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                out[index] = hexDigits[Int(byte >> 4)]
+                out[index + 1] = hexDigits[Int(byte & 0x0F)]
+                index += 2
+            }
+            return index
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The 16 bytes of a GUID in .NET's order (the first three groups little-endian), as Entra
@@ -46,23 +52,25 @@ public enum GUID {
 
     /// The lower-case form of `text` if it is a GUID in 8-4-4-4-12 form, otherwise nil.
     public static func normalized(_ text: String) -> String? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 36 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(36)
-        for (position, byte) in utf8.enumerated() {
-            if position == 8 || position == 13 || position == 18 || position == 23 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                out.append(byte)
-                continue
-            }
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): out.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): out.append(byte + 32)
-            default: return nil
-            }
+        guard isValid(text) else { return nil }
+        // A valid GUID is ASCII, where lowercased() maps exactly the letters A-F.
+        return text.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "F") }) ? text.lowercased() : text
+    }
+
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of any case, checked without copying
+    /// (client ids are checked on every token request).
+    public static func isValid(_ text: String) -> Bool {
+        var position = 0
+        for byte in text.utf8 {
+            guard position < 36 else { return false }
+            let isDashPosition = position == 8 || position == 13 || position == 18 || position == 23
+            let fits = isDashPosition ? byte == UInt8(ascii: "-")
+                : (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+                    || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+            guard fits else { return false }
+            position += 1
         }
-        return String(decoding: out, as: UTF8.self)
+        return position == 36
     }
 }
 

@@ -23,6 +23,15 @@ public final class Tenant: Sendable {
     private let userById: [String: Int]
     private let userByUPN: [String: Int]
     private let groupById: [String: Int]
+    /// The enabled roles assigned straight to a principal on a resource, in assignment order without
+    /// repeats: what `appRoles(grantedTo:on:)` answers for any principal without groups (every app),
+    /// prepared here so a token request does not scan every assignment.
+    private let directRoles: [RoleGrantKey: [AppRole]]
+
+    private struct RoleGrantKey: Hashable {
+        let resourceAppId: String
+        let principalId: String
+    }
 
     public init(
         id: String, displayName: String, defaultDomain: String, domains: [String], applications: [Application],
@@ -58,11 +67,32 @@ public final class Tenant: Sendable {
         userById = index(users) { [$0.id.lowercased()] }
         userByUPN = index(users) { [$0.userPrincipalName.lowercased()] }
         groupById = index(groups) { [$0.id.lowercased()] }
+
+        var direct: [RoleGrantKey: [AppRole]] = [:]
+        for assignment in appRoleAssignments {
+            // The resource as a lookup by appId finds it, and only assignments naming its appId exactly.
+            guard let position = appByAppId[assignment.resourceAppId.lowercased()] else { continue }
+            let resource = applications[position]
+            guard resource.appId == assignment.resourceAppId,
+                  let role = resource.appRoles.first(where: { $0.id == assignment.appRoleId }), role.isEnabled else { continue }
+            let key = RoleGrantKey(resourceAppId: resource.appId, principalId: assignment.principalId)
+            if direct[key]?.contains(where: { $0.id == role.id }) == true { continue }
+            direct[key, default: []].append(role)
+        }
+        directRoles = direct
+    }
+
+    /// The lookup key of an id or name: lower case. Ids usually arrive in lower case already, and
+    /// then no copy is made (each copy of a GUID is a heap allocation, several per token request).
+    private static func lowercased(_ text: String) -> String {
+        var bytes = text
+        let lowerAlready = bytes.withUTF8 { utf8 in !utf8.contains { $0 &- UInt8(ascii: "A") < 26 || $0 >= 0x80 } }
+        return lowerAlready ? text : text.lowercased()
     }
 
     /// The application (declared or built-in) with this appId, any case.
     public func application(appId: String) -> Application? {
-        appByAppId[appId.lowercased()].map { applications[$0] }
+        appByAppId[Self.lowercased(appId)].map { applications[$0] }
     }
 
     /// The resource named by an appId GUID or an identifier URI. URIs match exactly, else
@@ -70,33 +100,38 @@ public final class Tenant: Sendable {
     /// (`https://database.windows.net` finds `https://database.windows.net/`). The caller keeps the
     /// string its client sent (v1 tokens echo it in `aud`).
     public func resource(identifier: String) -> Application? {
-        if let position = appByAppId[identifier.lowercased()] { return applications[position] }
+        if let position = appByAppId[Self.lowercased(identifier)] { return applications[position] }
         if let position = appByExactIdentifierUri[identifier] { return applications[position] }
         return appByNormalizedIdentifierUri[IdentifierURI.normalized(identifier)].map { applications[$0] }
     }
 
     public func application(servicePrincipalId: String) -> Application? {
-        appByServicePrincipalId[servicePrincipalId.lowercased()].map { applications[$0] }
+        appByServicePrincipalId[Self.lowercased(servicePrincipalId)].map { applications[$0] }
     }
 
     public func user(id: String) -> User? {
-        userById[id.lowercased()].map { users[$0] }
+        userById[Self.lowercased(id)].map { users[$0] }
     }
 
     public func user(userPrincipalName: String) -> User? {
-        userByUPN[userPrincipalName.lowercased()].map { users[$0] }
+        userByUPN[Self.lowercased(userPrincipalName)].map { users[$0] }
     }
 
     public func group(id: String) -> Group? {
-        groupById[id.lowercased()].map { groups[$0] }
+        groupById[Self.lowercased(id)].map { groups[$0] }
     }
 
     /// The enabled app roles on `resourceAppId` assigned to `principalId` (an app's service principal
     /// id or a user's id) directly or, for a user, through one of the user's groups.
     public func appRoles(grantedTo principalId: String, on resourceAppId: String) -> [AppRole] {
         guard let resource = application(appId: resourceAppId) else { return [] }
-        var principals: Set<String> = [principalId.lowercased()]
-        if let user = user(id: principalId) { principals.formUnion(user.groupIds) }
+        let principal = Self.lowercased(principalId)
+        guard let user = user(id: principalId), !user.groupIds.isEmpty else {
+            return directRoles[RoleGrantKey(resourceAppId: resource.appId, principalId: principal)] ?? []
+        }
+        // A user with groups: assignments to the user and to each group, interleaved in assignment order.
+        var principals: Set<String> = [principal]
+        principals.formUnion(user.groupIds)
         var seen: Set<String> = []
         var roles: [AppRole] = []
         for assignment in appRoleAssignments

@@ -20,9 +20,11 @@ extension HTTPResponse {
 
     /// A body already serialized (by `JSONObjectWriter` on hot paths).
     static func json(bytes: [UInt8], status: Int = 200, headers extra: [(String, String)] = []) -> HTTPResponse {
-        var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
-        for (name, value) in extra { headers.add(name, value) }
-        return HTTPResponse(status: status, headers: headers, body: bytes)
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(extra.count + 1)  // one allocation, not one per doubling
+        fields.append(("Content-Type", "application/json; charset=utf-8"))
+        fields.append(contentsOf: extra)
+        return HTTPResponse(status: status, headers: HTTPHeaders(fields), body: bytes)
     }
 
     static func text(_ text: String, status: Int) -> HTTPResponse {

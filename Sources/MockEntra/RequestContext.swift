@@ -28,9 +28,16 @@ struct RequestContext: Sendable {
     /// bodies (a body without a Content-Type counts as one); any other body is as if no parameter
     /// was sent. nil: a form body that does not parse.
     var formParameters: [(String, String)]? {
-        let contentType = request.headers["Content-Type"]?.lowercased() ?? "application/x-www-form-urlencoded"
-        guard contentType.hasPrefix("application/x-www-form-urlencoded") else { return [] }
+        if let contentType = request.headers["Content-Type"], !Self.isFormContentType(contentType) { return [] }
         return (try? FormData(parsing: request.body))?.pairs.map { ($0.name, $0.value) }
+    }
+
+    /// `application/x-www-form-urlencoded` in any case, with or without parameters; the usual
+    /// lower-case spelling without a lower-cased copy (every token request asks).
+    static func isFormContentType(_ value: String) -> Bool {
+        let form = "application/x-www-form-urlencoded"
+        if value.utf8.starts(with: form.utf8) { return true }  // the usual spelling
+        return value.lowercased().hasPrefix(form)
     }
 
     /// The client's `client-request-id` (header, else form field), which Entra echoes as the

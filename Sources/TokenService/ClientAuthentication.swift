@@ -71,7 +71,7 @@ struct ClientAuthenticator: Sendable {
 
         let bodySecret = parameters.optional("client_secret")
         let assertion = parameters.optional("client_assertion")
-        let presented = [bodySecret != nil, basic != nil, assertion != nil].filter { $0 }.count
+        let presented = (bodySecret != nil ? 1 : 0) + (basic != nil ? 1 : 0) + (assertion != nil ? 1 : 0)
         if presented > 1 { throw .conflictingClientCredentials() }
         // Entra decides public or confidential from the flow, not from what the client sends: a
         // public client's credential is refused before it is checked (reference: entra-wire.md).

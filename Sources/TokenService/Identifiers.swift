@@ -71,6 +71,6 @@ public enum Identifiers {
 
     /// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in any case.
     public static func isGUID(_ text: String) -> Bool {
-        GUID.normalized(text) != nil
+        GUID.isValid(text)
     }
 }

@@ -38,10 +38,15 @@ enum ScopeParser {
     }
 
     static func parse(_ scope: String) throws(EntraError) -> ParsedScopes {
+        try parse(items: split(scope), of: scope)
+    }
+
+    /// `parse` for a caller that has split the scope already (it reads the items too).
+    static func parse(items: [String], of scope: String) throws(EntraError) -> ParsedScopes {
         var openID: [String] = []
         var identifier: String?
         var names: [String] = []
-        for item in split(scope) {
+        for item in items {
             if isOpenIDScope(item) {
                 openID.append(item)
                 continue

@@ -90,21 +90,21 @@ struct ClientCredentialsGrant: GrantHandler {
     private func requestedResource(_ context: GrantContext) throws(EntraError) -> String {
         let parameters = context.parameters
         if context.request.version == .v1 { return try parameters.required("resource") }
-        if parameters.optional("scope") == nil, parameters.optional("resource") != nil {
-            throw .resourceParameterNotSupported()
+        let indicator = parameters.optional("resource")
+        guard let scope = parameters.optional("scope") else {
+            if indicator != nil { throw .resourceParameterNotSupported() }
+            throw .clientCredentialsScopeMissing()
         }
-        guard let scope = parameters.optional("scope") else { throw .clientCredentialsScopeMissing() }
         let items = ScopeParser.split(scope)
         // Scope-string rules (one resource, `.default` never mixed with names) come first and give
         // 70011; only then the client-credentials rule that the one scope must be `.default`.
-        let parsed = try ScopeParser.parse(scope)
+        let parsed = try ScopeParser.parse(items: items, of: scope)
         if let named = items.first(where: { !$0.hasSuffix("/.default") }) {
             throw .clientCredentialsNeedDefaultScope(named)
         }
         // Every item ends in `/.default`, so no OpenID scope is left and `parse` found the one resource.
         guard let resource = parsed.resource else { throw .invalidScope(scope) }
-        if let indicator = parameters.optional("resource"),
-           !ResourceIndicator.sameResource(indicator, resource.identifier) {
+        if let indicator, !ResourceIndicator.sameResource(indicator, resource.identifier) {
             throw .resourceDoesNotMatchScopes(resource: indicator)
         }
         return resource.identifier
