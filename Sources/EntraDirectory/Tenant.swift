@@ -84,7 +84,7 @@ public final class Tenant: Sendable {
 
     /// The lookup key of an id or name: lower case. Ids usually arrive in lower case already, and
     /// then no copy is made (each copy of a GUID is a heap allocation, several per token request).
-    private static func lowercased(_ text: String) -> String {
+    public static func lowercased(_ text: String) -> String {
         var bytes = text
         let lowerAlready = bytes.withUTF8 { utf8 in !utf8.contains { $0 &- UInt8(ascii: "A") < 26 || $0 >= 0x80 } }
         return lowerAlready ? text : text.lowercased()

@@ -1,15 +1,35 @@
 /// An ordered list of header fields. Order and spelling are kept as given (handlers' headers
 /// are written exactly as set); look-ups compare names ASCII case-insensitively, as HTTP requires.
+/// A response may start with a shared `HTTPHeaderBlock` (fields fixed for a kind of response);
+/// its fields come first, in every view of the headers.
 public struct HTTPHeaders: Sendable, Sequence {
-    public private(set) var fields: [(name: String, value: String)]
+    public typealias Field = (name: String, value: String)
+
+    /// The shared leading fields, if any (see `HTTPHeaderBlock`).
+    public private(set) var block: HTTPHeaderBlock?
+    /// The fields after the block's.
+    public private(set) var ownFields: [Field]
 
     public init(_ pairs: [(String, String)] = []) {
-        fields = pairs.map { (name: $0.0, value: $0.1) }
+        ownFields = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// The block's fields, then `pairs`.
+    public init(block: HTTPHeaderBlock, _ pairs: [(String, String)] = []) {
+        self.block = block
+        ownFields = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Every field in order, the block's first.
+    public var fields: [Field] {
+        guard let block else { return ownFields }
+        return block.fields + ownFields
     }
 
     /// The first value for `name`, or nil.
     public subscript(name: String) -> String? {
-        for field in fields where Self.sameName(field.name, name) { return field.value }
+        if let block { for field in block.fields where Self.sameName(field.name, name) { return field.value } }
+        for field in ownFields where Self.sameName(field.name, name) { return field.value }
         return nil
     }
 
@@ -19,20 +39,21 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
-    public var count: Int { fields.count }
+    public var count: Int { (block?.fields.count ?? 0) + ownFields.count }
 
     /// Appends a field, keeping any existing ones with the same name.
     public mutating func add(_ name: String, _ value: String) {
-        fields.append((name: name, value: value))
+        ownFields.append((name: name, value: value))
     }
 
     /// Replaces every field named `name` by one field (at the position of the first, or appended).
     public mutating func set(_ name: String, _ value: String) {
-        if let first = fields.firstIndex(where: { Self.sameName($0.name, name) }) {
-            fields[first] = (name: name, value: value)
-            var index = fields.count - 1
+        dissolveBlock(ifItHas: name)
+        if let first = ownFields.firstIndex(where: { Self.sameName($0.name, name) }) {
+            ownFields[first] = (name: name, value: value)
+            var index = ownFields.count - 1
             while index > first {
-                if Self.sameName(fields[index].name, name) { fields.remove(at: index) }
+                if Self.sameName(ownFields[index].name, name) { ownFields.remove(at: index) }
                 index -= 1
             }
         } else {
@@ -41,10 +62,18 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
-        fields.removeAll { Self.sameName($0.name, name) }
+        dissolveBlock(ifItHas: name)
+        ownFields.removeAll { Self.sameName($0.name, name) }
     }
 
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+    /// A change to one of the block's fields makes them own fields (the block is shared).
+    private mutating func dissolveBlock(ifItHas name: String) {
+        guard let block, block.fields.contains(where: { Self.sameName($0.name, name) }) else { return }
+        ownFields = block.fields + ownFields
+        self.block = nil
+    }
+
+    public func makeIterator() -> IndexingIterator<[Field]> {
         fields.makeIterator()
     }
 
@@ -62,6 +91,28 @@ public struct HTTPHeaders: Sendable, Sequence {
             default: return false
             }
         }
+    }
+}
+
+/// Header fields fixed for a kind of response (say, the caching and security headers of every
+/// token response), shared by the responses that start with them. The serializer's checks (no CR
+/// or LF, no framing header) run once here, and the serialized lines are copied as they are.
+public final class HTTPHeaderBlock: Sendable {
+    public let fields: [HTTPHeaders.Field]
+    /// `Name: value\r\n` for each field the serializer would write.
+    let serialized: [UInt8]
+    let hasDate: Bool
+    let hasConnection: Bool
+
+    public init(_ pairs: [(String, String)]) {
+        fields = pairs.map { (name: $0.0, value: $0.1) }
+        var bytes: [UInt8] = []
+        for field in fields where ResponseSerializer.isWritable(field) {
+            ResponseSerializer.appendLine(field, to: &bytes)
+        }
+        serialized = bytes
+        hasDate = fields.contains { HTTPHeaders.sameName($0.name, "Date") }
+        hasConnection = fields.contains { HTTPHeaders.sameName($0.name, "Connection") }
     }
 }
 

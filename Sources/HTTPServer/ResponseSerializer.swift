@@ -10,8 +10,9 @@ enum ResponseSerializer {
         // request, and the string-interpolation version cost several microseconds per token.
         let status = (100...999).contains(response.status) ? response.status : 500
         let sendsBody = !HTTPStatus.forbidsBody(status)
-        var headerBytes = 0
-        for field in response.headers.fields { headerBytes += field.name.utf8.count + field.value.utf8.count + 4 }
+        let block = response.headers.block
+        var headerBytes = block?.serialized.count ?? 0
+        for field in response.headers.ownFields { headerBytes += field.name.utf8.count + field.value.utf8.count + 4 }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(128 + headerBytes + (omitBody || !sendsBody ? 0 : response.body.count))
         append("HTTP/1.1 ", to: &bytes)
@@ -22,14 +23,11 @@ enum ResponseSerializer {
         // The serializer owns the message framing: a handler's Content-Length or Transfer-Encoding
         // could disagree with the body and desynchronise a keep-alive connection, so they are
         // dropped and Content-Length is always the body's real length.
-        var hasDate = false
-        var hasConnection = false
-        for field in response.headers.fields where isSafe(field.name) && isSafe(field.value) && !isFraming(field.name) {
-            append(field.name, to: &bytes)
-            bytes.append(ASCII.colon)
-            bytes.append(ASCII.space)
-            append(field.value, to: &bytes)
-            appendCRLF(to: &bytes)
+        var hasDate = block?.hasDate ?? false
+        var hasConnection = block?.hasConnection ?? false
+        if let block { bytes.append(contentsOf: block.serialized) }  // checked when the block was made
+        for field in response.headers.ownFields where isWritable(field) {
+            appendLine(field, to: &bytes)
             if !hasDate, HTTPHeaders.sameName(field.name, "Date") { hasDate = true }
             if !hasConnection, HTTPHeaders.sameName(field.name, "Connection") { hasConnection = true }
         }
@@ -53,6 +51,21 @@ enum ResponseSerializer {
         appendCRLF(to: &bytes)
         if !omitBody, sendsBody { bytes.append(contentsOf: response.body) }
         return bytes
+    }
+
+    /// A field is written unless it could split the response (CR or LF) or is framing, which the
+    /// serializer owns.
+    static func isWritable(_ field: HTTPHeaders.Field) -> Bool {
+        isSafe(field.name) && isSafe(field.value) && !isFraming(field.name)
+    }
+
+    /// `Name: value\r\n`.
+    static func appendLine(_ field: HTTPHeaders.Field, to bytes: inout [UInt8]) {
+        append(field.name, to: &bytes)
+        bytes.append(ASCII.colon)
+        bytes.append(ASCII.space)
+        append(field.value, to: &bytes)
+        appendCRLF(to: &bytes)
     }
 
     @inline(__always) private static func append(_ text: String, to bytes: inout [UInt8]) {
@@ -102,10 +115,11 @@ enum ResponseSerializer {
 
     /// Whether the handler asked to close the connection (`Connection: close`).
     static func handlerRequestsClose(_ response: HTTPResponse) -> Bool {
-        for field in response.headers.fields where HTTPHeaders.sameName(field.name, "Connection") {
-            if ASCII.tokenList(field.value).contains("close") { return true }
+        func asksToClose(_ fields: [HTTPHeaders.Field]) -> Bool {
+            fields.contains { HTTPHeaders.sameName($0.name, "Connection") && ASCII.tokenList($0.value).contains("close") }
         }
-        return false
+        if let block = response.headers.block, block.hasConnection, asksToClose(block.fields) { return true }
+        return asksToClose(response.headers.ownFields)
     }
 
     static func errorResponse(_ error: HTTPParseError) -> HTTPResponse {

@@ -13,36 +13,43 @@ public struct JSONObjectWriter: Sendable {
         bytes.append(UInt8(ascii: "{"))
     }
 
-    private mutating func key(_ name: String) {
+    /// Member names are literals in the code (`StaticString`): their bytes are read in place, with
+    /// no String to retain and nothing to escape (a name needing escapes fails in debug builds).
+    private mutating func key(_ name: StaticString) {
         if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
-        JSONString.append(name, to: &bytes)
+        name.withUTF8Buffer { utf8 in
+            assert(!JSONString.needsEscaping(utf8), "JSON member names are written unescaped")
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+        }
         bytes.append(UInt8(ascii: ":"))
     }
 
     /// A string member; nil leaves the member out.
-    public mutating func string(_ name: String, _ value: String?) {
+    public mutating func string(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         JSONString.append(value, to: &bytes)
     }
 
     /// An integer member; nil leaves the member out.
-    public mutating func integer(_ name: String, _ value: Int?) {
+    public mutating func integer(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
         bytes.append(contentsOf: String(value).utf8)
     }
 
     /// A boolean member; nil leaves the member out.
-    public mutating func bool(_ name: String, _ value: Bool?) {
+    public mutating func bool(_ name: StaticString, _ value: Bool?) {
         guard let value else { return }
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     /// An array of strings; nil leaves the member out.
-    public mutating func strings(_ name: String, _ values: [String]?) {
+    public mutating func strings(_ name: StaticString, _ values: [String]?) {
         guard let values else { return }
         key(name)
         bytes.append(UInt8(ascii: "["))
@@ -54,7 +61,7 @@ public struct JSONObjectWriter: Sendable {
     }
 
     /// An array of integers; nil leaves the member out.
-    public mutating func integers(_ name: String, _ values: [Int]?) {
+    public mutating func integers(_ name: StaticString, _ values: [Int]?) {
         guard let values else { return }
         key(name)
         bytes.append(UInt8(ascii: "["))
@@ -66,7 +73,7 @@ public struct JSONObjectWriter: Sendable {
     }
 
     /// Already-serialized JSON (an object or array written elsewhere) as a member's value.
-    public mutating func raw(_ name: String, json: [UInt8]) {
+    public mutating func raw(_ name: StaticString, json: [UInt8]) {
         key(name)
         bytes.append(contentsOf: json)
     }

@@ -22,6 +22,14 @@ public struct JWSHeader: Sendable {
         writer.string("kid", kid)
         return writer.finish()
     }
+
+    /// base64url of `jsonBytes`: the token's first segment. Constant for a given header, so a
+    /// signer that uses one header for every token can encode it once.
+    public var encoded: [UInt8] {
+        var bytes: [UInt8] = []
+        Base64URL.append(jsonBytes, to: &bytes)
+        return bytes
+    }
 }
 
 /// Minimal JSON string escaping (RFC 8259 §7), matching JSONEncoder with `.withoutEscapingSlashes`.

@@ -21,15 +21,19 @@ public struct JWTSigner: Sendable {
 
     /// Signs a payload that is already JSON (written with `JSONObjectWriter` on hot paths).
     public func sign(header: JWSHeader, payloadJSON: [UInt8]) throws -> String {
+        try sign(encodedHeader: header.encoded, algorithm: header.alg, payloadJSON: payloadJSON)
+    }
+
+    /// Signs with a header already encoded (`JWSHeader.encoded`) whose `alg` is `algorithm`.
+    public func sign(encodedHeader: [UInt8], algorithm: JWSAlgorithm, payloadJSON: [UInt8]) throws -> String {
         // One buffer, sized for the whole token up front: the signing input is its prefix, so
         // nothing is re-copied or re-grown between encoding, signing and appending the signature.
-        let headerJSON = header.jsonBytes
         var token: [UInt8] = []
-        token.reserveCapacity((headerJSON.count + payloadJSON.count + 512) * 4 / 3 + 8)
-        Base64URL.append(headerJSON, to: &token)
+        token.reserveCapacity(encodedHeader.count + (payloadJSON.count + 512) * 4 / 3 + 8)
+        token.append(contentsOf: encodedHeader)
         token.append(UInt8(ascii: "."))
         Base64URL.append(payloadJSON, to: &token)
-        let signature = try key.sign(token, algorithm: header.alg)
+        let signature = try key.sign(token, algorithm: algorithm)
         token.append(UInt8(ascii: "."))
         Base64URL.append(signature, to: &token)
         return String(decoding: token, as: UTF8.self)

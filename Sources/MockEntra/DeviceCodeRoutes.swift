@@ -29,7 +29,7 @@ struct DeviceCodeRoutes: Sendable {
             writer.integer("expires_in", issued.expiresIn)
             writer.integer("interval", issued.interval)
             writer.string("message", issued.message)
-            return .json(bytes: writer.finish(), headers: TokenEndpointHeaders.headers(traceId: Identifiers.randomGUID()))
+            return .tokenEndpointJSON(writer.finish(), traceId: Identifiers.randomGUID())
         }
     }
 }

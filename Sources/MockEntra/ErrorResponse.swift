@@ -24,10 +24,10 @@ enum EntraErrorBody {
 extension HTTPResponse {
     /// An Entra error with the headers Entra sends on token-endpoint responses.
     static func entraError(_ stamped: StampedError, baseURL: String) -> HTTPResponse {
-        var headers = TokenEndpointHeaders.headers(traceId: stamped.traceId)
         // Only injected faults carry one; msal reads it as whole seconds (its throttling cache).
-        if let seconds = stamped.error.retryAfter { headers.append(("Retry-After", String(seconds))) }
-        return .json(bytes: EntraErrorBody.json(stamped, baseURL: baseURL), status: stamped.error.httpStatus, headers: headers)
+        let retryAfter = stamped.error.retryAfter.map { [("Retry-After", String($0))] } ?? []
+        return .tokenEndpointJSON(EntraErrorBody.json(stamped, baseURL: baseURL), status: stamped.error.httpStatus,
+                                  traceId: stamped.traceId, extra: retryAfter)
     }
 
     /// An Entra error raised outside the token service (discovery, wrong method), stamped now.
@@ -38,12 +38,26 @@ extension HTTPResponse {
 
 /// Headers seen on real token responses (entra-wire §1.3); `x-ms-request-id` carries the trace id.
 enum TokenEndpointHeaders {
+    /// The fields every token-endpoint response has, checked and serialized once for all of them.
     /// `Access-Control-Allow-Origin`: single-page apps redeem codes and refresh tokens from the
     /// browser (cross-origin, and MockEntra requires the `Origin` for them, as Entra does), and
     /// must be able to read the answer.
-    static func headers(traceId: String) -> [(String, String)] {
-        [("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache"), ("Expires", "-1"),
-         ("X-Content-Type-Options", "nosniff"), ("x-ms-request-id", traceId),
-         ("x-ms-ests-server", "MockEntra"), ("Access-Control-Allow-Origin", "*")]
+    static let fixed = HTTPHeaderBlock([
+        ("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store, no-cache"),
+        ("Pragma", "no-cache"), ("Expires", "-1"), ("X-Content-Type-Options", "nosniff"),
+        ("x-ms-ests-server", "MockEntra"), ("Access-Control-Allow-Origin", "*")])
+
+    static func headers(traceId: String, _ extra: [(String, String)] = []) -> HTTPHeaders {
+        var headers = HTTPHeaders(block: fixed, [("x-ms-request-id", traceId)])
+        for (name, value) in extra { headers.add(name, value) }
+        return headers
+    }
+}
+
+extension HTTPResponse {
+    /// A JSON body with the token endpoint's headers (their block has the Content-Type).
+    static func tokenEndpointJSON(_ bytes: [UInt8], status: Int = 200, traceId: String,
+                                  extra: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: TokenEndpointHeaders.headers(traceId: traceId, extra), body: bytes)
     }
 }

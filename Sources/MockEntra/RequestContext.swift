@@ -36,7 +36,7 @@ struct RequestContext: Sendable {
     /// lower-case spelling without a lower-cased copy (every token request asks).
     static func isFormContentType(_ value: String) -> Bool {
         let form = "application/x-www-form-urlencoded"
-        if value.utf8.starts(with: form.utf8) { return true }  // the usual spelling
+        if value.hasPrefix(form) { return true }  // the usual spelling (ASCII: a byte compare)
         return value.lowercased().hasPrefix(form)
     }
 
@@ -49,24 +49,28 @@ struct RequestContext: Sendable {
     /// Non-empty '/'-separated segments, percent-decoded (kept as written when the escape is
     /// malformed or decodes to invalid UTF-8). Byte-level: this runs on every request.
     static func segments(of path: String) -> [String] {
-        var result: [String] = []
-        result.reserveCapacity(6)
-        let utf8 = path.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
-            if start < end {
-                let segment = path[start..<end]
-                if segment.utf8.contains(UInt8(ascii: "%")) {
-                    result.append(PercentEncoding.decode(segment, plusAsSpace: false) ?? String(segment))
-                } else {
-                    // Without '%' decoding is the identity (a String is valid UTF-8 already).
-                    result.append(String(segment))
+        var path = path
+        return path.withUTF8 { bytes in
+            var result: [String] = []
+            result.reserveCapacity(6)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+                if start < end {
+                    // Whole segments of valid UTF-8 (the path is a String): no repair happens.
+                    let segment = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    if segment.utf8.contains(UInt8(ascii: "%")) {
+                        result.append(PercentEncoding.decode(segment, plusAsSpace: false) ?? segment)
+                    } else {
+                        // Without '%' decoding is the identity.
+                        result.append(segment)
+                    }
                 }
+                start = end + 1
             }
-            start = end == utf8.endIndex ? end : utf8.index(after: end)
+            return result
         }
-        return result
     }
 
     /// A Host header is echoed into documents, so only host-name characters are accepted.

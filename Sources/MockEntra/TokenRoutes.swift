@@ -53,7 +53,7 @@ struct TokenRoutes: Sendable {
         case .failure(let stamped):
             return .entraError(stamped, baseURL: context.baseURL)
         case .success(let tokens):
-            return .json(bytes: TokenResponseBody.json(tokens), headers: TokenEndpointHeaders.headers(traceId: outcome.traceId))
+            return .tokenEndpointJSON(TokenResponseBody.json(tokens), traceId: outcome.traceId)
         }
     }
 

@@ -47,7 +47,7 @@ public final class ExchangeLog: @unchecked Sendable {
         // Written under the lock so the file's order is the sequence order.
         sink?.write(record)
         if ring.count < capacity {
-            ring.append(record)
+            ring.append(consume record)
         } else {
             // The oldest record leaves in `record` and is released after the lock is dropped.
             swap(&ring[start], &record)

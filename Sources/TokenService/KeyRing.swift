@@ -6,11 +6,12 @@ public struct SigningKey: Sendable {
     public let privateKey: RSAPrivateKey
     public let certificate: X509Certificate
     /// Entra's `kid` equals `x5t`, the base64url SHA-1 thumbprint of the certificate.
-    public var keyId: String { certificate.x5t }
+    public let keyId: String
 
     public init(privateKey: RSAPrivateKey, certificate: X509Certificate) {
         self.privateKey = privateKey
         self.certificate = certificate
+        keyId = certificate.x5t
     }
 }
 
@@ -20,11 +21,23 @@ public struct KeyRing: Sendable {
     public let active: SigningKey
     public let published: [SigningKey]
     let signer: JWTSigner
+    /// The protected headers of the tokens `active` signs, encoded once: Entra's v1 tokens carry
+    /// `x5t` beside `kid`, v2 tokens `kid` only.
+    private let headerWithThumbprint: [UInt8]
+    private let headerWithoutThumbprint: [UInt8]
 
     public init(active: SigningKey, rotation: [SigningKey] = []) {
         self.active = active
         self.published = [active] + rotation
         self.signer = JWTSigner(key: active.privateKey)
+        headerWithThumbprint = JWSHeader(alg: .rs256, typ: "JWT", kid: active.keyId, x5t: active.keyId).encoded
+        headerWithoutThumbprint = JWSHeader(alg: .rs256, typ: "JWT", kid: active.keyId).encoded
+    }
+
+    /// An RS256 token over `json` with the active key's header (with `x5t` or without).
+    func signToken(json: [UInt8], withThumbprint: Bool) throws -> String {
+        try signer.sign(encodedHeader: withThumbprint ? headerWithThumbprint : headerWithoutThumbprint,
+                        algorithm: .rs256, payloadJSON: json)
     }
 
     /// Loads `signing-1` (active) and `signing-2` (rotation) PEM pairs from a folder such as `Keys/`.

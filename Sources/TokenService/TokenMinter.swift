@@ -64,16 +64,15 @@ struct TokenMinter: Sendable {
             claims.azp = app.appId
             claims.azpacr = client.method.authenticationContextClass
         }
-        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId,
-                               x5t: format == .v1 ? keys.active.keyId : nil)
-        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti,
+        return MintedToken(compact: try sign(json: claims.json, withThumbprint: format == .v1), tokenId: uti,
                            issuedAt: now, notBefore: times.notBefore, expiresAt: times.expiry,
                            lifetime: lifetime)
     }
 
-    func sign(header: JWSHeader, json: [UInt8]) throws(EntraError) -> String {
+    /// Signs with the active key; v1 tokens carry `x5t` in their header beside `kid`.
+    func sign(json: [UInt8], withThumbprint: Bool) throws(EntraError) -> String {
         do {
-            return try keys.signer.sign(header: header, payloadJSON: json)
+            return try keys.signToken(json: json, withThumbprint: withThumbprint)
         } catch {
             throw .signingFailed(String(describing: error))
         }

@@ -54,35 +54,50 @@ public struct TokenRequest: Sendable {
 
 /// Form parameters by name. Built once per request; duplicates are an error, as in Entra.
 struct RequestParameters: Sendable {
-    private var values: [String: String] = [:]
+    /// Unique names, in the order sent. A token request has a handful and is asked for a dozen:
+    /// comparing short names beats hashing each one. Many parameters (a hostile body) get an index.
+    private var pairs: [(name: String, value: String)] = []
+    private var index: [String: Int]?
+    private static let scanLimit = 16
 
-    init(_ pairs: [(String, String)]) throws(EntraError) {
-        values.reserveCapacity(pairs.count)
-        for (name, value) in pairs {
-            if values.updateValue(value, forKey: name) != nil {
-                throw .duplicateParameter(name)
-            }
+    init(_ sent: [(String, String)]) throws(EntraError) {
+        pairs.reserveCapacity(sent.count)
+        if sent.count > Self.scanLimit { index = Dictionary(minimumCapacity: sent.count) }
+        for (name, value) in sent {
+            if position(of: name) != nil { throw .duplicateParameter(name) }
+            index?[name] = pairs.count
+            pairs.append((name: name, value: value))
         }
     }
 
-    subscript(_ name: String) -> String? { values[name] }
+    private func position(of name: String) -> Int? {
+        if let index { return index[name] }
+        return pairs.firstIndex { $0.name == name }
+    }
+
+    subscript(_ name: String) -> String? { position(of: name).map { pairs[$0].value } }
 
     /// A value that must be present and non-empty.
     func required(_ name: String) throws(EntraError) -> String {
-        guard let value = values[name], !value.isEmpty else { throw .missingParameter(name) }
+        guard let value = self[name], !value.isEmpty else { throw .missingParameter(name) }
         return value
     }
 
     /// A present, non-empty value, or nil: Entra treats `scope=` like no scope.
     func optional(_ name: String) -> String? {
-        guard let value = values[name], !value.isEmpty else { return nil }
+        guard let value = self[name], !value.isEmpty else { return nil }
         return value
     }
 
     /// The same parameters with `name` set to `value`.
     func replacing(_ name: String, with value: String) -> RequestParameters {
         var copy = self
-        copy.values[name] = value
+        if let position = position(of: name) {
+            copy.pairs[position].value = value
+        } else {
+            copy.index?[name] = copy.pairs.count
+            copy.pairs.append((name: name, value: value))
+        }
         return copy
     }
 }

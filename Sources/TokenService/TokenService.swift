@@ -60,7 +60,11 @@ public final class TokenService: Sendable {
                                    injected: error.faultStatus == nil ? nil : true)
             result = .failure(stamped)
         }
-        let sequence = log.append(record)
+        // Moved out before it is handed over: a copy would retain each of its fields, and `consume`
+        // is refused for a variable the error path above also writes.
+        var finished = ExchangeRecord(endpoint: "", time: now, traceId: "", correlationId: "")
+        swap(&finished, &record)
+        let sequence = log.append(consume finished)
         return TokenOutcome(result: result, exchangeSequence: sequence, traceId: traceId, correlationId: correlationId)
     }
 
@@ -76,7 +80,7 @@ public final class TokenService: Sendable {
         // Who asked and for what is recorded before anything can fail, so a rejected request
         // still shows up when tests filter the exchange log by client.
         if let clientId = parameters.optional("client_id") ?? request.basicCredentials?.clientId {
-            record.client = .init(appId: clientId.lowercased(), displayName: nil, authenticationMethod: nil)
+            record.client = .init(appId: Tenant.lowercased(clientId), displayName: nil, authenticationMethod: nil)
         }
         if let scope = parameters.optional("scope") {
             record.requestedScopes = ScopeParser.split(scope)

@@ -75,8 +75,7 @@ extension TokenMinter {
             claims.azpacr = client.method.authenticationContextClass
             claims.preferred_username = profile ? user.userPrincipalName : nil
         }
-        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId, x5t: format == .v1 ? keys.active.keyId : nil)
-        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti, issuedAt: now,
+        return MintedToken(compact: try sign(json: claims.json, withThumbprint: format == .v1), tokenId: uti, issuedAt: now,
                            notBefore: times.notBefore, expiresAt: times.expiry, lifetime: lifetime)
     }
 
@@ -120,8 +119,7 @@ extension TokenMinter {
             claims.unique_name = user.userPrincipalName
             claims.upn = user.userPrincipalName
         }
-        let header = JWSHeader(alg: .rs256, typ: "JWT", kid: keys.active.keyId, x5t: v2 ? nil : keys.active.keyId)
-        return MintedToken(compact: try sign(header: header, json: claims.json), tokenId: uti, issuedAt: now,
+        return MintedToken(compact: try sign(json: claims.json, withThumbprint: !v2), tokenId: uti, issuedAt: now,
                            notBefore: times.notBefore, expiresAt: times.expiry, lifetime: Self.idTokenLifetime)
     }
 

@@ -37,6 +37,36 @@ final class ResponseSerializerTests: XCTestCase {
         XCTAssertTrue(text(HTTPResponse(status: 42)).hasPrefix("HTTP/1.1 500 "), "an invalid status becomes 500")
     }
 
+    func testAHeaderBlockIsWrittenFirstAndCheckedLikeAnyField() {
+        // A shared block's lines are serialized once, with the same rules: no CR or LF, no framing.
+        let block = HTTPHeaderBlock([("Cache-Control", "no-store"), ("Content-Length", "99"), ("X-Split", "a\r\nb"),
+                                     ("Date", "fixed")])
+        let response = HTTPResponse(status: 200, headers: HTTPHeaders(block: block, [("x-ms-request-id", "r1")]),
+                                    body: Array("{}".utf8))
+        XCTAssertEqual(text(response, close: true),
+                       "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nDate: fixed\r\nx-ms-request-id: r1\r\n"
+                       + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+        let closing = HTTPResponse(status: 200, headers: HTTPHeaders(block: HTTPHeaderBlock([("Connection", "close")])))
+        XCTAssertTrue(ResponseSerializer.handlerRequestsClose(closing))
+        XCTAssertFalse(ResponseSerializer.handlerRequestsClose(response))
+    }
+
+    func testABlocksFieldsAreHeadersLikeTheOthers() {
+        var headers = HTTPHeaders(block: HTTPHeaderBlock([("Pragma", "no-cache"), ("Expires", "-1")]), [("X-Own", "1")])
+        XCTAssertEqual(headers["pragma"], "no-cache")
+        XCTAssertEqual(headers.count, 3)
+        XCTAssertEqual(headers.map(\.name), ["Pragma", "Expires", "X-Own"])
+        // Changing a block field changes these headers only, never the shared block.
+        let shared = headers.block
+        headers.set("Expires", "0")
+        headers.remove("pragma")
+        XCTAssertEqual(headers.fields.map { "\($0.name)=\($0.value)" }, ["Expires=0", "X-Own=1"])
+        XCTAssertEqual(shared?.fields.map(\.value), ["no-cache", "-1"])
+        headers.add("Date", "d")
+        XCTAssertEqual(text(HTTPResponse(status: 204, headers: headers)),
+                       "HTTP/1.1 204 No Content\r\nExpires: 0\r\nX-Own: 1\r\nDate: d\r\n\r\n")
+    }
+
     func testHeadersLookupIsCaseInsensitiveAndOrdered() {
         var headers = HTTPHeaders([("Set-Cookie", "a"), ("X", "1"), ("set-cookie", "b")])
         XCTAssertEqual(headers["SET-COOKIE"], "a")

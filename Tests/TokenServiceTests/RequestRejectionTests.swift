@@ -68,6 +68,17 @@ final class RequestRejectionTests: XCTestCase {
                        messageContains: "'scope' is duplicated")
     }
 
+    /// Past a handful of parameters the names are indexed (a body may hold thousands): the same
+    /// answers either way, duplicates included.
+    func testManyParametersAreReadAndTheirDuplicatesFoundAsWithFew() throws {
+        let padding = (1...40).map { ("x-padding-\($0)", "v\($0)") }
+        XCTAssertFalse(try fixture.issue(padding + Form.secret()).accessToken.isEmpty)
+        fixture.reject(padding + Form.secret() + [("x-padding-7", "again")], error: "invalid_request", code: 9000411,
+                       messageContains: "'x-padding-7' is duplicated")
+        fixture.reject([("scope", "a")] + padding + Form.secret(), error: "invalid_request", code: 9000411,
+                       messageContains: "'scope' is duplicated")
+    }
+
     func testUnsupportedGrantIs70003() {
         var form = Form.secret()
         form[0] = ("grant_type", "magic")
