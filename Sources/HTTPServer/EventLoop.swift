@@ -4,14 +4,19 @@ import Glibc
 import CLinuxEvents
 import COpenSSL
 
-/// One worker thread: its own epoll instance watching its connections (level-triggered) and its
-/// mailbox's eventfd. Many requests are served per wake-up under load, instead of one thread woken per
-/// request. Everything here is confined to the worker's thread; only the mailbox and the server state
-/// are shared.
+/// One worker thread: its own epoll instance watching its connections (level-triggered), its
+/// mailbox's eventfd and a timerfd for deadlines. Many requests are served per wake-up under load,
+/// instead of one thread woken per request. Everything here is confined to the worker's thread; only
+/// the mailbox and the server state are shared.
 final class EventLoop {
     let mailbox: WorkerMailbox
     let state: ServerState
     private let epollFD: Int32
+    /// Fires at the next deadline to check. epoll_wait itself waits without a timeout: a timeout
+    /// arms and cancels a kernel timer on every wait, that is on every keep-alive request, while
+    /// the timerfd is re-armed only when the next deadline moves (once per read timeout or so).
+    private let timerFD: Int32
+    private var timerArmedFor = Deadline.distantFuture
     private var connections: [Int32: ServerConnection] = [:]
     /// No connection's deadline is earlier. `settle` lowers it whenever a connection's deadline comes
     /// sooner (an error response's short grace, lingering), so it stays a lower bound and a full scan
@@ -24,17 +29,26 @@ final class EventLoop {
 
     /// How long stop() lets requests in flight finish.
     static let stopGraceSeconds = 2.0
-    /// The eventfd's key in epoll; connections use their descriptor.
+    /// The eventfd's and the timerfd's keys in epoll; connections use their descriptor.
     private static let mailboxKey = UInt64.max
+    private static let timerKey = UInt64.max - 1
 
     init(mailbox: WorkerMailbox, state: ServerState) throws(HTTPServerError) {
         self.mailbox = mailbox
         self.state = state
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw .socket(operation: "epoll_create1", errno: errno) }
-        guard control(EPOLL_CTL_ADD, mailbox.eventFD, key: Self.mailboxKey, interest: .read) else {
+        timerFD = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_NONBLOCK | TFD_CLOEXEC))
+        guard timerFD >= 0 else {
             let code = errno
             _ = Glibc.close(epollFD)
+            throw .socket(operation: "timerfd_create", errno: code)
+        }
+        guard control(EPOLL_CTL_ADD, mailbox.eventFD, key: Self.mailboxKey, interest: .read),
+              control(EPOLL_CTL_ADD, timerFD, key: Self.timerKey, interest: .read) else {
+            let code = errno
+            _ = Glibc.close(epollFD)
+            _ = Glibc.close(timerFD)
             throw .socket(operation: "epoll_ctl", errno: code)
         }
     }
@@ -44,13 +58,18 @@ final class EventLoop {
         var events = [epoll_event](repeating: epoll_event(), count: 128)
         while !(stopDeadline != nil && connections.isEmpty) {
             let wakeAt = min(nextCheck, stopDeadline ?? .distantFuture)
-            let timeout = runnable.isEmpty ? wakeAt.pollTimeoutMilliseconds : 0
+            // Should the timer refuse to be set, the wait's own timeout keeps the deadlines.
+            let timeout = !runnable.isEmpty ? 0 : armTimer(for: wakeAt) ? -1 : wakeAt.pollTimeoutMilliseconds
             let count = epoll_wait(epollFD, &events, Int32(events.count), timeout)
             if count < 0, errno != EINTR { break }
             for index in 0..<max(0, Int(count)) {
                 let key = events[index].data.u64
                 if key == Self.mailboxKey {
                     receiveMail()
+                } else if key == Self.timerKey {
+                    var expirations: UInt64 = 0
+                    _ = Glibc.read(timerFD, &expirations, 8)
+                    timerArmedFor = .distantFuture  // one-shot: it has fired
                 } else if let connection = connections[Int32(truncatingIfNeeded: key)] {
                     connection.socketMayHaveData = true
                     connection.advance()
@@ -66,7 +85,26 @@ final class EventLoop {
         for socket in mailbox.close() { discard(socket) }
     }
 
-    deinit { _ = Glibc.close(epollFD) }
+    deinit {
+        _ = Glibc.close(epollFD)
+        _ = Glibc.close(timerFD)
+    }
+
+    /// Makes the timerfd fire at `deadline` (never, for the distant future) unless it already does.
+    /// False if the timer could not be set.
+    private func armTimer(for deadline: Deadline) -> Bool {
+        guard deadline != timerArmedFor else { return true }
+        var setting = itimerspec()
+        if deadline != .distantFuture {
+            // An absolute time on CLOCK_MONOTONIC, Deadline's clock; a time already past fires at once.
+            let nanoseconds = max(deadline.nanoseconds, 1)
+            setting.it_value.tv_sec = Int(nanoseconds / 1_000_000_000)
+            setting.it_value.tv_nsec = Int(nanoseconds % 1_000_000_000)
+        }
+        guard timerfd_settime(timerFD, Int32(TFD_TIMER_ABSTIME), &setting, nil) == 0 else { return false }
+        timerArmedFor = deadline
+        return true
+    }
 
     private func receiveMail() {
         for socket in mailbox.take() {

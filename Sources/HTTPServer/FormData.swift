@@ -38,6 +38,7 @@ public struct FormData: Sendable {
 
     private static func parse(_ input: UnsafeBufferPointer<UInt8>) throws(FormDataError) -> [(name: String, value: String)] {
         var result: [(name: String, value: String)] = []
+        result.reserveCapacity(8)  // a token request's handful, without regrowing
         var pairIndex = 0
         var start = 0
         while start <= input.count {

@@ -41,6 +41,11 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     public var count: Int { (block?.fields.count ?? 0) + ownFields.count }
 
+    /// Room for `count` more fields without regrowing (a parser knows how many lines it has).
+    mutating func reserveCapacity(_ count: Int) {
+        ownFields.reserveCapacity(ownFields.count + count)
+    }
+
     /// Appends a field, keeping any existing ones with the same name.
     public mutating func add(_ name: String, _ value: String) {
         ownFields.append((name: name, value: value))

@@ -240,6 +240,7 @@ public enum HTTPRequestParser {
 enum HeaderFieldParser {
     static func parseFields(_ lines: some Sequence<ArraySlice<UInt8>>) throws(HTTPParseError) -> HTTPHeaders {
         var headers = HTTPHeaders()
+        headers.reserveCapacity(lines.underestimatedCount)
         for line in lines {
             guard let first = line.first else { continue }
             if first == ASCII.space || first == ASCII.tab { throw HTTPParseError(400, "obsolete line folding in header") }

@@ -17,7 +17,8 @@ public struct SigningKey: Sendable {
 
 /// The keys this emulator signs with and publishes. Only `active` signs; every key in `published`
 /// appears in the JWKS (the second is the rotation key) and can verify tokens this emulator issued.
-public struct KeyRing: Sendable {
+/// A class: every grant holds it, and copying a struct of keys retained each of its fields.
+public final class KeyRing: Sendable {
     public let active: SigningKey
     public let published: [SigningKey]
     let signer: JWTSigner

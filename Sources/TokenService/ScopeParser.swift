@@ -30,11 +30,29 @@ enum ScopeParser {
         // Byte-level fast path for the usual case: in ASCII text without CR, every Character is
         // one byte, so splitting bytes gives exactly what splitting Characters gives (a CRLF pair
         // is one Character and is not a separator; non-ASCII may combine with a space).
-        if !scope.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }) {
-            return scope.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A })
-                .map { String(Substring($0)) }
-        }
+        if let items = splitASCII(scope) { return items }
         return scope.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map(String.init)
+    }
+
+    /// The fast path of `split` in one pass over the bytes; nil when the scope holds non-ASCII or CR.
+    /// A scope of one item (client credentials' `…/.default`) is returned as it is, without a copy.
+    private static func splitASCII(_ scope: String) -> [String]? {
+        var text = scope
+        return text.withUTF8 { bytes -> [String]? in
+            var items: [String] = []
+            var start = 0
+            for index in 0...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : 0x20
+                if byte >= 0x80 || byte == 0x0D { return nil }
+                guard byte == 0x20 || byte == 0x09 || byte == 0x0A else { continue }
+                if index > start {
+                    if start == 0, index == bytes.count { return [scope] }
+                    items.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                }
+                start = index + 1
+            }
+            return items
+        }
     }
 
     static func parse(_ scope: String) throws(EntraError) -> ParsedScopes {
