@@ -85,8 +85,11 @@ public final class Tenant: Sendable {
     /// The lookup key of an id or name: lower case. Ids usually arrive in lower case already, and
     /// then no copy is made (each copy of a GUID is a heap allocation, several per token request).
     public static func lowercased(_ text: String) -> String {
-        var bytes = text
-        let lowerAlready = bytes.withUTF8 { utf8 in !utf8.contains { $0 &- UInt8(ascii: "A") < 26 || $0 >= 0x80 } }
+        var bytes = text  // withUTF8 reads the bytes in place (iterating the UTF-8 view cost 3x more)
+        let lowerAlready = bytes.withUTF8 { utf8 in
+            for byte in utf8 where byte &- UInt8(ascii: "A") < 26 || byte >= 0x80 { return false }
+            return true
+        }
         return lowerAlready ? text : text.lowercased()
     }
 

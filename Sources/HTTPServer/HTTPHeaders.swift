@@ -86,6 +86,8 @@ public struct HTTPHeaders: Sendable, Sequence {
     static func sameName(_ a: String, _ b: String) -> Bool {
         // Most fields of a request differ from the name looked up in length: one O(1) check.
         guard a.utf8.count == b.utf8.count else { return false }
+        // Usually spelled alike: one comparison of the bytes (of the bits, for short names).
+        if a == b { return true }
         var left = a.utf8.makeIterator()
         var right = b.utf8.makeIterator()
         while true {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How the body of a request is delimited on the wire.
 public enum BodyFraming: Equatable, Sendable {
     case none
@@ -79,15 +85,23 @@ public enum HTTPRequestParser {
     /// Index of the CR of the first CRLFCRLF at or after `from`, looking no further than `limit` bytes.
     static func findHeadEnd(_ buffer: ArraySlice<UInt8>, from: Int, limit: Int) -> Int? {
         let stop = buffer.endIndex - from > limit ? from + limit : buffer.endIndex
-        var index = from
-        while index + 3 < stop {
-            if buffer[index + 3] == ASCII.lf, buffer[index] == ASCII.cr, buffer[index + 1] == ASCII.lf,
-               buffer[index + 2] == ASCII.cr {
-                return index
+        guard stop - from >= 4 else { return nil }
+        // From CR to CR with memchr over exactly buffer[from..<stop] (one per header line), rather
+        // than a byte loop over the whole head on every request.
+        return buffer.withUnsafeBufferPointer { bytes -> Int? in
+            let start = from - buffer.startIndex, end = stop - buffer.startIndex
+            guard let base = bytes.baseAddress else { return nil }
+            var index = start
+            while index + 4 <= end {
+                guard let hit = memchr(base + index, Int32(ASCII.cr), end - 3 - index) else { return nil }
+                index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                if bytes[index + 1] == ASCII.lf, bytes[index + 2] == ASCII.cr, bytes[index + 3] == ASCII.lf {
+                    return buffer.startIndex + index
+                }
+                index += 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     /// An LF LF pair: a blank line ended by a bare LF, never part of a CRLF head.

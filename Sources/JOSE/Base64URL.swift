@@ -5,6 +5,10 @@
 public enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
+    /// Two symbols per entry, for each 12-bit value (first symbol in the low byte): the encoder
+    /// writes a 3-byte group as two 16-bit stores. 8 KiB, built once.
+    private static let symbolPairs: [UInt16] = (0..<4096).map { UInt16(alphabet[$0 >> 6]) | UInt16(alphabet[$0 & 63]) << 8 }
+
     /// 0xFF marks a byte outside the base64url alphabet (this includes '+', '/' and '=').
     private static let reverse: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -46,18 +50,22 @@ public enum Base64URL {
     /// Encodes `input` into the start of `output` (which has room); returns the count written.
     private static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let count = input.count
-        return alphabet.withUnsafeBufferPointer { table in
-            var inIndex = 0
-            var outIndex = 0
+        guard count > 0, let outBase = output.baseAddress else { return 0 }
+        // The loop writes 4 symbols per 3 bytes, which `output` has room for by the callers' sizing.
+        precondition(output.count >= (count / 3) * 4 + encodedTail(count), "base64url output too small")
+        let raw = UnsafeMutableRawPointer(outBase)
+        var inIndex = 0
+        var outIndex = 0
+        symbolPairs.withUnsafeBufferPointer { pairs in
             while inIndex + 3 <= count {
-                let chunk = UInt32(input[inIndex]) << 16 | UInt32(input[inIndex + 1]) << 8 | UInt32(input[inIndex + 2])
-                output[outIndex] = table[Int(chunk >> 18 & 0x3F)]
-                output[outIndex + 1] = table[Int(chunk >> 12 & 0x3F)]
-                output[outIndex + 2] = table[Int(chunk >> 6 & 0x3F)]
-                output[outIndex + 3] = table[Int(chunk & 0x3F)]
+                let chunk = Int(input[inIndex]) << 16 | Int(input[inIndex + 1]) << 8 | Int(input[inIndex + 2])
+                raw.storeBytes(of: pairs[chunk >> 12], toByteOffset: outIndex, as: UInt16.self)
+                raw.storeBytes(of: pairs[chunk & 0xFFF], toByteOffset: outIndex + 2, as: UInt16.self)
                 inIndex += 3
                 outIndex += 4
             }
+        }
+        return alphabet.withUnsafeBufferPointer { table in
             switch count - inIndex {
             case 1:
                 let chunk = UInt32(input[inIndex]) << 16
