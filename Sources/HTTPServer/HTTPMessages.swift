@@ -17,8 +17,11 @@ public struct HTTPRequest: Sendable {
                 remoteAddress: String = "", localPort: Int = 0, isTLS: Bool = false) {
         self.method = method
         self.target = target
-        // Byte search: '?' is ASCII, and a Character search would walk grapheme clusters.
-        if let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+        // Byte search over the UTF-8 buffer: '?' is ASCII, and a Character search would walk grapheme
+        // clusters (the UTF-8 view's own search cost as much as the rest of this initializer).
+        var bytes = target
+        if let offset = bytes.withUTF8({ $0.firstIndex(of: UInt8(ascii: "?")) }) {
+            let mark = target.utf8.index(target.utf8.startIndex, offsetBy: offset)
             path = String(target[..<mark])
             query = String(target[target.utf8.index(after: mark)...])
         } else {

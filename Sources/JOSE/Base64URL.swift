@@ -85,6 +85,9 @@ public enum Base64URL {
         }
     }
 
+    /// Whether `byte` is one of the 64 base64url symbols.
+    static func isSymbol(_ byte: UInt8) -> Bool { reverse[Int(byte)] != 0xFF }
+
     /// Decodes base64url, with or without trailing '=' padding.
     ///
     /// Returns nil for any byte outside the base64url alphabet (standard base64's '+' and '/'

@@ -34,6 +34,19 @@ public struct JSONObjectWriter: Sendable {
         JSONString.append(value, to: &bytes)
     }
 
+    /// A compact JWT member (base64url segments and dots: nothing to escape), copied without the
+    /// escape scan a kilobyte of token costs; nil leaves the member out. Checked in debug builds.
+    public mutating func compactJWT(_ name: StaticString, _ value: String?) {
+        guard var value else { return }
+        key(name)
+        value.withUTF8 { utf8 in
+            assert(utf8.allSatisfy { Base64URL.isSymbol($0) || $0 == UInt8(ascii: ".") }, "not a compact JWT")
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: utf8)
+            bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
     /// An integer member; nil leaves the member out.
     public mutating func integer(_ name: StaticString, _ value: Int?) {
         guard let value else { return }

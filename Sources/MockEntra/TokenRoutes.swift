@@ -21,9 +21,9 @@ enum TokenResponseBody {
             writer.string("not_before", String(tokens.notBefore))
             writer.string("resource", tokens.resource)
         }
-        writer.string("access_token", tokens.accessToken)
+        writer.compactJWT("access_token", tokens.accessToken)
         writer.string("refresh_token", tokens.refreshToken)
-        writer.string("id_token", tokens.idToken)
+        writer.compactJWT("id_token", tokens.idToken)
         writer.string("client_info", tokens.clientInfo)
         return writer.finish()
     }

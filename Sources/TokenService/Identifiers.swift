@@ -28,9 +28,23 @@ public enum Identifiers {
         // The cache is keyed by the parts themselves: no joined string is built on a hit.
         let key = OpaqueKey(parts: parts, length: length)
         if let cached = opaqueCache.value(for: key) { return cached }
-        let value = String(Base64URL.encode(Digest.sha256(Array(parts.joined(separator: "|").utf8))).prefix(length))
+        let value = derived(parts, length: length)
         opaqueCache.store(value, for: key)
         return value
+    }
+
+    /// A token's `aio` and `rh` (in its `0.<opaque>.` form): `opaque("aio", parts…, length: 43)` and
+    /// `opaque("rh", parts…, length: 40)`, derived from the same parts and so found with one lookup.
+    static func aioAndRH(_ parts: String...) -> (aio: String, rh: String) {
+        let key = OpaqueKey(parts: parts, length: 0)
+        if let cached = pairCache.value(for: key) { return cached }
+        let pair = (aio: derived(["aio"] + parts, length: 43), rh: "0." + derived(["rh"] + parts, length: 40) + ".")
+        pairCache.store(pair, for: key)
+        return pair
+    }
+
+    private static func derived(_ parts: [String], length: Int) -> String {
+        String(Base64URL.encode(Digest.sha256(Array(parts.joined(separator: "|").utf8))).prefix(length))
     }
 
     /// How exchange records name an authorization code or a refresh token: a digest, so a record
@@ -44,24 +58,25 @@ public enum Identifiers {
 
     /// The same few (tenant, client, resource, user) combinations recur on every request; their
     /// derived values are kept rather than hashed again. Bounded: cleared when it grows large.
-    private static let opaqueCache = OpaqueCache()
+    private static let opaqueCache = OpaqueCache<String>()
+    private static let pairCache = OpaqueCache<(aio: String, rh: String)>()
 
     private struct OpaqueKey: Hashable {
         let parts: [String]
         let length: Int
     }
 
-    private final class OpaqueCache: @unchecked Sendable {
+    private final class OpaqueCache<Value>: @unchecked Sendable {
         private let lock = NSLock()
-        private var values: [OpaqueKey: String] = [:]
+        private var values: [OpaqueKey: Value] = [:]
 
-        func value(for key: OpaqueKey) -> String? {
+        func value(for key: OpaqueKey) -> Value? {
             lock.lock()
             defer { lock.unlock() }
             return values[key]
         }
 
-        func store(_ value: String, for key: OpaqueKey) {
+        func store(_ value: Value, for key: OpaqueKey) {
             lock.lock()
             defer { lock.unlock() }
             if values.count >= 10_000 { values.removeAll(keepingCapacity: true) }

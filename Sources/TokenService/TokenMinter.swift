@@ -38,7 +38,8 @@ struct TokenMinter: Sendable {
             iss: format.issuer(tenantId: tenant.id, baseURL: baseURL),
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
             sub: subject ?? app.servicePrincipalId, tid: tenant.id, uti: uti, ver: format.version)
-        claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, length: 43)
+        let session = Identifiers.aioAndRH(tenant.id, app.appId, resource.appId)
+        claims.aio = session.aio
         // An optional claim (optional-claims doc): Microsoft's own APIs ask for it, a scenario API
         // only when its `optionalClaims.accessToken` lists `idtyp`.
         claims.idtyp = resource.isBuiltIn || resource.optionalClaims.accessTokenRequests("idtyp") ? "app" : nil
@@ -51,7 +52,7 @@ struct TokenMinter: Sendable {
             claims.xms_par_app_azp = agent.blueprintAppId
         }
         claims.oid = app.servicePrincipalId
-        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, length: 40) + "."
+        claims.rh = session.rh
         claims.roles = roles.isEmpty ? nil : roles
         claims.xms_cc = continuousAccess.claim
         claims.xms_mirid = app.managedIdentity?.resourceId

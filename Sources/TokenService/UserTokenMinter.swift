@@ -41,10 +41,11 @@ extension TokenMinter {
             iat: times.issuedAtSeconds, nbf: times.issuedAtSeconds, exp: times.expirySeconds,
             sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: resource.appId),
             tid: tenant.id, uti: uti, ver: format.version)
-        claims.aio = Identifiers.opaque("aio", tenant.id, app.appId, resource.appId, user.id, length: 43)
+        let session = Identifiers.aioAndRH(tenant.id, app.appId, resource.appId, user.id)
+        claims.aio = session.aio
         claims.name = format == .v1 || profile ? user.displayName : nil
         claims.oid = user.id
-        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, app.appId, resource.appId, user.id, length: 40) + "."
+        claims.rh = session.rh
         claims.scp = grant.scopes.joined(separator: " ")
         claims.sid = authentication.sessionId
         claims.acrs = authenticationContexts.isEmpty ? nil : authenticationContexts
@@ -96,9 +97,10 @@ extension TokenMinter {
             sub: Self.pairwiseSubject(tenantId: tenant.id, userId: user.id, appId: client.appId),
             tid: tenant.id, uti: uti, ver: format.version)
         claims.oid = user.id
-        claims.aio = Identifiers.opaque("aio", tenant.id, client.appId, user.id, length: 43)
+        let session = Identifiers.aioAndRH(tenant.id, client.appId, user.id)
+        claims.aio = session.aio
         claims.nonce = nonce
-        claims.rh = "0." + Identifiers.opaque("rh", tenant.id, client.appId, user.id, length: 40) + "."
+        claims.rh = session.rh
         claims.sid = authentication.sessionId
         // The app roles the user holds (directly or through a group) on the client itself: web apps
         // authorize on the ID token's `roles`.

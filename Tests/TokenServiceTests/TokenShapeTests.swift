@@ -56,6 +56,22 @@ final class TokenShapeTests: XCTestCase {
         XCTAssertEqual(record.issuedTokens.map(\.uti), [p["uti"]?.stringValue ?? "?"])
     }
 
+    /// `aio` and `rh` depend only on what the token is about: the same tenant, client and resource
+    /// give the same values in every run (and the cached pair equals the values derived one by one).
+    func testAioAndRhAreDerivedFromTheSubjectOfTheToken() throws {
+        let first = try JWT.decode(fixture.issue(Form.secret()).accessToken).payload
+        let second = try JWT.decode(fixture.issue(Form.secret()).accessToken).payload
+        XCTAssertEqual(first["aio"]?.stringValue, second["aio"]?.stringValue)
+        XCTAssertEqual(first["rh"]?.stringValue, second["rh"]?.stringValue)
+        XCTAssertNotEqual(first["uti"]?.stringValue, second["uti"]?.stringValue)
+        let parts = [IDs.tenant, IDs.daemon, IDs.api]
+        let pair = Identifiers.aioAndRH(parts[0], parts[1], parts[2])
+        XCTAssertEqual(pair.aio, Identifiers.opaque("aio", parts[0], parts[1], parts[2], length: 43))
+        XCTAssertEqual(pair.rh, "0." + Identifiers.opaque("rh", parts[0], parts[1], parts[2], length: 40) + ".")
+        XCTAssertEqual(first["aio"]?.stringValue, pair.aio)
+        XCTAssertEqual(first["rh"]?.stringValue, pair.rh)
+    }
+
     func testV2ResourceByAppId() throws {
         let tokens = try fixture.issue(Form.secret(scope: "\(IDs.api)/.default"))
         XCTAssertEqual(try JWT.decode(tokens.accessToken).payload["aud"]?.stringValue, IDs.api)
