@@ -108,18 +108,18 @@ public final class HTTPHeaderBlock: Sendable {
     public let fields: [HTTPHeaders.Field]
     /// `Name: value\r\n` for each field the serializer would write.
     let serialized: [UInt8]
+    /// Whether a written field is a Date or a Connection header (the serializer adds its own otherwise).
     let hasDate: Bool
     let hasConnection: Bool
 
     public init(_ pairs: [(String, String)]) {
         fields = pairs.map { (name: $0.0, value: $0.1) }
+        let written = fields.filter(ResponseSerializer.isWritable)
         var bytes: [UInt8] = []
-        for field in fields where ResponseSerializer.isWritable(field) {
-            ResponseSerializer.appendLine(field, to: &bytes)
-        }
+        for field in written { ResponseSerializer.appendLine(field, to: &bytes) }
         serialized = bytes
-        hasDate = fields.contains { HTTPHeaders.sameName($0.name, "Date") }
-        hasConnection = fields.contains { HTTPHeaders.sameName($0.name, "Connection") }
+        hasDate = written.contains { HTTPHeaders.sameName($0.name, "Date") }
+        hasConnection = written.contains { HTTPHeaders.sameName($0.name, "Connection") }
     }
 }
 

@@ -118,7 +118,7 @@ enum ResponseSerializer {
         func asksToClose(_ fields: [HTTPHeaders.Field]) -> Bool {
             fields.contains { HTTPHeaders.sameName($0.name, "Connection") && ASCII.tokenList($0.value).contains("close") }
         }
-        if let block = response.headers.block, block.hasConnection, asksToClose(block.fields) { return true }
+        if let block = response.headers.block, asksToClose(block.fields) { return true }
         return asksToClose(response.headers.ownFields)
     }
 

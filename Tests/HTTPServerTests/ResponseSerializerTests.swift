@@ -46,6 +46,9 @@ final class ResponseSerializerTests: XCTestCase {
         XCTAssertEqual(text(response, close: true),
                        "HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nDate: fixed\r\nx-ms-request-id: r1\r\n"
                        + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+        // A dropped field counts for nothing: the serializer still writes its own Connection header.
+        let dropped = HTTPResponse(status: 204, headers: HTTPHeaders(block: HTTPHeaderBlock([("Connection", "x\r\ny"), ("Date", "d")])))
+        XCTAssertEqual(text(dropped, close: true), "HTTP/1.1 204 No Content\r\nDate: d\r\nConnection: close\r\n\r\n")
         let closing = HTTPResponse(status: 200, headers: HTTPHeaders(block: HTTPHeaderBlock([("Connection", "close")])))
         XCTAssertTrue(ResponseSerializer.handlerRequestsClose(closing))
         XCTAssertFalse(ResponseSerializer.handlerRequestsClose(response))
