@@ -39,7 +39,7 @@ public struct Directory: Sendable {
     /// The tenant whose GUID or one of whose domains is `segment` (any case). `common`,
     /// `organizations` and `consumers` are the caller's business and give nil here.
     public func tenant(matching segment: String) -> Tenant? {
-        guard let position = tenantIndexByKey[Tenant.lowercased(segment)] else { return nil }
+        guard let position = tenantIndexByKey[Tenant.lookupKey(segment)] else { return nil }
         return tenants[position]
     }
 }

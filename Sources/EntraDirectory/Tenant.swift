@@ -84,7 +84,7 @@ public final class Tenant: Sendable {
 
     /// The lookup key of an id or name: lower case. Ids usually arrive in lower case already, and
     /// then no copy is made (each copy of a GUID is a heap allocation, several per token request).
-    public static func lowercased(_ text: String) -> String {
+    public static func lookupKey(_ text: String) -> String {
         var bytes = text  // withUTF8 reads the bytes in place (iterating the UTF-8 view cost 3x more)
         let lowerAlready = bytes.withUTF8 { utf8 in
             for byte in utf8 where byte &- UInt8(ascii: "A") < 26 || byte >= 0x80 { return false }
@@ -95,7 +95,7 @@ public final class Tenant: Sendable {
 
     /// The application (declared or built-in) with this appId, any case.
     public func application(appId: String) -> Application? {
-        appByAppId[Self.lowercased(appId)].map { applications[$0] }
+        appByAppId[Self.lookupKey(appId)].map { applications[$0] }
     }
 
     /// The resource named by an appId GUID or an identifier URI. URIs match exactly, else
@@ -103,32 +103,32 @@ public final class Tenant: Sendable {
     /// (`https://database.windows.net` finds `https://database.windows.net/`). The caller keeps the
     /// string its client sent (v1 tokens echo it in `aud`).
     public func resource(identifier: String) -> Application? {
-        if let position = appByAppId[Self.lowercased(identifier)] { return applications[position] }
+        if let position = appByAppId[Self.lookupKey(identifier)] { return applications[position] }
         if let position = appByExactIdentifierUri[identifier] { return applications[position] }
         return appByNormalizedIdentifierUri[IdentifierURI.normalized(identifier)].map { applications[$0] }
     }
 
     public func application(servicePrincipalId: String) -> Application? {
-        appByServicePrincipalId[Self.lowercased(servicePrincipalId)].map { applications[$0] }
+        appByServicePrincipalId[Self.lookupKey(servicePrincipalId)].map { applications[$0] }
     }
 
     public func user(id: String) -> User? {
-        userById[Self.lowercased(id)].map { users[$0] }
+        userById[Self.lookupKey(id)].map { users[$0] }
     }
 
     public func user(userPrincipalName: String) -> User? {
-        userByUPN[Self.lowercased(userPrincipalName)].map { users[$0] }
+        userByUPN[Self.lookupKey(userPrincipalName)].map { users[$0] }
     }
 
     public func group(id: String) -> Group? {
-        groupById[Self.lowercased(id)].map { groups[$0] }
+        groupById[Self.lookupKey(id)].map { groups[$0] }
     }
 
     /// The enabled app roles on `resourceAppId` assigned to `principalId` (an app's service principal
     /// id or a user's id) directly or, for a user, through one of the user's groups.
     public func appRoles(grantedTo principalId: String, on resourceAppId: String) -> [AppRole] {
         guard let resource = application(appId: resourceAppId) else { return [] }
-        let principal = Self.lowercased(principalId)
+        let principal = Self.lookupKey(principalId)
         guard let user = user(id: principalId), !user.groupIds.isEmpty else {
             return directRoles[RoleGrantKey(resourceAppId: resource.appId, principalId: principal)] ?? []
         }

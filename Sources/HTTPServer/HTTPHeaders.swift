@@ -86,7 +86,8 @@ public struct HTTPHeaders: Sendable, Sequence {
     static func sameName(_ a: String, _ b: String) -> Bool {
         // Most fields of a request differ from the name looked up in length: one O(1) check.
         guard a.utf8.count == b.utf8.count else { return false }
-        // Usually spelled alike: one comparison of the bytes (of the bits, for short names).
+        // Usually spelled alike: one String comparison, a byte compare for ASCII (the parser admits
+        // only token characters in names, so Unicode equivalence never decides here).
         if a == b { return true }
         var left = a.utf8.makeIterator()
         var right = b.utf8.makeIterator()

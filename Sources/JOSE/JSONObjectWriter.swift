@@ -20,9 +20,7 @@ public struct JSONObjectWriter: Sendable {
         empty = false
         name.withUTF8Buffer { utf8 in
             assert(!JSONString.needsEscaping(utf8), "JSON member names are written unescaped")
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
+            JSONString.appendQuoted(utf8, to: &bytes)
         }
         bytes.append(UInt8(ascii: ":"))
     }
@@ -41,9 +39,7 @@ public struct JSONObjectWriter: Sendable {
         key(name)
         value.withUTF8 { utf8 in
             assert(utf8.allSatisfy { Base64URL.isSymbol($0) || $0 == UInt8(ascii: ".") }, "not a compact JWT")
-            bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: utf8)
-            bytes.append(UInt8(ascii: "\""))
+            JSONString.appendQuoted(utf8, to: &bytes)
         }
     }
 

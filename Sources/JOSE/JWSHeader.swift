@@ -63,15 +63,20 @@ enum JSONString {
         return false
     }
 
+    /// `"bytes"`, for bytes known to need no escaping.
+    @inline(__always) static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: bytes)
+        out.append(UInt8(ascii: "\""))
+    }
+
     static func append(_ value: String, to out: inout [UInt8]) {
         // Fast path: tokens, GUIDs and URLs need no escaping, so copy them in one go.
         // One pass over the contiguous UTF-8 both to check and to copy.
         var text = value
         let copied = text.withUTF8 { bytes -> Bool in
             guard !needsEscaping(bytes) else { return false }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: bytes)
-            out.append(UInt8(ascii: "\""))
+            appendQuoted(bytes, to: &out)
             return true
         }
         if copied { return }

@@ -46,18 +46,14 @@ enum TokenEndpointHeaders {
         ("Content-Type", "application/json; charset=utf-8"), ("Cache-Control", "no-store, no-cache"),
         ("Pragma", "no-cache"), ("Expires", "-1"), ("X-Content-Type-Options", "nosniff"),
         ("x-ms-ests-server", "MockEntra"), ("Access-Control-Allow-Origin", "*")])
-
-    static func headers(traceId: String, _ extra: [(String, String)] = []) -> HTTPHeaders {
-        var headers = HTTPHeaders(block: fixed, [("x-ms-request-id", traceId)])
-        for (name, value) in extra { headers.add(name, value) }
-        return headers
-    }
 }
 
 extension HTTPResponse {
-    /// A JSON body with the token endpoint's headers (their block has the Content-Type).
+    /// A JSON body with the token endpoint's headers (their block has the Content-Type), then
+    /// `x-ms-request-id` and `extra`.
     static func tokenEndpointJSON(_ bytes: [UInt8], status: Int = 200, traceId: String,
                                   extra: [(String, String)] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: TokenEndpointHeaders.headers(traceId: traceId, extra), body: bytes)
+        HTTPResponse(status: status, headers: HTTPHeaders(block: TokenEndpointHeaders.fixed, [("x-ms-request-id", traceId)] + extra),
+                     body: bytes)
     }
 }

@@ -123,18 +123,18 @@ struct ClientAuthenticator: Sendable {
     /// PKCE verifiers); pass `.utf8` views, so nothing is copied.
     static func constantTimeEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
-        // Native Strings' UTF-8 and arrays are contiguous: a plain loop over both buffers.
-        if let result = a.withContiguousStorageIfAvailable({ x in
-            b.withContiguousStorageIfAvailable { y in constantTimeEqual(x, y) }
-        }), let result { return result }
+        // Strings' UTF-8 is contiguous: one indexed loop over both buffers (zip over the views
+        // cost more than the rest of a secret check); zip for any other collection.
+        let contiguous = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in
+                var difference: UInt8 = 0
+                for index in x.indices { difference |= x[index] ^ y[index] }
+                return difference == 0
+            }
+        }
+        if let contiguous, let result = contiguous { return result }
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
-    }
-
-    private static func constantTimeEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var difference: UInt8 = 0
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        return difference == 0 && a.count == b.count
     }
 }

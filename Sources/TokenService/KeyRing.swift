@@ -21,7 +21,7 @@ public struct SigningKey: Sendable {
 public final class KeyRing: Sendable {
     public let active: SigningKey
     public let published: [SigningKey]
-    let signer: JWTSigner
+    let signer: JWTSigner  // the in-process benchmark times bare signatures with it
     /// The protected headers of the tokens `active` signs, encoded once: Entra's v1 tokens carry
     /// `x5t` beside `kid`, v2 tokens `kid` only.
     private let headerWithThumbprint: [UInt8]

@@ -7,7 +7,7 @@ enum TenantSelection: Sendable {
     case tenantless(String)
 
     static func resolve(_ segment: String, in directory: Directory) throws(EntraError) -> TenantSelection {
-        let lowered = Tenant.lowercased(segment)
+        let lowered = Tenant.lookupKey(segment)
         if Directory.tenantlessSegments.contains(lowered) { return .tenantless(lowered) }
         guard let tenant = directory.tenant(matching: segment) else { throw .tenantNotFound(segment) }
         return .tenant(tenant)

@@ -80,7 +80,7 @@ public final class TokenService: Sendable {
         // Who asked and for what is recorded before anything can fail, so a rejected request
         // still shows up when tests filter the exchange log by client.
         if let clientId = parameters.optional("client_id") ?? request.basicCredentials?.clientId {
-            record.client = .init(appId: Tenant.lowercased(clientId), displayName: nil, authenticationMethod: nil)
+            record.client = .init(appId: Tenant.lookupKey(clientId), displayName: nil, authenticationMethod: nil)
         }
         if let scope = parameters.optional("scope") {
             record.requestedScopes = ScopeParser.split(scope)
